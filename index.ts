@@ -1,0 +1,2 @@
+// Placeholder until the ServicedeskMigration resource lands.
+export const project = "servicedesk-migration";
