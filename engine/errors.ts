@@ -1,0 +1,157 @@
+/**
+ * The engine's typed error catalogue. Every error has a stable `code` a
+ * pipeline can branch on, a `name`, and a message that quotes the names
+ * involved (table, column, key, schema). Causes are kept in `cause`.
+ */
+
+export type MigrationErrorCode =
+  | "SOURCE_NOT_FOUND"
+  | "SOURCE_NOT_A_FILE"
+  | "SOURCE_NOT_SQLITE"
+  | "SOURCE_CORRUPT"
+  | "SOURCE_LOCKED"
+  | "SOURCE_EMPTY"
+  | "NO_TABLES_SELECTED"
+  | "IDENTIFIER_TOO_LONG"
+  | "IDENTIFIER_COLLISION"
+  | "INVALID_OPTION"
+  | "GATE_BLOCKED"
+  | "HEALTH_CHECK_FAILED"
+  | "BAD_VALUE"
+  | "LOAD_FAILED"
+  | "VALIDATION_FAILED"
+  | "CANARY_FAILED"
+  | "LOCK_TIMEOUT"
+  | "SCHEMA_CONFLICT"
+  | "VERSION_NOT_FOUND"
+  | "BACKUP_FAILED"
+  | "RESTORE_FAILED"
+  | "CONNECTION_FAILED"
+  | "ROLLBACK_FAILED";
+
+export class MigrationError extends Error {
+  override readonly name: string = "MigrationError";
+  constructor(
+    readonly code: MigrationErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The source file is missing, unreadable, not SQLite, corrupt or locked. */
+export class SourceError extends MigrationError {
+  override readonly name = "SourceError";
+  constructor(
+    code: Extract<MigrationErrorCode, `SOURCE_${string}` | "NO_TABLES_SELECTED">,
+    readonly sourcePath: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** A PostgreSQL identifier would be longer than 63 bytes or two would collide. */
+export class IdentifierError extends MigrationError {
+  override readonly name = "IdentifierError";
+  constructor(
+    code: "IDENTIFIER_TOO_LONG" | "IDENTIFIER_COLLISION",
+    readonly identifiers: readonly string[],
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/** An option is out of range or malformed; `field` names it. */
+export class OptionError extends MigrationError {
+  override readonly name = "OptionError";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super("INVALID_OPTION", `${field}: ${message}`);
+  }
+}
+
+/** A value that cannot be converted, under the `fail` policy. */
+export class BadValueError extends MigrationError {
+  override readonly name = "BadValueError";
+  constructor(
+    readonly table: string,
+    readonly column: string,
+    readonly key: string,
+    readonly rawValue: string,
+    readonly reason: string,
+  ) {
+    super(
+      "BAD_VALUE",
+      `table "${table}", column "${column}", row ${key}: ${reason} (value ${rawValue})`,
+    );
+  }
+}
+
+/** Rows, types or checksums in PostgreSQL differ from the source. */
+export class ValidationError extends MigrationError {
+  override readonly name = "ValidationError";
+  constructor(
+    readonly schema: string,
+    readonly mismatches: readonly string[],
+  ) {
+    super("VALIDATION_FAILED", `validation of schema "${schema}" failed: ${mismatches.join("; ")}`);
+  }
+}
+
+/** Another run holds the advisory lock of this schema prefix. */
+export class LockTimeoutError extends MigrationError {
+  override readonly name = "LockTimeoutError";
+  constructor(
+    readonly prefix: string,
+    readonly holderPid: number | null,
+    waitedMs: number,
+  ) {
+    super(
+      "LOCK_TIMEOUT",
+      `another migration holds the lock of schema prefix "${prefix}"` +
+        (holderPid ? ` (server process ${holderPid})` : "") +
+        `; waited ${Math.round(waitedMs / 1000)} s`,
+    );
+  }
+}
+
+/** A failure whose cleanup failed too: both are reported. */
+export class RollbackError extends MigrationError {
+  override readonly name = "RollbackError";
+  constructor(
+    readonly original: unknown,
+    readonly rollbackFailure: unknown,
+  ) {
+    super(
+      "ROLLBACK_FAILED",
+      `${describeError(original)}; and undoing it failed too: ${describeError(rollbackFailure)}`,
+      { cause: original },
+    );
+  }
+}
+
+/** PostgreSQL error fields worth carrying (node-postgres DatabaseError). */
+export interface ServerErrorFields {
+  code?: string;
+  detail?: string;
+  where?: string;
+  table?: string;
+  column?: string;
+  constraint?: string;
+}
+
+/** The message of anything thrown, with the server's detail when present. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const fields = error as Error & ServerErrorFields;
+    const detail = fields.detail ? ` (${fields.detail})` : "";
+    return `${error.message}${detail}`;
+  }
+  return String(error);
+}

@@ -1,0 +1,172 @@
+/**
+ * The cutover, as a PL/pgSQL function in `<prefix>_control`, so a person or
+ * a pipeline switches with one statement and no copy of this tool:
+ *
+ *   SELECT "servicedesk_control".switch_to('servicedesk_v20250301_141503');
+ *
+ * It runs inside the caller's transaction: DROP VIEW / CREATE VIEW and
+ * COMMENT ON SCHEMA are transactional, and dropping a view takes an ACCESS
+ * EXCLUSIVE lock held until commit, so a reader either ran before the switch
+ * or waits and then sees the new views: never a mix of versions.
+ */
+import { quoteIdent, quoteLiteral } from "../sql/identifiers";
+import { FORMAT_VERSION, TOOL_NAME } from "./metadata";
+import { prefixLockKeySql } from "./lock";
+import { controlSchemaName, stableSchemaName, versionNamePattern } from "./naming";
+
+/**
+ * SQLSTATEs raised by switch_to(), so callers tell its refusals from other
+ * failures without parsing messages (class "SD" is not used by PostgreSQL).
+ */
+export const SWITCH_ERROR_CODES = {
+  notAVersion: "SD001",
+  notReady: "SD002",
+  stableNotOurs: "SD003",
+} as const;
+
+/** Internal to switch_to(): rolls back the subtransaction that waited for a busy view, releasing its lock. */
+const LOCK_RELEASED_CODE = "SD900";
+
+/**
+ * Rounds of "lock every stable view NOWAIT, else wait for the busy one
+ * holding no other": a reader joining two views takes their locks one by
+ * one, so dropping views one by one could deadlock with it. Waiting only
+ * while holding no view lock rules the cycle out, and the queued request
+ * keeps later readers from starving the switch. After the last round the
+ * drops lock in name order and the deadlock detector is the backstop.
+ */
+const VIEW_LOCK_ROUNDS = 100;
+
+/**
+ * The body reads comments with a guarded jsonb cast (any schema may carry a
+ * comment that is not JSON) and quotes every identifier with format('%I').
+ * Grants on the stable views are recorded before the drop and re-applied to
+ * the views of the same name, so a dashboard role keeps its SELECT across
+ * cutovers. search_path is pinned so no object of the caller's can shadow a
+ * catalog function.
+ */
+const SWITCH_FUNCTION_TEMPLATE = `
+CREATE OR REPLACE FUNCTION :control."switch_to"("target" text) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $switch_to$
+DECLARE
+  stable_schema constant text := :stable;
+  version_meta jsonb;
+  stable_meta jsonb;
+  old_active text;
+  new_previous text;
+  stray text;
+  busy text;
+  saved_grants jsonb;
+  rel record;
+  column_list text;
+BEGIN
+  PERFORM pg_advisory_xact_lock(:lockKey);
+
+  BEGIN
+    SELECT obj_description(n.oid, 'pg_namespace')::jsonb INTO version_meta
+    FROM pg_namespace n WHERE n.nspname = target;
+  EXCEPTION WHEN invalid_text_representation THEN version_meta := NULL;
+  END;
+  IF target IS NULL OR target !~ :pattern OR version_meta IS NULL
+     OR version_meta->>'tool' IS DISTINCT FROM :tool
+     OR version_meta->>'formatVersion' IS DISTINCT FROM :format
+     OR version_meta->>'prefix' IS DISTINCT FROM stable_schema
+     OR version_meta->>'schema' IS DISTINCT FROM target THEN
+    RAISE EXCEPTION 'cannot switch "%" to "%": no versioned schema of this prefix has that name', stable_schema, target
+      USING ERRCODE = :notAVersion;
+  END IF;
+  IF version_meta->>'status' IS DISTINCT FROM 'ready' THEN
+    RAISE EXCEPTION 'cannot switch "%" to "%": its status is "%", and only a ready version can become active',
+      stable_schema, target, version_meta->>'status' USING ERRCODE = :notReady;
+  END IF;
+
+  BEGIN
+    SELECT obj_description(n.oid, 'pg_namespace')::jsonb INTO stable_meta
+    FROM pg_namespace n WHERE n.nspname = stable_schema;
+  EXCEPTION WHEN invalid_text_representation THEN stable_meta := NULL;
+  END;
+  IF stable_meta IS NULL OR stable_meta->>'tool' IS DISTINCT FROM :tool
+     OR stable_meta->>'prefix' IS DISTINCT FROM stable_schema THEN
+    RAISE EXCEPTION 'schema "%" is missing or was not created by %', stable_schema, :tool USING ERRCODE = :stableNotOurs;
+  END IF;
+  SELECT c.relname INTO stray FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = stable_schema AND c.relkind <> 'v' ORDER BY c.relname LIMIT 1;
+  IF stray IS NOT NULL THEN
+    RAISE EXCEPTION 'schema "%" holds "%", which is not a view; the stable schema may hold only views', stable_schema, stray
+      USING ERRCODE = :stableNotOurs;
+  END IF;
+
+  SELECT coalesce(jsonb_agg(jsonb_build_object('view', c.relname, 'grant', format('GRANT %s ON %I.%I TO %s%s',
+           a.privilege_type, stable_schema, c.relname,
+           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
+           CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END))), '[]'::jsonb)
+  INTO saved_grants
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) a
+  WHERE n.nspname = stable_schema AND c.relkind = 'v' AND a.grantee <> c.relowner;
+
+  FOR attempt IN 1..:lockRounds LOOP
+    busy := NULL;
+    BEGIN
+      FOR rel IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = stable_schema AND c.relkind = 'v' ORDER BY c.relname LOOP
+        busy := rel.relname;
+        EXECUTE format('LOCK TABLE %I.%I IN ACCESS EXCLUSIVE MODE NOWAIT', stable_schema, rel.relname);
+      END LOOP;
+      busy := NULL;
+    EXCEPTION WHEN lock_not_available THEN
+      BEGIN
+        EXECUTE format('LOCK TABLE %I.%I IN ACCESS EXCLUSIVE MODE', stable_schema, busy);
+        RAISE EXCEPTION 'released' USING ERRCODE = :released;
+      EXCEPTION WHEN SQLSTATE :released THEN NULL;
+      END;
+    END;
+    EXIT WHEN busy IS NULL;
+  END LOOP;
+
+  FOR rel IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = stable_schema AND c.relkind = 'v' ORDER BY c.relname LOOP
+    EXECUTE format('DROP VIEW %I.%I', stable_schema, rel.relname);
+  END LOOP;
+
+  FOR rel IN SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = target AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname LOOP
+    SELECT coalesce(string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum), '') INTO column_list
+    FROM pg_attribute a WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped;
+    EXECUTE format('CREATE VIEW %I.%I AS SELECT %s FROM %I.%I', stable_schema, rel.relname, column_list, target, rel.relname);
+  END LOOP;
+
+  FOR rel IN SELECT g->>'grant' AS statement FROM jsonb_array_elements(saved_grants) g
+             WHERE to_regclass(format('%I.%I', stable_schema, g->>'view')) IS NOT NULL LOOP
+    EXECUTE rel.statement;
+  END LOOP;
+
+  old_active := stable_meta->>'active';
+  -- Re-applying the active version refreshes its views and keeps the rollback target.
+  new_previous := CASE WHEN old_active IS DISTINCT FROM target THEN old_active ELSE stable_meta->>'previous' END;
+  stable_meta := jsonb_build_object('tool', :tool, 'formatVersion', :format::int, 'prefix', stable_schema,
+    'active', target, 'previous', new_previous,
+    'switchedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+  EXECUTE format('COMMENT ON SCHEMA %I IS %L', stable_schema, stable_meta::text);
+  RETURN old_active;
+END
+$switch_to$`;
+
+/** CREATE OR REPLACE FUNCTION "<prefix>_control"."switch_to"(text) for the prefix. */
+export function switchFunctionSql(prefix: string): string {
+  const values: Record<string, string> = {
+    control: quoteIdent(controlSchemaName(prefix)),
+    stable: quoteLiteral(stableSchemaName(prefix)),
+    lockKey: prefixLockKeySql("stable_schema"),
+    pattern: quoteLiteral(versionNamePattern(prefix)),
+    tool: quoteLiteral(TOOL_NAME),
+    format: quoteLiteral(String(FORMAT_VERSION)),
+    notAVersion: quoteLiteral(SWITCH_ERROR_CODES.notAVersion),
+    notReady: quoteLiteral(SWITCH_ERROR_CODES.notReady),
+    stableNotOurs: quoteLiteral(SWITCH_ERROR_CODES.stableNotOurs),
+    released: quoteLiteral(LOCK_RELEASED_CODE),
+    lockRounds: String(VIEW_LOCK_ROUNDS),
+  };
+  return SWITCH_FUNCTION_TEMPLATE.replace(/:([a-zA-Z]+)\b/g, (placeholder, key: string) => values[key] ?? placeholder);
+}
