@@ -1,0 +1,185 @@
+/**
+ * Loads the whole plan into one new schema inside one transaction: tables,
+ * rows (COPY), rejects, keys, foreign keys, indexes, validation, and the
+ * caller's last steps (metadata), then COMMIT. Readers never see a partial
+ * schema, and a failure or a killed process leaves nothing behind: the
+ * server rolls the transaction back.
+ */
+import { createHash } from "node:crypto";
+import { Client } from "pg";
+import { MigrationError, RollbackError, ValidationError } from "../errors";
+import { MigrationPlan, TablePlan } from "../plan/model";
+import { SourceEvidence } from "../profile";
+import { ProgressListener } from "../progress";
+import { openSource, SourceSchema } from "../source";
+import { qualified, quoteIdent } from "../sql/identifiers";
+import { TableValidation, validateTable, validationMismatches } from "../validate/validate";
+import { addForeignKeys, addIndexes, addPrimaryKeys, RepairedRows } from "./constraints";
+import { createTableSql, LOAD_SESSION_SETTINGS, rejectsTableSql } from "./ddl";
+import { duplicateKeys, readerJob, rowidRangeOf, structuralExclusions } from "./jobs";
+import { loadTable } from "./load-table";
+import { ReaderJob, TableReadStats } from "./protocol";
+import { readTable } from "./read-table";
+
+export interface LoadSchemaInput {
+  readonly client: Client;
+  readonly sourcePath: string;
+  readonly source: SourceSchema;
+  readonly evidence: SourceEvidence;
+  readonly plan: MigrationPlan;
+  /** The schema to create; it must not exist. */
+  readonly schema: string;
+  readonly onProgress?: ProgressListener;
+  /** Last steps inside the transaction, after validation (metadata, test queries). */
+  readonly beforeCommit?: (result: SchemaLoadResult) => Promise<void>;
+  /** false: roll back at the end instead of committing (a canary that leaves nothing). */
+  readonly commit: boolean;
+}
+
+export interface TableLoadSummary {
+  readonly table: string;
+  readonly source: string;
+  readonly sourceRows: number;
+  readonly rowsLoaded: number;
+  readonly rejected: number;
+  readonly nulled: number;
+  readonly refusedByServer: number;
+  readonly stats: TableReadStats;
+  readonly validation: TableValidation;
+  readonly seconds: number;
+}
+
+export interface SchemaLoadResult {
+  readonly schema: string;
+  readonly tables: readonly TableLoadSummary[];
+  readonly timings: { readonly load: number; readonly keys: number; readonly validation: number; readonly total: number };
+}
+
+interface LoadedTable {
+  table: TablePlan;
+  job: ReaderJob;
+  result: Awaited<ReturnType<typeof loadTable>>;
+}
+
+export async function loadSchema(input: LoadSchemaInput): Promise<SchemaLoadResult> {
+  const { client } = input;
+  await client.query("BEGIN");
+  try {
+    const result = await loadInTransaction(input);
+    await input.beforeCommit?.(result);
+    await client.query(input.commit ? "COMMIT" : "ROLLBACK");
+    return result;
+  } catch (error) {
+    try {
+      await client.query("ROLLBACK");
+    } catch (rollbackError) {
+      throw new RollbackError(error, rollbackError);
+    }
+    throw error;
+  }
+}
+
+async function loadInTransaction(input: LoadSchemaInput): Promise<SchemaLoadResult> {
+  const { client, schema, plan } = input;
+  const started = performance.now();
+  for (const setting of LOAD_SESSION_SETTINGS) await client.query(setting);
+  await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
+  await client.query(rejectsTableSql(schema));
+  const loaded = await loadTables(input);
+  const loadSeconds = (performance.now() - started) / 1000;
+
+  input.onProgress?.({ phase: "keys", message: `building primary keys, foreign keys and indexes of ${schema}` });
+  await addPrimaryKeys(client, schema, plan.tables);
+  const repaired = await addForeignKeys(client, schema, plan.tables, plan.badValuePolicy);
+  input.onProgress?.({ phase: "indexes", message: `building ${plan.tables.reduce((n, t) => n + t.indexes.length, 0)} indexes` });
+  await addIndexes(client, schema, plan.tables);
+  for (const table of plan.tables) await client.query(`ANALYZE ${qualified(schema, table.name)}`);
+  const keysSeconds = (performance.now() - started) / 1000 - loadSeconds;
+
+  const tables = await validateAll(input, loaded, repaired);
+  const total = (performance.now() - started) / 1000;
+  return { schema, tables, timings: { load: loadSeconds, keys: keysSeconds, validation: total - loadSeconds - keysSeconds, total } };
+}
+
+async function loadTables(input: LoadSchemaInput): Promise<LoadedTable[]> {
+  const { client, schema, plan } = input;
+  const db = openSource(input.sourcePath);
+  const rejectedKeys = new Map<string, { sets: number[][]; keys: string[][] }>();
+  const loaded: LoadedTable[] = [];
+  try {
+    for (const table of plan.tables) {
+      const source = input.source.tables.find((t) => t.name === table.source)!;
+      const evidence = input.evidence.tables.find((t) => t.name === table.source)!;
+      await client.query(createTableSql(schema, table));
+      const exclusions = structuralExclusions(source, table, evidence, duplicateKeys(db, source, table));
+      const job = readerJob({
+        sourcePath: input.sourcePath, plan, table, source, exclusions, rejectedKeys, policy: plan.badValuePolicy, rowidRange: rowidRangeOf(db, source),
+      });
+      let done = 0;
+      input.onProgress?.({ phase: "load", table: table.name, done: 0, total: evidence.rows, message: `loading ${table.name}` });
+      const result = await loadTable({
+        client, schema, table, job,
+        onRows: (rows) => {
+          done += rows;
+          input.onProgress?.({ phase: "load", table: table.name, done, total: evidence.rows, message: `loading ${table.name}` });
+        },
+      });
+      if (result.read.stats.rowsRead !== evidence.rows) {
+        throw new MigrationError("LOAD_FAILED", `table "${table.source}" had ${evidence.rows} rows when planned and ${result.read.stats.rowsRead} when read: the source changed during the migration`);
+      }
+      rejectedKeys.set(table.name, { sets: job.referencedKeys.map((s) => [...s]), keys: result.read.rejectedKeys });
+      loaded.push({ table, job, result });
+    }
+  } finally {
+    db.close();
+  }
+  return loaded;
+}
+
+/** Rows changed in PostgreSQL after loading are taken out of the source hash too. */
+async function sourceDigestAfterRepairs(item: LoadedTable, repaired: RepairedRows): Promise<{ rows: number; digest: string; keyOrder: boolean }> {
+  const changes = repaired.get(item.table.source) ?? [];
+  if (changes.length === 0) return { rows: item.result.rowsLoaded, digest: item.result.digest, keyOrder: false };
+  // One worker, in key order: the read-back of a changed table is in key order too.
+  const job: ReaderJob = {
+    ...item.job,
+    rowidRange: null,
+    policy: changes.some((c) => c.nulled) ? "null" : item.job.policy,
+    exclusions: [
+      ...item.job.exclusions,
+      ...changes.map((c) => ({
+        rowKey: c.rowKey, column: c.nulled?.[0] ?? null, reason: c.reason,
+        nullable: (c.nulled ?? []).map((name) => item.job.columns.findIndex((col) => col.source === name)),
+      })),
+    ],
+  };
+  const hasher = createHash("sha256");
+  const read = await readTable(job, { chunk: (data) => void hasher.update(data), rejects: () => undefined });
+  return { rows: read.stats.rowsEmitted, digest: job.hashRows ? read.rowHash! : hasher.digest("hex"), keyOrder: true };
+}
+
+async function validateAll(input: LoadSchemaInput, loaded: readonly LoadedTable[], repaired: RepairedRows): Promise<TableLoadSummary[]> {
+  const summaries: TableLoadSummary[] = [];
+  for (const item of loaded) {
+    input.onProgress?.({ phase: "validation", table: item.table.name, message: `validating ${item.table.name} (rows, types, checksum)` });
+    const expected = await sourceDigestAfterRepairs(item, repaired);
+    const validation = await validateTable(input.client, input.schema, item.table, expected);
+    const changes = repaired.get(item.table.source) ?? [];
+    summaries.push({
+      table: item.table.name,
+      source: item.table.source,
+      sourceRows: item.result.read.stats.rowsRead,
+      rowsLoaded: validation.actualRows,
+      rejected: item.result.rejected + changes.filter((c) => !c.nulled).length,
+      nulled: item.result.nulled + changes.filter((c) => c.nulled).length,
+      refusedByServer: item.result.refusedByServer,
+      stats: item.result.read.stats,
+      validation,
+      seconds: item.result.seconds,
+    });
+  }
+  const mismatches = validationMismatches(summaries.map((s) => s.validation));
+  if (mismatches.length > 0) throw new ValidationError(input.schema, mismatches);
+  return summaries;
+}
+

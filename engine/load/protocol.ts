@@ -1,0 +1,89 @@
+/** Messages between the loader and its reader worker. */
+import { BadValuePolicy, ReadOrder } from "../plan/model";
+import { ConverterSpec } from "../types/converter-spec";
+
+export interface ReaderColumn {
+  readonly source: string;
+  readonly name: string;
+  readonly converter: ConverterSpec;
+  readonly maxLength: number | null;
+  readonly notNull: boolean;
+  /** Part of the primary key: a bad value here rejects the row under every policy but fail. */
+  readonly key: boolean;
+}
+
+/** A row set aside before conversion (orphan, NULL key), by row key. */
+export interface Exclusion {
+  readonly rowKey: number | string;
+  readonly column: string | null;
+  readonly reason: string;
+  /** Columns (indexes) that may be set to NULL instead, under the null policy. */
+  readonly nullable: readonly number[];
+}
+
+/** Keys of rejected parent rows a foreign key of this table points at. */
+export interface ParentRejections {
+  readonly parentTable: string;
+  /** Indexes of the foreign key columns in this table. */
+  readonly columns: readonly number[];
+  readonly keys: readonly string[];
+}
+
+export interface ReaderJob {
+  readonly sourcePath: string;
+  readonly table: string;
+  readonly withoutRowid: boolean;
+  readonly primaryKey: readonly string[];
+  readonly readOrder: ReadOrder;
+  readonly columns: readonly ReaderColumn[];
+  readonly policy: BadValuePolicy;
+  readonly exclusions: readonly Exclusion[];
+  readonly parentRejections: readonly ParentRejections[];
+  /** Column index sets of this table that children reference: rejected rows report these keys. */
+  readonly referencedKeys: readonly (readonly number[])[];
+  /** Target size of a chunk of CSV. */
+  readonly chunkBytes: number;
+  /** Hash rows one by one (tables without a reproducible order). */
+  readonly hashRows: boolean;
+  /** Rowids to read (rowid tables); the loader splits it between workers. */
+  readonly rowidRange: { readonly lo: number; readonly hi: number } | null;
+  /** Report the row key of the nth emitted row (1-based) instead of loading. */
+  readonly findRow?: number;
+}
+
+export interface RejectRecord {
+  readonly rowKey: string;
+  readonly column: string | null;
+  readonly rawValue: string | null;
+  readonly reason: string;
+  /** "rejected": the row is not loaded; "nulled": the value was set to NULL. */
+  readonly action: "rejected" | "nulled";
+}
+
+export interface ColumnReadStats {
+  nulls: number;
+  converted: number;
+  /** Bad values by reason, with the first examples. */
+  rejections: Record<string, { count: number; examples: { rowKey: string; value: string }[] }>;
+  /** Timestamp variants parsed, by label (and "epoch" for numbers). */
+  formats: Record<string, number>;
+}
+
+export interface TableReadStats {
+  rowsRead: number;
+  rowsEmitted: number;
+  rowsRejected: number;
+  valuesNulled: number;
+  columns: ColumnReadStats[];
+  seconds: number;
+}
+
+export type WorkerMessage =
+  | { type: "chunk"; data: ArrayBuffer; rows: number }
+  | { type: "rejects"; records: RejectRecord[] }
+  | { type: "done"; stats: TableReadStats; rejectedKeys: string[][]; rowHash: string | null }
+  | { type: "found"; rowKey: string | null }
+  | { type: "error"; error: { name: string; message: string; code?: string; fields?: Record<string, string> } };
+
+/** Parent to worker: one more chunk may be in flight. */
+export type ParentMessage = { type: "credit" };

@@ -1,0 +1,196 @@
+/**
+ * Runs reader workers for one table and feeds their chunks to a consumer
+ * (the COPY stream, or a hash in a dry run), granting a credit back for each
+ * chunk consumed: memory holds a few chunks per worker, whatever the size of
+ * the table. A large rowid table is split between two workers, because
+ * reading and converting is the slower side of the pipe; their chunks are
+ * consumed in arrival order, and that order is logged so a row PostgreSQL
+ * refuses can still be named.
+ */
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import { BadValueError, MigrationError } from "../errors";
+import { ColumnReadStats, ReaderJob, RejectRecord, TableReadStats, WorkerMessage } from "./protocol";
+
+/** Rowid spans smaller than this are read by one worker (starting one costs more than it saves). */
+export const SPLIT_MIN_ROWIDS = 50_000;
+const MOD64 = 2n ** 64n;
+
+export interface ReadResult {
+  readonly stats: TableReadStats;
+  /** Per referenced key set of the table, the keys of its rejected rows. */
+  readonly rejectedKeys: string[][];
+  /** Order-independent sum of row hashes, when the job asked for it. */
+  readonly rowHash: string | null;
+  /** The jobs the workers ran, and which worker each consumed chunk came from, with its rows. */
+  readonly parts: readonly ReaderJob[];
+  readonly chunkLog: readonly { readonly part: number; readonly rows: number }[];
+}
+
+export interface ChunkConsumer {
+  /** Resolves when the chunk is accepted (after backpressure). */
+  chunk(data: Buffer, rows: number): Promise<void> | void;
+  rejects(records: RejectRecord[]): Promise<void> | void;
+}
+
+/**
+ * The worker script. Run from TypeScript (ts-jest, ts-node), the compiled
+ * worker in dist/ is used when present (the test setup builds it), else the
+ * source through ts-node, which compiles on every start.
+ */
+function workerScript(): { script: string; execArgv: string[] } {
+  if (!__filename.endsWith(".ts")) return { script: path.join(__dirname, "reader-worker.js"), execArgv: [] };
+  const compiled = path.resolve(__dirname, "../../dist/engine/load/reader-worker.js");
+  if (existsSync(compiled)) return { script: compiled, execArgv: [] };
+  return { script: path.join(__dirname, "reader-worker.ts"), execArgv: ["-r", "ts-node/register/transpile-only"] };
+}
+
+function spawnReader(job: ReaderJob): Worker {
+  const { script, execArgv } = workerScript();
+  return new Worker(script, { workerData: job, execArgv, resourceLimits: { maxOldGenerationSizeMb: 256 } });
+}
+
+function workerError(error: Extract<WorkerMessage, { type: "error" }>["error"]): Error {
+  const f = error.fields ?? {};
+  if (error.name === "BadValueError" && f.table) return new BadValueError(f.table, f.column ?? "", f.key ?? "", f.rawValue ?? "", f.reason ?? error.message);
+  return new MigrationError("LOAD_FAILED", error.message);
+}
+
+/** Splits a large rowid range in two halves. */
+export function splitJob(job: ReaderJob): ReaderJob[] {
+  const range = job.rowidRange;
+  if (!range || range.hi - range.lo < SPLIT_MIN_ROWIDS || job.findRow !== undefined) return [job];
+  const middle = Math.floor((range.lo + range.hi) / 2);
+  return [{ ...job, rowidRange: { lo: range.lo, hi: middle } }, { ...job, rowidRange: { lo: middle + 1, hi: range.hi } }];
+}
+
+type PartResult = Extract<WorkerMessage, { type: "done" }>;
+
+/**
+ * Reads the table through its parts. `chunkLog`, when given, is filled as
+ * chunks are consumed, so a caller still has it when the consumer fails.
+ */
+export async function readTable(
+  job: ReaderJob,
+  consumer: ChunkConsumer,
+  abort?: AbortSignal,
+  chunkLog: { part: number; rows: number }[] = [],
+): Promise<ReadResult> {
+  const parts = splitJob(job);
+  const local = new AbortController();
+  const stop = () => local.abort(abort!.reason);
+  abort?.addEventListener("abort", stop, { once: true });
+  // Chunks of all parts go through one queue: the consumer sees one at a time.
+  let queue: Promise<void> = Promise.resolve();
+  const serial = (fn: () => Promise<void> | void) => (queue = queue.then(fn));
+  try {
+    const results = await Promise.all(parts.map((part, index) => runPart(part, index, consumer, chunkLog, serial, local)));
+    return mergeResults(parts, results, chunkLog);
+  } catch (error) {
+    local.abort(error);
+    throw error;
+  } finally {
+    abort?.removeEventListener("abort", stop);
+  }
+}
+
+function runPart(
+  job: ReaderJob,
+  index: number,
+  consumer: ChunkConsumer,
+  chunkLog: { part: number; rows: number }[],
+  serial: (fn: () => Promise<void> | void) => Promise<void>,
+  abort: AbortController,
+): Promise<PartResult> {
+  return new Promise((resolve, reject) => {
+    const worker = spawnReader(job);
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      reject(error);
+    };
+    abort.signal.addEventListener("abort", () => fail(abort.signal.reason), { once: true });
+    worker.on("message", (message: WorkerMessage) => {
+      void serial(async () => {
+        if (settled) return;
+        if (message.type === "chunk") {
+          chunkLog.push({ part: index, rows: message.rows });
+          await consumer.chunk(Buffer.from(message.data), message.rows);
+          if (!settled) worker.postMessage({ type: "credit" });
+        } else if (message.type === "rejects") {
+          await consumer.rejects(message.records);
+        } else if (message.type === "done") {
+          settled = true;
+          await worker.terminate();
+          resolve(message);
+        } else if (message.type === "error") {
+          fail(workerError(message.error));
+        }
+      }).catch(fail);
+    });
+    worker.on("error", fail);
+    worker.on("exit", (code) => {
+      // Messages posted before the exit are still queued: let them settle first.
+      void serial(() => {
+        if (!settled) fail(new MigrationError("LOAD_FAILED", `the reader of table "${job.table}" stopped unexpectedly (exit code ${code})`));
+      });
+    });
+  });
+}
+
+function mergeColumn(a: ColumnReadStats, b: ColumnReadStats): ColumnReadStats {
+  const rejections = { ...a.rejections };
+  for (const [reason, entry] of Object.entries(b.rejections)) {
+    const mine = rejections[reason];
+    rejections[reason] = mine ? { count: mine.count + entry.count, examples: [...mine.examples, ...entry.examples].slice(0, 5) } : entry;
+  }
+  const formats = { ...a.formats };
+  for (const [label, count] of Object.entries(b.formats)) formats[label] = (formats[label] ?? 0) + count;
+  return { nulls: a.nulls + b.nulls, converted: a.converted + b.converted, rejections, formats };
+}
+
+function mergeResults(parts: ReaderJob[], results: PartResult[], chunkLog: ReadResult["chunkLog"]): ReadResult {
+  const stats = results.map((r) => r.stats).reduce((a, b) => ({
+    rowsRead: a.rowsRead + b.rowsRead,
+    rowsEmitted: a.rowsEmitted + b.rowsEmitted,
+    rowsRejected: a.rowsRejected + b.rowsRejected,
+    valuesNulled: a.valuesNulled + b.valuesNulled,
+    columns: a.columns.map((c, i) => mergeColumn(c, b.columns[i])),
+    seconds: Math.max(a.seconds, b.seconds),
+  }));
+  const rejectedKeys = results[0].rejectedKeys.map((_, k) => results.flatMap((r) => r.rejectedKeys[k]));
+  const hashed = results.every((r) => r.rowHash !== null);
+  const rowHash = hashed ? (results.reduce((sum, r) => (sum + BigInt(`0x${r.rowHash}`)) % MOD64, 0n)).toString(16) : null;
+  return { stats, rejectedKeys, rowHash, parts, chunkLog };
+}
+
+/**
+ * The row key of the nth row consumed (1-based), to name a row PostgreSQL
+ * refused: the chunk log says which part emitted it and at which position.
+ */
+export async function findConsumedRow(read: Pick<ReadResult, "parts" | "chunkLog">, n: number): Promise<string | null> {
+  let remaining = n;
+  const seenPerPart = read.parts.map(() => 0);
+  for (const { part, rows } of read.chunkLog) {
+    if (remaining <= rows) return findEmittedRow(read.parts[part], seenPerPart[part] + remaining);
+    remaining -= rows;
+    seenPerPart[part] += rows;
+  }
+  return null;
+}
+
+function findEmittedRow(job: ReaderJob, n: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const worker = spawnReader({ ...job, findRow: n });
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "found") resolve(message.rowKey);
+      else if (message.type === "done") resolve(null);
+      else if (message.type === "error") reject(workerError(message.error));
+      if (message.type !== "rejects" && message.type !== "chunk") void worker.terminate();
+    });
+    worker.on("error", reject);
+  });
+}

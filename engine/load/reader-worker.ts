@@ -1,0 +1,118 @@
+/**
+ * The reader worker: reads one table from SQLite in a worker thread,
+ * converts and encodes it to CSV in chunks, and hands the chunks to the
+ * loader, at most a few ahead (credits), so memory stays bounded while
+ * SQLite reading and PostgreSQL's COPY run on different cores.
+ */
+import { hash } from "node:crypto";
+import { parentPort, workerData } from "node:worker_threads";
+import Database from "better-sqlite3";
+import { MigrationError, ServerErrorFields } from "../errors";
+import { SOURCE_BUSY_TIMEOUT_MS } from "../source/open";
+import { ParentMessage, ReaderJob, WorkerMessage } from "./protocol";
+import { rawBytesSql, readerSql } from "./reader-sql";
+import { RowEncoder } from "./row-encoder";
+
+const INITIAL_CREDITS = 3;
+const REJECT_BATCH = 1000;
+const MOD64 = 2n ** 64n;
+
+function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(message, transfer);
+}
+
+function run(job: ReaderJob): void {
+  const started = performance.now();
+  const db = new Database(job.sourcePath, { readonly: true, fileMustExist: true, timeout: SOURCE_BUSY_TIMEOUT_MS });
+  const rawStatements = new Map<string, Database.Statement>();
+  const encoder = new RowEncoder(job, {
+    rawBytes(rowKey, column) {
+      let stmt = rawStatements.get(column);
+      if (!stmt) rawStatements.set(column, (stmt = db.prepare(rawBytesSql(job, column)).pluck()));
+      return (stmt.get(rowKey) as Buffer | null) ?? null;
+    },
+  });
+  const statement = db.prepare(readerSql(job)).raw(true);
+  const rows = (job.rowidRange ? statement.iterate(job.rowidRange.lo, job.rowidRange.hi) : statement.iterate()) as IterableIterator<unknown[]>;
+  let credits = INITIAL_CREDITS;
+  let rowsRead = 0;
+  let rowsEmitted = 0;
+  let rowHash = 0n;
+  let buffer = Buffer.allocUnsafe(job.chunkBytes + (1 << 20));
+  let used = 0;
+  let chunkRows = 0;
+
+  const flushRejects = (force: boolean) => {
+    if (encoder.rejects.length >= REJECT_BATCH || (force && encoder.rejects.length > 0)) post({ type: "rejects", records: encoder.rejects.splice(0) });
+  };
+  const flushChunk = () => {
+    if (used === 0) return;
+    const data = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + used);
+    post({ type: "chunk", data, rows: chunkRows }, [data]);
+    credits--;
+    buffer = Buffer.allocUnsafe(job.chunkBytes + (1 << 20));
+    used = 0;
+    chunkRows = 0;
+  };
+  const finish = () => {
+    flushChunk();
+    flushRejects(true);
+    const stats = { rowsRead, rowsEmitted, rowsRejected: encoder.rowsRejected, valuesNulled: encoder.valuesNulled, columns: encoder.stats, seconds: (performance.now() - started) / 1000 };
+    post({ type: "done", stats, rejectedKeys: encoder.rejectedKeys, rowHash: job.hashRows ? rowHash.toString(16) : null });
+    db.close();
+  };
+
+  const pump = () => {
+    while (credits > 0) {
+      const next = rows.next();
+      if (next.done) return finish();
+      rowsRead++;
+      const values = next.value;
+      const line = encoder.encode(values);
+      flushRejects(false);
+      if (line === null) continue;
+      rowsEmitted++;
+      if (job.findRow !== undefined) {
+        if (rowsEmitted === job.findRow) {
+          post({ type: "found", rowKey: String(values[0]) });
+          return db.close();
+        }
+        continue;
+      }
+      if (job.hashRows) rowHash = (rowHash + hash("sha256", line, "buffer").readBigUInt64BE(0)) % MOD64;
+      if (used + line.length * 3 > buffer.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(buffer.length * 2, used + line.length * 3));
+        buffer.copy(bigger, 0, 0, used);
+        buffer = bigger;
+      }
+      used += buffer.write(line, used);
+      chunkRows++;
+      if (used >= job.chunkBytes) flushChunk();
+    }
+  };
+
+  parentPort!.on("message", (message: ParentMessage) => {
+    if (message.type === "credit") {
+      credits++;
+      guarded(pump);
+    }
+  });
+  guarded(pump);
+}
+
+function guarded(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    const e = error as Error & ServerErrorFields & { code?: string };
+    const fields: Record<string, string> = {};
+    for (const key of ["table", "column", "key", "rawValue", "reason"] as const) {
+      const value = (error as unknown as Record<string, unknown>)[key];
+      if (typeof value === "string") fields[key] = value;
+    }
+    post({ type: "error", error: { name: e.name, message: e.message, code: e instanceof MigrationError ? e.code : e.code, fields } });
+    process.exit(0);
+  }
+}
+
+guarded(() => run(workerData as ReaderJob));

@@ -1,0 +1,52 @@
+/**
+ * Rejects of one table go to a temporary file as they come (memory stays
+ * flat however many there are), then into <schema>._rejects with COPY once
+ * the table's own COPY has finished.
+ */
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, WriteStream } from "node:fs";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Client } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { csvField } from "./csv";
+import { copyRejectsSql } from "./ddl";
+import { RejectRecord } from "./protocol";
+
+const field = (value: string | null) => (value === null ? "" : csvField(value));
+
+export class RejectSpool {
+  private readonly dir = mkdtempSync(path.join(tmpdir(), "sdm-rejects-"));
+  private readonly file = path.join(this.dir, "rejects.csv");
+  private readonly out: WriteStream = createWriteStream(this.file, { mode: 0o600 });
+  rejected = 0;
+  nulled = 0;
+
+  constructor(private readonly table: string) {}
+
+  async write(records: readonly RejectRecord[]): Promise<void> {
+    let text = "";
+    for (const r of records) {
+      if (r.action === "rejected") this.rejected++;
+      else this.nulled++;
+      text += [this.table, r.rowKey, r.column, r.rawValue, r.reason, r.action].map(field).join(",") + "\n";
+    }
+    if (!this.out.write(text)) await once(this.out, "drain");
+  }
+
+  /** Copies the spooled rejects into the schema's rejects table and removes the file. */
+  async copyInto(client: Client, schema: string): Promise<void> {
+    this.out.end();
+    await once(this.out, "close");
+    if (this.rejected + this.nulled > 0) {
+      await pipeline(createReadStream(this.file), client.query(copyFrom(copyRejectsSql(schema))));
+    }
+    this.discard();
+  }
+
+  discard(): void {
+    if (!this.out.closed) this.out.destroy();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Turns one SQLite row into one CSV line for COPY, applying the bad-value
+ * policy: a value that cannot be converted rejects the row, is set to NULL
+ * (recorded), or fails the load naming table, column and row. Rows set
+ * aside before loading (orphans, NULL keys) and rows pointing at rejected
+ * parent rows follow the same policy. Nothing is dropped silently.
+ */
+import { BadValueError } from "../errors";
+import { Converter, describeRawValue, Rejection } from "../types/conversion";
+import { buildConverter } from "../types/converter-spec";
+import { temporalConverter, TemporalTarget } from "../types/temporal";
+import { VARIANTS_BY_LABEL } from "../types/timestamp-formats";
+import { csvField } from "./csv";
+import { ColumnReadStats, Exclusion, ReaderColumn, ReaderJob, RejectRecord } from "./protocol";
+
+const SUSPECT_TEXT = /[",\r\n\0\uFFFD]/;
+const MAX_EXAMPLES = 5;
+
+/** What the encoder needs from the reader: the raw bytes of a text value. */
+export interface RawBytesSource {
+  rawBytes(rowKey: number | string, column: string): Buffer | null;
+}
+
+type FieldEncoder = (value: unknown, rowKey: number | string) => string | Rejection;
+
+export class RowEncoder {
+  readonly stats: ColumnReadStats[];
+  readonly rejects: RejectRecord[] = [];
+  readonly rejectedKeys: string[][];
+  rowsRejected = 0;
+  valuesNulled = 0;
+  private readonly encoders: FieldEncoder[];
+  private readonly exclusions: Map<number | string, Exclusion>;
+  private readonly parentSets: { columns: readonly number[]; keys: Set<string>; parentTable: string }[];
+  private readonly converted: (string | null)[];
+  /** Stats-free converters, for the keys of rejected rows. */
+  private readonly keyConverters: Converter[];
+
+  constructor(private readonly job: ReaderJob, raw: RawBytesSource) {
+    this.stats = job.columns.map(() => ({ nulls: 0, converted: 0, rejections: {}, formats: {} }));
+    this.encoders = job.columns.map((column, i) => fieldEncoder(column, this.stats[i], raw));
+    this.exclusions = new Map(job.exclusions.map((e) => [e.rowKey, e]));
+    this.parentSets = job.parentRejections.map((p) => ({ columns: p.columns, keys: new Set(p.keys), parentTable: p.parentTable }));
+    this.rejectedKeys = job.referencedKeys.map(() => []);
+    this.converted = new Array(job.columns.length).fill(null);
+    this.keyConverters = job.columns.map((c) => buildConverter(c.converter));
+  }
+
+  /**
+   * The CSV line of a row read as [rowKey, ...values] (ending in \n), or null
+   * when the row is rejected. The row is not copied: this runs per row loaded.
+   */
+  encode(row: readonly unknown[]): string | null {
+    const rowKey = row[0] as number | string;
+    const exclusion = this.exclusions.size > 0 ? this.exclusions.get(rowKey) : undefined;
+    const nullAnyway = exclusion ? this.applyExclusion(exclusion, rowKey, new RowValues(row)) : null;
+    if (nullAnyway === false) return null;
+    let line = "";
+    const count = row.length - 1;
+    for (let i = 0; i < count; i++) {
+      if (i > 0) line += ",";
+      const value = row[i + 1];
+      if (value === null || (nullAnyway !== null && nullAnyway.includes(i))) {
+        this.stats[i].nulls++;
+        this.converted[i] = null;
+        continue;
+      }
+      const result = this.encoders[i](value, rowKey);
+      if (typeof result === "string") {
+        this.stats[i].converted++;
+        this.converted[i] = result;
+        line += this.job.columns[i].converter.kind === "text" ? csvField(result) : result;
+        continue;
+      }
+      this.converted[i] = null;
+      if (!this.badValue(i, value, rowKey, result, new RowValues(row))) return null;
+    }
+    return this.parentSets.length > 0 && !this.parentsKept(rowKey, row) ? null : line + "\n";
+  }
+
+  /** Records a bad value; true when the row goes on with a NULL, false when it is rejected. */
+  private badValue(i: number, value: unknown, rowKey: number | string, rejection: Rejection, rowValues: RowValues): boolean {
+    const column = this.job.columns[i];
+    const raw = rejection.rawValue ?? describeRawValue(value as never);
+    countRejection(this.stats[i], rejection.reason, String(rowKey), raw);
+    if (this.job.policy === "fail") throw new BadValueError(this.job.table, column.source, String(rowKey), raw, rejection.reason);
+    if (this.job.policy === "null" && !column.notNull && !column.key) {
+      this.valuesNulled++;
+      this.rejects.push({ rowKey: String(rowKey), column: column.source, rawValue: raw, reason: rejection.reason, action: "nulled" });
+      return true;
+    }
+    this.rejectRow(rowKey, column.source, raw, rejection.reason, rowValues);
+    return false;
+  }
+
+  /** Orphans and NULL keys: false rejects the row, else the columns to set to NULL. */
+  private applyExclusion(exclusion: Exclusion, rowKey: number | string, rowValues: RowValues): number[] | false {
+    if (this.job.policy === "fail") {
+      const raw = exclusion.column === null ? "" : describeRawValue(rowValues.at(this.job.columns.findIndex((c) => c.source === exclusion.column)) as never);
+      throw new BadValueError(this.job.table, exclusion.column ?? "(row)", String(rowKey), raw, exclusion.reason);
+    }
+    if (this.job.policy === "null" && exclusion.nullable.length > 0) {
+      for (const i of exclusion.nullable) {
+        this.valuesNulled++;
+        this.rejects.push({ rowKey: String(rowKey), column: this.job.columns[i].source, rawValue: describeRawValue(rowValues.at(i) as never), reason: exclusion.reason, action: "nulled" });
+      }
+      return [...exclusion.nullable];
+    }
+    const i = exclusion.column === null ? -1 : this.job.columns.findIndex((c) => c.source === exclusion.column);
+    this.rejectRow(rowKey, exclusion.column, i >= 0 ? describeRawValue(rowValues.at(i) as never) : null, exclusion.reason, rowValues);
+    return false;
+  }
+
+  /** Rows whose foreign key points at a rejected parent row follow the parent out. */
+  private parentsKept(rowKey: number | string, row: readonly unknown[]): boolean {
+    for (const parent of this.parentSets) {
+      if (parent.columns.some((c) => this.converted[c] === null)) continue;
+      const key = parent.columns.map((c) => this.converted[c]).join("\u0001");
+      if (!parent.keys.has(key)) continue;
+      const reason = `references a rejected row of "${parent.parentTable}"`;
+      if (this.job.policy === "fail") throw new BadValueError(this.job.table, this.job.columns[parent.columns[0]].source, String(rowKey), key, reason);
+      const rowValues = new RowValues(row);
+      this.rejectRow(rowKey, this.job.columns[parent.columns[0]].source, describeRawValue(rowValues.at(parent.columns[0]) as never), reason, rowValues);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Records a rejected row and, for each key of this table that children
+   * reference, the key's converted text, so those children follow it out.
+   */
+  private rejectRow(rowKey: number | string, column: string | null, raw: string | null, reason: string, rowValues: RowValues): void {
+    this.rowsRejected++;
+    this.rejects.push({ rowKey: String(rowKey), column, rawValue: raw, reason, action: "rejected" });
+    this.job.referencedKeys.forEach((columns, k) => {
+      const parts = columns.map((c) => (rowValues.at(c) === null ? null : this.keyConverters[c](rowValues.at(c) as never)));
+      if (parts.every((p) => typeof p === "string")) this.rejectedKeys[k].push(parts.join("\u0001"));
+    });
+  }
+}
+
+/** The values of a row read as [rowKey, ...values], by column index. */
+class RowValues {
+  constructor(private readonly row: readonly unknown[]) {}
+  at(column: number): unknown {
+    return this.row[column + 1];
+  }
+}
+
+function countRejection(stats: ColumnReadStats, reason: string, rowKey: string, value: string): void {
+  const entry = (stats.rejections[reason] ??= { count: 0, examples: [] });
+  entry.count++;
+  if (entry.examples.length < MAX_EXAMPLES) entry.examples.push({ rowKey, value });
+}
+
+function fieldEncoder(column: ReaderColumn, stats: ColumnReadStats, raw: RawBytesSource): FieldEncoder {
+  const spec = column.converter;
+  if (spec.kind === "temporal") {
+    const convert = temporalConverter(
+      { target: spec.target as TemporalTarget, variants: spec.variants.map((l) => VARIANTS_BY_LABEL.get(l)!), epoch: spec.epoch, naiveZone: spec.naiveZone },
+      (variant) => (stats.formats[variant.label] = (stats.formats[variant.label] ?? 0) + 1),
+    );
+    return (value) => {
+      if (typeof value === "number" || typeof value === "bigint") stats.formats[`epoch ${spec.epoch ?? "?"}`] = (stats.formats[`epoch ${spec.epoch ?? "?"}`] ?? 0) + 1;
+      return convert(value as never);
+    };
+  }
+  const convert: Converter = buildConverter(spec);
+  if (spec.kind !== "text") return (value) => convert(value as never);
+  return textEncoder(column, convert, raw);
+}
+
+function textEncoder(column: ReaderColumn, convert: Converter, raw: RawBytesSource): FieldEncoder {
+  const tooLong = column.maxLength === null ? null : new Rejection(`longer than ${column.maxLength} characters`);
+  return (value, rowKey) => {
+    const text = typeof value === "string" ? value : convert(value as never);
+    if (typeof text !== "string") return text;
+    if (SUSPECT_TEXT.test(text)) {
+      if (text.includes("\0")) return new Rejection("NUL byte in text");
+      if (text.includes("\uFFFD") && typeof value === "string") {
+        // The reader decodes invalid UTF-8 to U+FFFD; only the raw bytes tell
+        // a genuine U+FFFD from a broken sequence.
+        const bytes = raw.rawBytes(rowKey, column.source);
+        if (bytes) {
+          const checked = convert(bytes);
+          if (typeof checked !== "string") return checked;
+        }
+      }
+    }
+    if (tooLong && text.length > column.maxLength! && [...text].length > column.maxLength!) return tooLong;
+    return text;
+  };
+}

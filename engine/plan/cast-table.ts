@@ -1,0 +1,140 @@
+/**
+ * The cast table: declared type family + what the sample shows -> the
+ * PostgreSQL type and its converter. Declarative, like pgloader's casting
+ * rules; each rule says why in the plan ("reason").
+ *
+ * REAL is double precision, never the 4-byte real (which would silently
+ * round most values); every integer family is bigint, because SQLite
+ * integers are 64-bit whatever the declared name.
+ */
+import { ColumnEvidence } from "../profile";
+import { ConverterSpec } from "../types/converter-spec";
+import { DeclaredFamily, DeclaredType } from "../types/declared";
+import { EpochUnit } from "../types/temporal";
+import { TimestampVariant } from "../types/timestamp-formats";
+
+export interface CastContext {
+  readonly declared: DeclaredType;
+  readonly evidence: ColumnEvidence;
+  /** IANA zone for naive timestamps; when set they become timestamptz. */
+  readonly timezone: string | null;
+}
+
+export interface CastDecision {
+  readonly converter: ConverterSpec;
+  readonly maxLength: number | null;
+  readonly reason: string;
+  readonly warnings: readonly string[];
+}
+
+/** Share of sampled texts that must parse as timestamps for a TEXT column to become one. */
+export const TEXT_TEMPORAL_SHARE = 0.9;
+/** Share of sampled texts that must spell booleans for a TEXT column to become boolean. */
+export const TEXT_BOOLEAN_SHARE = 0.95;
+
+const pct = (part: number, whole: number) => (whole === 0 ? "0%" : `${Math.round((part / whole) * 1000) / 10}%`);
+
+type Rule = (ctx: CastContext) => CastDecision | null;
+
+const RULES: Readonly<Record<DeclaredFamily, Rule>> = {
+  integer: () => decision({ kind: "integer", type: "bigint" }, "SQLite integers are 64-bit: bigint"),
+  int: () => decision({ kind: "integer", type: "bigint" }, "SQLite integers are 64-bit: bigint"),
+  smallint: () => decision({ kind: "integer", type: "bigint" }, "SQLite integers are 64-bit: bigint"),
+  real: () => decision({ kind: "float" }, "REAL is an 8-byte float: double precision"),
+  numeric: ({ declared }) =>
+    declared.precision !== null
+      ? decision({ kind: "numeric", precision: declared.precision, scale: declared.scale ?? 0 }, "precision and scale kept")
+      : decision({ kind: "numeric", precision: null, scale: 0 }, "unconstrained numeric"),
+  boolean: ({ evidence }) => decision({ kind: "boolean" }, `${pct(evidence.booleanValues, evidence.sampled - evidence.nulls)} of sampled values are 0/1 or true/false words`),
+  date: (ctx) => temporalDecision(ctx, "date"),
+  datetime: (ctx) => temporalDecision(ctx, "timestamp"),
+  time: () => decision({ kind: "text" }, "TIME values are kept as text"),
+  varchar: (ctx) => detectInText(ctx) ?? varcharDecision(ctx),
+  text: (ctx) => detectInText(ctx) ?? decision({ kind: "text" }, "text"),
+  json: () => decision({ kind: "text" }, "JSON is kept as text (not validated)"),
+  blob: () => decision({ kind: "bytea" }, "blobs are bytea"),
+  none: (ctx) => noDeclaredType(ctx),
+};
+
+function decision(converter: ConverterSpec, reason: string, warnings: string[] = [], maxLength: number | null = null): CastDecision {
+  return { converter, reason, warnings, maxLength };
+}
+
+export function castColumn(ctx: CastContext): CastDecision {
+  const rule = RULES[ctx.declared.family](ctx);
+  if (!rule) throw new Error(`no cast rule for ${ctx.declared.family}`);
+  const label = ctx.declared.raw === "" ? "no declared type" : `declared ${ctx.declared.raw}`;
+  return { ...rule, reason: `${label}; ${rule.reason}` };
+}
+
+function varcharDecision({ declared }: CastContext): CastDecision {
+  if (declared.length === null) return decision({ kind: "text" }, "character type without a length: text");
+  return decision({ kind: "text" }, `length ${declared.length} kept`, [], declared.length);
+}
+
+/** TEXT holding timestamps or booleans becomes timestamp or boolean. */
+function detectInText(ctx: CastContext): CastDecision | null {
+  const { evidence } = ctx;
+  if (evidence.texts === 0) return null;
+  if (evidence.temporalTexts >= evidence.texts * TEXT_TEMPORAL_SHARE && evidence.variants.length > 0) {
+    const onlyDates = evidence.variants.every((v) => !v.hasTime);
+    return temporalDecision(ctx, onlyDates ? "date" : "timestamp");
+  }
+  if (evidence.booleanWords >= evidence.texts * TEXT_BOOLEAN_SHARE && evidence.reals + evidence.blobs === 0) {
+    return decision({ kind: "boolean" }, `${pct(evidence.booleanWords, evidence.texts)} of sampled texts are true/false words: boolean`);
+  }
+  return null;
+}
+
+function noDeclaredType(ctx: CastContext): CastDecision {
+  const e = ctx.evidence;
+  const values = e.sampled - e.nulls;
+  if (values > 0 && e.integers === values) return decision({ kind: "integer", type: "bigint" }, "every sampled value is an integer: bigint");
+  if (values > 0 && e.integers + e.reals === values) return decision({ kind: "float" }, "every sampled value is a number: double precision");
+  if (values > 0 && e.blobs === values) return decision({ kind: "bytea" }, "every sampled value is a blob: bytea");
+  return detectInText(ctx) ?? decision({ kind: "text" }, "mixed or text values: text");
+}
+
+/**
+ * Keeps one day/month order for slash dates: the one more sampled values
+ * fit (values with a day over 12 fit only day-first). On a tie every value
+ * was ambiguous: day first is assumed, with a warning.
+ */
+export function settleSlashOrder(
+  variants: readonly TimestampVariant[],
+  counts: Readonly<Record<string, number>>,
+): { variants: TimestampVariant[]; warning: string | null } {
+  const total = (order: "dmy" | "mdy") => variants.filter((v) => v.order === order).reduce((n, v) => n + (counts[v.label] ?? 0), 0);
+  if (!variants.some((v) => v.order !== "ymd")) return { variants: [...variants], warning: null };
+  const dmy = total("dmy");
+  const mdy = total("mdy");
+  const keep = mdy > dmy ? "mdy" : "dmy";
+  const warning = dmy === mdy ? "every sampled slash date has day and month <= 12; day first (DD/MM/YYYY) assumed" : null;
+  return { variants: variants.filter((v) => v.order === "ymd" || v.order === keep), warning };
+}
+
+/** Epoch unit of the numbers in a date/time column, or null when it holds none. */
+export function epochUnit(evidence: ColumnEvidence): EpochUnit | null {
+  if (evidence.integers + evidence.reals === 0) return null;
+  // Seconds since 1970 stay below 1e11 until the year 5138; milliseconds of
+  // any date after April 1973 are above it.
+  return Math.max(Math.abs(evidence.numberMin ?? 0), Math.abs(evidence.numberMax ?? 0)) >= 1e11 ? "milliseconds" : "seconds";
+}
+
+function temporalDecision(ctx: CastContext, wanted: "date" | "timestamp"): CastDecision {
+  const { evidence, timezone } = ctx;
+  const { variants, warning } = settleSlashOrder(evidence.variants, evidence.variantCounts);
+  const epoch = epochUnit(evidence);
+  const zoned = variants.some((v) => v.hasZone) || epoch !== null || timezone !== null;
+  const hasTime = variants.some((v) => v.hasTime) || epoch !== null;
+  const target = wanted === "date" && !hasTime ? "date" : zoned ? "timestamptz" : "timestamp";
+  const formats = [...variants.map((v) => v.label), ...(epoch ? [`epoch ${epoch}`] : [])];
+  const reason = formats.length > 0
+    ? `formats found: ${formats.join(", ")} (${pct(evidence.temporalTexts + (epoch ? evidence.integers + evidence.reals : 0), evidence.sampled - evidence.nulls)} of sampled values)`
+    : "no values to detect formats from";
+  return decision(
+    { kind: "temporal", target, variants: variants.map((v) => v.label), epoch, naiveZone: timezone },
+    reason,
+    warning ? [warning] : [],
+  );
+}

@@ -1,0 +1,76 @@
+/** The migration plan: what PostgreSQL will hold, decided before loading. */
+import { ConverterSpec } from "../types/converter-spec";
+
+export type BadValuePolicy = "reject" | "null" | "fail";
+
+export interface ColumnPlan {
+  /** Name in SQLite. */
+  readonly source: string;
+  /** Name in PostgreSQL (the source name unless renamed). */
+  readonly name: string;
+  readonly declaredType: string;
+  /** PostgreSQL type, as the plan shows it ("timestamp with time zone", "numeric(10,2)"). */
+  readonly type: string;
+  readonly converter: ConverterSpec;
+  /** Maximum length in characters for varchar(n); null otherwise. */
+  readonly maxLength: number | null;
+  readonly notNull: boolean;
+  /** The DEFAULT expression in PostgreSQL SQL, or null. */
+  readonly defaultSql: string | null;
+  /** Why this type: the declared type and what the sample showed. */
+  readonly reason: string;
+}
+
+export interface ForeignKeyPlan {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly parentTable: string;
+  readonly parentColumns: readonly string[];
+  readonly onDelete: string;
+  readonly onUpdate: string;
+}
+
+export interface IndexPlan {
+  readonly name: string;
+  readonly unique: boolean;
+  readonly columns: readonly { readonly name: string; readonly descending: boolean }[];
+}
+
+/** How rows are ordered when read, so both sides of validation can be hashed in one order. */
+export type ReadOrder =
+  | { readonly kind: "rowid" }
+  /** Source primary key columns, compared bytewise; the same in PostgreSQL with COLLATE "C". */
+  | { readonly kind: "key"; readonly columns: readonly string[] }
+  /** No usable order: validation hashes rows one by one and sums. */
+  | { readonly kind: "none" };
+
+export interface TablePlan {
+  readonly source: string;
+  readonly name: string;
+  readonly columns: readonly ColumnPlan[];
+  readonly primaryKey: readonly string[];
+  readonly primaryKeyName: string | null;
+  readonly foreignKeys: readonly ForeignKeyPlan[];
+  readonly indexes: readonly IndexPlan[];
+  readonly withoutRowid: boolean;
+  readonly readOrder: ReadOrder;
+  /** Rows in SQLite when planned. */
+  readonly rows: number;
+}
+
+export interface PlanNote {
+  readonly level: "info" | "warning";
+  readonly message: string;
+}
+
+export interface MigrationPlan {
+  /** Tables in load order: parents before the tables that reference them. */
+  readonly tables: readonly TablePlan[];
+  readonly notes: readonly PlanNote[];
+  readonly badValuePolicy: BadValuePolicy;
+  /** sha256 of everything that shapes the loaded data (options fingerprint). */
+  readonly fingerprint: string;
+}
+
+/** The name of the rejects table inside every loaded schema. */
+export const REJECTS_TABLE = "_rejects";

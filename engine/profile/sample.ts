@@ -1,0 +1,66 @@
+/**
+ * A sample of each table, spread over it (the first rows and evenly spaced
+ * rows after them), and the evidence about each column that type inference
+ * reads. Cheap: a few thousand rows per table whatever the export's size.
+ */
+import { quoteIdent } from "../sql/identifiers";
+import { SourceDatabase, SourceTable } from "../source";
+import { BOOLEAN_DIGITS, BOOLEAN_WORDS, PLAIN_DECIMAL } from "../types/scalars";
+import { parseVariant, TIMESTAMP_VARIANTS, TimestampVariant } from "../types/timestamp-formats";
+import { ColumnEvidence } from "./model";
+
+export const SAMPLE_HEAD_ROWS = 1000;
+export const SAMPLE_SPREAD_ROWS = 9000;
+
+/** Sampled rows, as arrays in column order. */
+export function sampleRows(db: SourceDatabase, table: SourceTable): unknown[][] {
+  const from = quoteIdent(table.name);
+  const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
+  const limit = SAMPLE_HEAD_ROWS + SAMPLE_SPREAD_ROWS;
+  if (table.withoutRowid) return db.prepare(`SELECT ${columns} FROM ${from} LIMIT ${limit}`).raw(true).all() as unknown[][];
+  const maxRowid = Number((db.prepare(`SELECT max(rowid) FROM ${from}`).pluck().get() as number | null) ?? 0);
+  const step = Math.max(1, Math.floor(maxRowid / SAMPLE_SPREAD_ROWS));
+  // rowid ranges and a stride keep this to index lookups, not a full scan.
+  return db
+    .prepare(`SELECT ${columns} FROM ${from} WHERE rowid <= ? UNION ALL SELECT ${columns} FROM ${from} WHERE rowid > ? AND rowid % ? = 0 LIMIT ${limit}`)
+    .raw(true)
+    .all(SAMPLE_HEAD_ROWS, SAMPLE_HEAD_ROWS, step) as unknown[][];
+}
+
+/** Variants that parse a text, in catalogue order. */
+export function variantsOf(text: string): TimestampVariant[] {
+  return TIMESTAMP_VARIANTS.filter((variant) => variant.length === text.length && parseVariant(variant, text) !== null);
+}
+
+export function columnEvidence(name: string, values: readonly unknown[]): ColumnEvidence {
+  const e = { name, sampled: values.length, nulls: 0, integers: 0, reals: 0, texts: 0, blobs: 0, booleanWords: 0, booleanValues: 0, decimalTexts: 0, temporalTexts: 0 };
+  let numberMin: number | null = null;
+  let numberMax: number | null = null;
+  const variantCounts = new Map<TimestampVariant, number>();
+  for (const value of values) {
+    if (value === null) e.nulls++;
+    else if (typeof value === "number" || typeof value === "bigint") {
+      const n = Number(value);
+      if (Number.isInteger(n)) e.integers++;
+      else e.reals++;
+      numberMin = numberMin === null ? n : Math.min(numberMin, n);
+      numberMax = numberMax === null ? n : Math.max(numberMax, n);
+      if (n === 0 || n === 1) e.booleanValues++;
+    } else if (typeof value === "string") {
+      e.texts++;
+      const word = value.trim().toLowerCase();
+      if (word in BOOLEAN_WORDS) e.booleanWords++;
+      if (word in BOOLEAN_WORDS || word in BOOLEAN_DIGITS) e.booleanValues++;
+      if (PLAIN_DECIMAL.test(value)) e.decimalTexts++;
+      const variants = variantsOf(value);
+      if (variants.length > 0) e.temporalTexts++;
+      for (const variant of variants) variantCounts.set(variant, (variantCounts.get(variant) ?? 0) + 1);
+    } else e.blobs++;
+  }
+  const sorted = [...variantCounts.entries()].sort((a, b) => b[1] - a[1]);
+  return {
+    ...e, numberMin, numberMax,
+    variants: sorted.map(([variant]) => variant),
+    variantCounts: Object.fromEntries(sorted.map(([variant, count]) => [variant.label, count])),
+  };
+}

@@ -1,0 +1,4 @@
+export * from "./model";
+export { introspectSource } from "./introspect";
+export { assertSqliteFile, openSource, sourceFailure, SOURCE_BUSY_TIMEOUT_MS } from "./open";
+export type { SourceDatabase } from "./open";

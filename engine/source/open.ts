@@ -1,0 +1,85 @@
+/**
+ * Opening a SQLite export safely: read-only, with the failure modes a user
+ * meets (missing file, a folder, not SQLite, corrupt, locked) turned into
+ * SourceErrors that name the file.
+ */
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import Database from "better-sqlite3";
+import { SourceError } from "../errors";
+
+export type SourceDatabase = Database.Database;
+
+const SQLITE_HEADER = "SQLite format 3\0";
+/** How long to wait for a writer's lock before giving up, in ms. */
+export const SOURCE_BUSY_TIMEOUT_MS = 5000;
+
+/** Checks the path is a regular file with the SQLite header. */
+export function assertSqliteFile(path: string): number {
+  let size: number;
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new SourceError("SOURCE_NOT_A_FILE", path, `source ${path} is a directory, not a SQLite file`);
+    if (!stat.isFile()) throw new SourceError("SOURCE_NOT_A_FILE", path, `source ${path} is not a regular file`);
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new SourceError("SOURCE_NOT_FOUND", path, `source ${path} does not exist`);
+    throw new SourceError("SOURCE_NOT_FOUND", path, `source ${path} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+  if (size === 0) throw new SourceError("SOURCE_EMPTY", path, `source ${path} is an empty file, not a SQLite database`);
+  const header = Buffer.alloc(16);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, header, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.toString("latin1") !== SQLITE_HEADER) {
+    throw new SourceError("SOURCE_NOT_SQLITE", path, `source ${path} is not a SQLite database (its header is not "SQLite format 3")`);
+  }
+  return size;
+}
+
+/** Opens the export read-only; foreign key enforcement is irrelevant to reads. */
+export function openSource(path: string): SourceDatabase {
+  assertSqliteFile(path);
+  let db: SourceDatabase;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: SOURCE_BUSY_TIMEOUT_MS });
+  } catch (error) {
+    throw sourceFailure(path, error);
+  }
+  try {
+    // Reading the schema is the first access that touches pages: corrupt or
+    // locked files fail here, before any work is planned.
+    db.prepare("SELECT count(*) FROM sqlite_schema").get();
+  } catch (error) {
+    db.close();
+    throw sourceFailure(path, error);
+  }
+  return db;
+}
+
+/** Maps a better-sqlite3 error to a SourceError that names the file (and table). */
+export function sourceFailure(path: string, error: unknown, table?: string): SourceError {
+  const code = (error as { code?: string }).code ?? "";
+  const where = table ? ` while reading table "${table}"` : "";
+  const message = (error as Error).message ?? String(error);
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    return new SourceError(
+      "SOURCE_LOCKED",
+      path,
+      `source ${path} is locked by a writer${where} (waited ${SOURCE_BUSY_TIMEOUT_MS / 1000} s): ${message}. ` +
+        "Let the writer finish, or migrate a copy made with `sqlite3 <file> .backup`.",
+      { cause: error },
+    );
+  }
+  if (code === "SQLITE_NOTADB") {
+    return new SourceError("SOURCE_NOT_SQLITE", path, `source ${path} is not a SQLite database: ${message}`, { cause: error });
+  }
+  if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_IOERR") || code === "SQLITE_FORMAT") {
+    return new SourceError("SOURCE_CORRUPT", path, `source ${path} is corrupt or truncated${where}: ${message}`, { cause: error });
+  }
+  return new SourceError("SOURCE_CORRUPT", path, `source ${path} could not be read${where}: ${message}`, { cause: error });
+}

@@ -1,0 +1,27 @@
+/**
+ * A converter turns one SQLite value into the exact text PostgreSQL will
+ * store and print back for it, or into a Rejection saying why it cannot.
+ */
+
+/** Why a value cannot be converted (the loader applies the bad-value policy). */
+export class Rejection {
+  /** `rawValue` overrides how the value is shown (hex of bytes that are not text). */
+  constructor(
+    readonly reason: string,
+    readonly rawValue?: string,
+  ) {}
+}
+
+export type SqliteValue = number | bigint | string | Buffer | null;
+
+/** Returns the PostgreSQL text of a non-null value, or a Rejection. */
+export type Converter = (value: Exclude<SqliteValue, null>) => string | Rejection;
+
+/** How a value is shown in reports and the rejects table: text, or hex for bytes. */
+export function describeRawValue(value: SqliteValue, maxLength = 200): string {
+  if (value === null) return "NULL";
+  if (Buffer.isBuffer(value)) return `x'${value.subarray(0, maxLength / 2).toString("hex")}'${value.length > maxLength / 2 ? "…" : ""}`;
+  // PostgreSQL text cannot hold NUL: it is shown escaped, as \x00.
+  const text = String(value).replaceAll("\0", "\\x00");
+  return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+}

@@ -1,0 +1,62 @@
+/**
+ * SQLite declared types normalised in one place. SQLite accepts any type
+ * name ("UNSIGNED BIG INT", "NVARCHAR(40)", "DATETIME", ""); each is reduced
+ * to a family the cast table maps from, keeping length, precision and scale.
+ */
+
+export type DeclaredFamily =
+  | "integer" | "smallint" | "int" | "real" | "numeric" | "boolean"
+  | "date" | "datetime" | "time" | "varchar" | "text" | "blob" | "json" | "none";
+
+export interface DeclaredType {
+  readonly raw: string;
+  readonly family: DeclaredFamily;
+  /** VARCHAR(n) length, NUMERIC(p, s) precision and scale, when declared. */
+  readonly length: number | null;
+  readonly precision: number | null;
+  readonly scale: number | null;
+}
+
+/** Rules tried in order on the upper-cased name without parameters (as pgloader does). */
+const FAMILY_RULES: readonly [RegExp, DeclaredFamily][] = [
+  [/^(INTEGER|BIGINT|INT8|UNSIGNED BIG INT|BIG INT)$/, "integer"],
+  [/^(SMALLINT|TINYINT|INT2)$/, "smallint"],
+  [/^(INT|INT4|MEDIUMINT)$/, "int"],
+  [/^(BOOLEAN|BOOL|BIT)$/, "boolean"],
+  [/^DATE$/, "date"],
+  [/^(DATETIME|TIMESTAMP|TIMESTAMPTZ|TIMESTAMP WITH(OUT)? TIME ZONE|DATETIME2|SMALLDATETIME)$/, "datetime"],
+  [/^TIME$/, "time"],
+  [/^(REAL|DOUBLE|DOUBLE PRECISION|FLOAT|FLOAT4|FLOAT8)$/, "real"],
+  [/^(NUMERIC|DECIMAL|MONEY|NUMBER)$/, "numeric"],
+  [/^(VARCHAR|NVARCHAR|CHARACTER VARYING|VARYING CHARACTER|NATIVE CHARACTER|NCHAR|CHARACTER|CHAR)$/, "varchar"],
+  [/^(TEXT|CLOB|NTEXT|STRING|LONGTEXT|MEDIUMTEXT|TINYTEXT|UUID)$/, "text"],
+  [/^(BLOB|BYTEA|BINARY|VARBINARY|IMAGE)$/, "blob"],
+  [/^JSONB?$/, "json"],
+];
+
+/** SQLite's own affinity rules, for names no rule above knows. */
+function affinityFamily(name: string): DeclaredFamily {
+  if (name.includes("INT")) return "integer";
+  if (/CHAR|CLOB|TEXT/.test(name)) return "text";
+  if (name === "" || name.includes("BLOB")) return name === "" ? "none" : "blob";
+  if (/REAL|FLOA|DOUB/.test(name)) return "real";
+  return "numeric";
+}
+
+export function parseDeclaredType(raw: string): DeclaredType {
+  const upper = raw.trim().toUpperCase().replace(/\s+/g, " ");
+  const params = /\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)/.exec(upper);
+  const bare = upper.replace(/\(.*\)/, "").trim();
+  // "UNSIGNED BIG INT" is a type name of its own; elsewhere the sign word is noise.
+  const name = bare === "UNSIGNED BIG INT" ? bare : bare.replace(/\b(UNSIGNED|SIGNED)\b/g, "").replace(/\s+/g, " ").trim();
+  const family = FAMILY_RULES.find(([pattern]) => pattern.test(name))?.[1] ?? affinityFamily(name);
+  const first = params ? Number(params[1]) : null;
+  const second = params?.[2] !== undefined ? Number(params[2]) : null;
+  return {
+    raw,
+    family,
+    length: family === "varchar" ? first : null,
+    precision: family === "numeric" ? first : null,
+    scale: family === "numeric" ? (first === null ? null : (second ?? 0)) : null,
+  };
+}

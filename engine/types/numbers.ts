@@ -1,0 +1,127 @@
+/**
+ * Numbers rendered exactly as PostgreSQL renders them, so that what the
+ * loader sends is what a read-back returns byte for byte (validation hashes
+ * both sides).
+ */
+
+/**
+ * float8out of PostgreSQL 12+ (extra_float_digits = 1): the shortest digits
+ * that round-trip, fixed notation for decimal exponents -4..14, otherwise
+ * d.ddde+XX with at least two exponent digits. JavaScript's shortest digits
+ * (toExponential with no argument) are the same digits.
+ */
+export function formatFloat8(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "Infinity";
+  if (value === -Infinity) return "-Infinity";
+  if (value === 0) return Object.is(value, -0) ? "-0" : "0";
+  const [mantissa, exponentText] = value.toExponential().split("e");
+  const exponent = Number(exponentText);
+  const negative = mantissa.startsWith("-");
+  const digits = mantissa.replace("-", "").replace(".", "");
+  const sign = negative ? "-" : "";
+  if (exponent < -4 || exponent >= 15) {
+    const body = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const expSign = exponent < 0 ? "-" : "+";
+    return `${sign}${body}e${expSign}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  }
+  return sign + placeDecimalPoint(digits, exponent);
+}
+
+/** digits d1d2d3... with value d1.d2d3 x 10^exponent, in plain notation. */
+function placeDecimalPoint(digits: string, exponent: number): string {
+  if (exponent < 0) return `0.${"0".repeat(-exponent - 1)}${digits}`;
+  if (digits.length <= exponent + 1) return digits + "0".repeat(exponent + 1 - digits.length);
+  return `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+}
+
+const DECIMAL_LITERAL = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/;
+
+/** A decimal number split into sign, integer digits and fraction digits. */
+export interface DecimalParts {
+  negative: boolean;
+  integer: string;
+  fraction: string;
+}
+
+/** Parses a decimal literal ("12.5", "-1e3", " .5 ") without going through binary floats. */
+export function parseDecimal(text: string): DecimalParts | null {
+  const match = DECIMAL_LITERAL.exec(text);
+  if (!match) return null;
+  const [, sign, intPart, fracPart = "", expPart] = match;
+  if (intPart === "" && fracPart === "") return null;
+  let digits = intPart + fracPart;
+  let point = intPart.length + (expPart ? Number(expPart) : 0);
+  if (point < 0) {
+    digits = "0".repeat(-point) + digits;
+    point = 0;
+  }
+  if (point > digits.length) digits += "0".repeat(point - digits.length);
+  const integer = digits.slice(0, point).replace(/^0+(?=\d)/, "") || "0";
+  return { negative: sign === "-", integer, fraction: digits.slice(point) };
+}
+
+/** A JavaScript number as a decimal, from its shortest round-trip digits. */
+export function decimalOfNumber(value: number): DecimalParts | null {
+  if (!Number.isFinite(value)) return null;
+  return parseDecimal(value.toExponential());
+}
+
+/**
+ * Rounds to `scale` fraction digits, half away from zero, as PostgreSQL's
+ * numeric does on input. Returns the digits with exactly `scale` decimals.
+ */
+export function roundDecimal(parts: DecimalParts, scale: number): DecimalParts {
+  if (parts.fraction.length <= scale) {
+    return { ...parts, fraction: parts.fraction.padEnd(scale, "0") };
+  }
+  const kept = parts.integer + parts.fraction.slice(0, scale);
+  const roundUp = parts.fraction.charCodeAt(scale) >= 53; /* '5' */
+  const rounded = roundUp ? incrementDigits(kept) : kept;
+  const integerLength = rounded.length - scale;
+  return {
+    negative: parts.negative,
+    integer: rounded.slice(0, integerLength).replace(/^0+(?=\d)/, "") || "0",
+    fraction: rounded.slice(integerLength),
+  };
+}
+
+function incrementDigits(digits: string): string {
+  const chars = digits.split("");
+  for (let i = chars.length - 1; i >= 0; i--) {
+    if (chars[i] !== "9") {
+      chars[i] = String(Number(chars[i]) + 1);
+      return chars.join("");
+    }
+    chars[i] = "0";
+  }
+  return "1" + chars.join("");
+}
+
+/** PostgreSQL's text form of a numeric: no exponent, "-" only when non-zero. */
+export function formatDecimal(parts: DecimalParts): string {
+  const isZero = /^0*$/.test(parts.integer) && /^0*$/.test(parts.fraction);
+  const sign = parts.negative && !isZero ? "-" : "";
+  return parts.fraction.length > 0 ? `${sign}${parts.integer}.${parts.fraction}` : `${sign}${parts.integer}`;
+}
+
+/** Digits before the point, as numeric(p, s) counts them (leading zeros excluded). */
+export function integerDigits(parts: DecimalParts): number {
+  return parts.integer === "0" ? 0 : parts.integer.length;
+}
+
+const INTEGER_LITERAL = /^\s*([+-]?)0*(\d+)\s*$/;
+
+/** Canonical text of an integer literal ("+007" -> "7"), or null. */
+export function canonicalIntegerText(text: string): string | null {
+  const match = INTEGER_LITERAL.exec(text);
+  if (!match) return null;
+  const digits = match[2];
+  return match[1] === "-" && digits !== "0" ? `-${digits}` : digits;
+}
+
+export const INTEGER_RANGES = {
+  smallint: { min: -32768n, max: 32767n },
+  integer: { min: -2147483648n, max: 2147483647n },
+  bigint: { min: -9223372036854775808n, max: 9223372036854775807n },
+} as const;

@@ -1,0 +1,159 @@
+/**
+ * Timestamp, timestamptz and date values: parsed in the formats the profile
+ * detected for the column (and only those, so the gate's counts and the
+ * loader's rejects agree), validated, and rendered as PostgreSQL prints them
+ * (DateStyle ISO, TimeZone UTC).
+ */
+import { Converter, Rejection } from "./conversion";
+import { parseVariant, TIMESTAMP_VARIANTS, TimestampFields, TimestampVariant } from "./timestamp-formats";
+
+export type TemporalTarget = "date" | "timestamp" | "timestamptz";
+export type EpochUnit = "seconds" | "milliseconds";
+
+export interface TemporalSpec {
+  readonly target: TemporalTarget;
+  /** Text variants accepted, most frequent first. */
+  readonly variants: readonly TimestampVariant[];
+  /** Numbers are epoch values in this unit (DATETIME columns); null: numbers are rejected. */
+  readonly epoch: EpochUnit | null;
+  /** Zone of naive values when the target is timestamptz (IANA name); UTC when null. */
+  readonly naiveZone: string | null;
+}
+
+/** "00".."99": formatting runs once per value loaded. */
+const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+
+function fractionText(microsecond: number): string {
+  if (microsecond === 0) return "";
+  return `.${String(microsecond).padStart(6, "0").replace(/0+$/, "")}`;
+}
+
+function datePart(year: number, month: number, day: number): string {
+  return `${year >= 1000 ? year : String(year).padStart(4, "0")}-${PAD2[month]}-${PAD2[day]}`;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The inverse of daysFromCivil. */
+export function civilFromDays(days: number): [number, number, number] {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return [era * 400 + yoe + (month <= 2 ? 1 : 0), month, day];
+}
+
+/** Seconds since the epoch of wall-clock fields read as UTC. */
+function wallClockSeconds(f: TimestampFields): number {
+  return daysFromCivil(f.year, f.month, f.day) * 86400 + f.hour * 3600 + f.minute * 60 + f.second;
+}
+
+/** An instant (whole seconds since the epoch, plus microseconds) as PostgreSQL prints it in UTC. */
+function renderUtc(seconds: number, microsecond: number, target: TemporalTarget): string | Rejection {
+  const days = Math.floor(seconds / 86400);
+  const [year, month, day] = civilFromDays(days);
+  if (year < 1 || year > 9999) return new Rejection(`year ${year} is outside 1-9999`);
+  const date = datePart(year, month, day);
+  if (target === "date") return date;
+  const rest = seconds - days * 86400;
+  const time = `${PAD2[Math.floor(rest / 3600)]}:${PAD2[Math.floor(rest / 60) % 60]}:${PAD2[rest % 60]}${fractionText(microsecond)}`;
+  return target === "timestamptz" ? `${date} ${time}+00` : `${date} ${time}`;
+}
+
+/** Offset of an IANA zone at an instant, in minutes, cached per hour. */
+function zoneOffsetFinder(zone: string): (epochMs: number) => number {
+  const format = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+  });
+  const cache = new Map<number, number>();
+  return (epochMs) => {
+    const hour = Math.floor(epochMs / 3_600_000);
+    let offset = cache.get(hour);
+    if (offset === undefined) {
+      const parts = Object.fromEntries(format.formatToParts(new Date(hour * 3_600_000)).map((p) => [p.type, p.value]));
+      const local = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
+      offset = Math.round((local - hour * 3_600_000) / 60_000);
+      cache.set(hour, offset);
+    }
+    return offset;
+  };
+}
+
+function fieldsConverter(spec: TemporalSpec): (f: TimestampFields) => string | Rejection {
+  if (spec.target !== "timestamptz") {
+    return (f) => {
+      const date = datePart(f.year, f.month, f.day);
+      if (spec.target === "date") return date;
+      return `${date} ${PAD2[f.hour]}:${PAD2[f.minute]}:${PAD2[f.second]}${fractionText(f.microsecond)}`;
+    };
+  }
+  const zoneOffset = spec.naiveZone ? zoneOffsetFinder(spec.naiveZone) : () => 0;
+  return (f) => {
+    const wall = wallClockSeconds(f);
+    let offset = f.offsetMinutes;
+    if (offset === null) {
+      // A naive wall-clock time in a named zone: the offset depends on the
+      // instant itself, so look it up twice to settle DST transitions.
+      const first = zoneOffset(wall * 1000);
+      offset = zoneOffset((wall - first * 60) * 1000);
+    }
+    return renderUtc(wall - offset * 60, f.microsecond, "timestamptz");
+  };
+}
+
+function epochConverter(spec: TemporalSpec): (n: number) => string | Rejection {
+  const perUnit = spec.epoch === "milliseconds" ? 1_000 : 1_000_000;
+  return (n) => {
+    if (!Number.isFinite(n)) return new Rejection("not a finite epoch value");
+    const micros = Math.round(n * perUnit);
+    const seconds = Math.floor(micros / 1_000_000);
+    return renderUtc(seconds, micros - seconds * 1_000_000, spec.target);
+  };
+}
+
+/**
+ * The variants tried after the detected ones: the rest of the catalogue,
+ * except slash dates in the other day/month order (a column has one order).
+ */
+export function fallbackVariants(detected: readonly TimestampVariant[]): TimestampVariant[] {
+  const order = detected.find((v) => v.order !== "ymd")?.order ?? "dmy";
+  return TIMESTAMP_VARIANTS.filter((v) => !detected.includes(v) && (v.order === "ymd" || v.order === order));
+}
+
+/**
+ * Builds the converter of one temporal column. `onVariant` hears which
+ * variant parsed each value, for the report's "formats found".
+ */
+export function temporalConverter(spec: TemporalSpec, onVariant?: (variant: TimestampVariant) => void): Converter {
+  const fromFields = fieldsConverter(spec);
+  const fromEpoch = spec.epoch ? epochConverter(spec) : null;
+  const variants = [...spec.variants, ...fallbackVariants(spec.variants)];
+  return (value) => {
+    if (typeof value === "string") {
+      for (const variant of variants) {
+        if (variant.length !== value.length) continue;
+        const fields = parseVariant(variant, value);
+        if (fields) {
+          onVariant?.(variant);
+          return fromFields(fields);
+        }
+      }
+      return new Rejection("not a valid date or timestamp in any recognised format");
+    }
+    if (typeof value === "number" && fromEpoch) return fromEpoch(value);
+    if (typeof value === "bigint" && fromEpoch) return fromEpoch(Number(value));
+    return new Rejection(typeof value === "number" ? "a number in a timestamp column with no epoch values" : "bytes in a timestamp column");
+  };
+}

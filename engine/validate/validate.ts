@@ -1,0 +1,112 @@
+/**
+ * Validation after every load, inside the load's transaction: row counts,
+ * column types, and a content checksum per table. The loader hashed the CSV
+ * it sent, in the order it sent it; here PostgreSQL's own COPY TO renders
+ * what it stored, in the same text forms, and the two hashes must be equal
+ * byte for byte. A table just filled by COPY in this transaction is read back
+ * in insertion order by a plain sequential scan (the session turns off
+ * synchronized and parallel scans); a table changed after loading is read
+ * back in key order instead, matching a source hash recomputed in that order.
+ */
+import { createHash } from "node:crypto";
+import { Client } from "pg";
+import { to as copyTo } from "pg-copy-streams";
+import { csvRows } from "../load/csv";
+import { TablePlan } from "../plan/model";
+import { qualified, quoteIdent } from "../sql/identifiers";
+
+export interface TableValidation {
+  readonly table: string;
+  readonly expectedRows: number;
+  readonly actualRows: number;
+  readonly typeMismatches: readonly string[];
+  readonly sourceDigest: string;
+  readonly targetDigest: string;
+  readonly ok: boolean;
+  readonly seconds: number;
+}
+
+const MOD64 = 2n ** 64n;
+
+const COLUMN_TYPES = `
+  SELECT attname AS name, format_type(atttypid, atttypmod) AS type
+  FROM pg_attribute
+  WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped
+  ORDER BY attnum`;
+
+function readBackOrder(table: TablePlan): string {
+  const order = table.readOrder;
+  if (order.kind === "none") return "";
+  const sourceColumns = order.kind === "rowid" ? [table.columns.find((c) => table.primaryKey.includes(c.name))!.source] : order.columns;
+  const terms = sourceColumns.map((source) => {
+    const column = table.columns.find((c) => c.source === source)!;
+    return `${quoteIdent(column.name)}${column.converter.kind === "text" ? ' COLLATE "C"' : ""}`;
+  });
+  return ` ORDER BY ${terms.join(", ")}`;
+}
+
+/** Hashes what PostgreSQL stored, rendered as the loader rendered it. */
+export async function targetDigest(client: Client, schema: string, table: TablePlan, keyOrder: boolean): Promise<string> {
+  const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
+  const order = keyOrder ? readBackOrder(table) : "";
+  const sql = `COPY (SELECT ${columns} FROM ${qualified(schema, table.name)}${order}) TO STDOUT WITH (FORMAT csv)`;
+  const stream = client.query(copyTo(sql));
+  if (table.readOrder.kind !== "none") {
+    const hasher = createHash("sha256");
+    for await (const chunk of stream) hasher.update(chunk as Buffer);
+    return hasher.digest("hex");
+  }
+  let sum = 0n;
+  let pending = "";
+  for await (const chunk of stream) {
+    pending += (chunk as Buffer).toString("utf8");
+    let last = "";
+    for (const row of csvRows(pending)) {
+      if (!row.endsWith("\n")) last = row;
+      else sum = (sum + createHash("sha256").update(row).digest().readBigUInt64BE(0)) % MOD64;
+    }
+    pending = last;
+  }
+  return sum.toString(16);
+}
+
+export async function validateTable(
+  client: Client,
+  schema: string,
+  table: TablePlan,
+  expected: { rows: number; digest: string; keyOrder: boolean },
+): Promise<TableValidation> {
+  const started = performance.now();
+  const count = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(schema, table.name)}`);
+  const actualRows = Number(count.rows[0].n);
+  const types = await client.query<{ name: string; type: string }>(COLUMN_TYPES, [qualified(schema, table.name)]);
+  const typeMismatches: string[] = [];
+  table.columns.forEach((column, i) => {
+    const found = types.rows[i];
+    if (!found || found.name !== column.name || found.type !== column.type) {
+      typeMismatches.push(`"${table.name}"."${column.name}" is ${found ? `"${found.name}" ${found.type}` : "missing"}, planned ${column.type}`);
+    }
+  });
+  const digest = await targetDigest(client, schema, table, expected.keyOrder);
+  return {
+    table: table.name,
+    expectedRows: expected.rows,
+    actualRows,
+    typeMismatches,
+    sourceDigest: expected.digest,
+    targetDigest: digest,
+    ok: actualRows === expected.rows && typeMismatches.length === 0 && digest === expected.digest,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** One line per failed check, naming the table. */
+export function validationMismatches(results: readonly TableValidation[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    if (r.actualRows !== r.expectedRows) out.push(`"${r.table}" holds ${r.actualRows} rows, expected ${r.expectedRows}`);
+    out.push(...r.typeMismatches);
+    if (r.sourceDigest !== r.targetDigest) out.push(`"${r.table}" content checksum differs (source ${r.sourceDigest.slice(0, 12)}, loaded ${r.targetDigest.slice(0, 12)})`);
+  }
+  return out;
+}
