@@ -3,12 +3,14 @@
  * aside before loading (orphans, NULL keys, keys that become duplicates
  * once converted) and the keys of rejected parent rows.
  */
+import { MigrationError } from "../errors";
 import { BadValuePolicy, MigrationPlan, TablePlan } from "../plan/model";
-import { TableEvidence } from "../profile";
+import { SourceEvidence, TableEvidence } from "../profile";
 import { rowKeyExpression } from "../profile/structure";
-import { SourceDatabase, SourceTable } from "../source";
+import { openSource, SourceDatabase, SourceSchema, SourceTable } from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { Exclusion, ParentRejections, ReaderJob } from "./protocol";
+import { ReadResult } from "./read-table";
 
 /** 1 MiB chunks: large enough to amortise COPY messages, small enough to keep memory flat. */
 export const CHUNK_BYTES = 1 << 20;
@@ -137,4 +139,57 @@ export function readerJob(inputs: JobInputs): ReaderJob {
     hashRows: table.readOrder.kind === "none",
     rowidRange: inputs.rowidRange,
   };
+}
+
+export interface TableRunContext {
+  readonly table: TablePlan;
+  readonly source: SourceTable;
+  readonly evidence: TableEvidence;
+  readonly job: ReaderJob;
+  /** Rows set aside as duplicate keys before reading (for the gate). */
+  readonly duplicates: number;
+}
+
+export interface SourceInputs {
+  readonly sourcePath: string;
+  readonly source: SourceSchema;
+  readonly evidence: SourceEvidence;
+  readonly plan: MigrationPlan;
+}
+
+/**
+ * Runs `run` for every table in load order with its reader job: the rows
+ * set aside up front, and the keys of rows rejected in parent tables (so
+ * children follow them out). Checks the source did not change since it was
+ * planned. Load and dry run share it.
+ */
+export async function forEachTableJob<T extends { read: ReadResult }>(
+  inputs: SourceInputs,
+  run: (context: TableRunContext) => Promise<T>,
+): Promise<(T & TableRunContext)[]> {
+  const { plan } = inputs;
+  const db = openSource(inputs.sourcePath);
+  const rejectedKeys = new Map<string, { sets: number[][]; keys: string[][] }>();
+  const results: (T & TableRunContext)[] = [];
+  try {
+    for (const table of plan.tables) {
+      const source = inputs.source.tables.find((t) => t.name === table.source)!;
+      const evidence = inputs.evidence.tables.find((t) => t.name === table.source)!;
+      const duplicates = duplicateKeys(db, source, table);
+      const exclusions = structuralExclusions(source, table, evidence, duplicates);
+      const job = readerJob({
+        sourcePath: inputs.sourcePath, plan, table, source, exclusions, rejectedKeys, policy: plan.badValuePolicy, rowidRange: rowidRangeOf(db, source),
+      });
+      const context = { table, source, evidence, job, duplicates: duplicates.length };
+      const result = await run(context);
+      if (result.read.stats.rowsRead !== evidence.rows) {
+        throw new MigrationError("LOAD_FAILED", `table "${table.source}" had ${evidence.rows} rows when planned and ${result.read.stats.rowsRead} when read: the source changed during the migration`);
+      }
+      rejectedKeys.set(table.name, { sets: job.referencedKeys.map((s) => [...s]), keys: result.read.rejectedKeys });
+      results.push({ ...result, ...context });
+    }
+  } finally {
+    db.close();
+  }
+  return results;
 }

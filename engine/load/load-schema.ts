@@ -7,19 +7,19 @@
  */
 import { createHash } from "node:crypto";
 import { Client } from "pg";
-import { MigrationError, RollbackError, ValidationError } from "../errors";
-import { MigrationPlan, TablePlan } from "../plan/model";
+import { RollbackError, ValidationError } from "../errors";
+import { MigrationPlan } from "../plan/model";
 import { SourceEvidence } from "../profile";
 import { ProgressListener } from "../progress";
-import { openSource, SourceSchema } from "../source";
+import { SourceSchema } from "../source";
 import { qualified, quoteIdent } from "../sql/identifiers";
 import { TableValidation, validateTable, validationMismatches } from "../validate/validate";
 import { addForeignKeys, addIndexes, addPrimaryKeys, RepairedRows } from "./constraints";
 import { createTableSql, LOAD_SESSION_SETTINGS, rejectsTableSql } from "./ddl";
-import { duplicateKeys, readerJob, rowidRangeOf, structuralExclusions } from "./jobs";
-import { loadTable } from "./load-table";
+import { forEachTableJob, TableRunContext } from "./jobs";
+import { loadTable, TableLoadResult } from "./load-table";
 import { ReaderJob, TableReadStats } from "./protocol";
-import { readTable } from "./read-table";
+import { ReadResult, readTable } from "./read-table";
 
 export interface LoadSchemaInput {
   readonly client: Client;
@@ -39,11 +39,15 @@ export interface LoadSchemaInput {
 export interface TableLoadSummary {
   readonly table: string;
   readonly source: string;
+  /** Column names in PostgreSQL, in the order of stats.columns. */
+  readonly columns: readonly string[];
   readonly sourceRows: number;
   readonly rowsLoaded: number;
   readonly rejected: number;
   readonly nulled: number;
   readonly refusedByServer: number;
+  /** Rows set aside before loading because their key repeats once converted. */
+  readonly duplicates: number;
   readonly stats: TableReadStats;
   readonly validation: TableValidation;
   readonly seconds: number;
@@ -55,11 +59,7 @@ export interface SchemaLoadResult {
   readonly timings: { readonly load: number; readonly keys: number; readonly validation: number; readonly total: number };
 }
 
-interface LoadedTable {
-  table: TablePlan;
-  job: ReaderJob;
-  result: Awaited<ReturnType<typeof loadTable>>;
-}
+type LoadedTable = TableRunContext & { result: TableLoadResult; read: ReadResult };
 
 export async function loadSchema(input: LoadSchemaInput): Promise<SchemaLoadResult> {
   const { client } = input;
@@ -102,38 +102,21 @@ async function loadInTransaction(input: LoadSchemaInput): Promise<SchemaLoadResu
 }
 
 async function loadTables(input: LoadSchemaInput): Promise<LoadedTable[]> {
-  const { client, schema, plan } = input;
-  const db = openSource(input.sourcePath);
-  const rejectedKeys = new Map<string, { sets: number[][]; keys: string[][] }>();
-  const loaded: LoadedTable[] = [];
-  try {
-    for (const table of plan.tables) {
-      const source = input.source.tables.find((t) => t.name === table.source)!;
-      const evidence = input.evidence.tables.find((t) => t.name === table.source)!;
-      await client.query(createTableSql(schema, table));
-      const exclusions = structuralExclusions(source, table, evidence, duplicateKeys(db, source, table));
-      const job = readerJob({
-        sourcePath: input.sourcePath, plan, table, source, exclusions, rejectedKeys, policy: plan.badValuePolicy, rowidRange: rowidRangeOf(db, source),
-      });
-      let done = 0;
-      input.onProgress?.({ phase: "load", table: table.name, done: 0, total: evidence.rows, message: `loading ${table.name}` });
-      const result = await loadTable({
-        client, schema, table, job,
-        onRows: (rows) => {
-          done += rows;
-          input.onProgress?.({ phase: "load", table: table.name, done, total: evidence.rows, message: `loading ${table.name}` });
-        },
-      });
-      if (result.read.stats.rowsRead !== evidence.rows) {
-        throw new MigrationError("LOAD_FAILED", `table "${table.source}" had ${evidence.rows} rows when planned and ${result.read.stats.rowsRead} when read: the source changed during the migration`);
-      }
-      rejectedKeys.set(table.name, { sets: job.referencedKeys.map((s) => [...s]), keys: result.read.rejectedKeys });
-      loaded.push({ table, job, result });
-    }
-  } finally {
-    db.close();
-  }
-  return loaded;
+  const { client, schema } = input;
+  return forEachTableJob(input, async ({ table, evidence, job }) => {
+    await client.query(createTableSql(schema, table));
+    let done = 0;
+    const progress = (message: string) => input.onProgress?.({ phase: "load", table: table.name, done, total: evidence.rows, message });
+    progress(`loading ${table.name}`);
+    const result = await loadTable({
+      client, schema, table, job,
+      onRows: (rows) => {
+        done += rows;
+        progress(`loading ${table.name}`);
+      },
+    });
+    return { result, read: result.read };
+  });
 }
 
 /** Rows changed in PostgreSQL after loading are taken out of the source hash too. */
@@ -168,11 +151,13 @@ async function validateAll(input: LoadSchemaInput, loaded: readonly LoadedTable[
     summaries.push({
       table: item.table.name,
       source: item.table.source,
+      columns: item.table.columns.map((c) => c.name),
       sourceRows: item.result.read.stats.rowsRead,
       rowsLoaded: validation.actualRows,
       rejected: item.result.rejected + changes.filter((c) => !c.nulled).length,
       nulled: item.result.nulled + changes.filter((c) => c.nulled).length,
       refusedByServer: item.result.refusedByServer,
+      duplicates: item.duplicates,
       stats: item.result.read.stats,
       validation,
       seconds: item.result.seconds,

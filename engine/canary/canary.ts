@@ -1,0 +1,94 @@
+/**
+ * The canary: the sample is loaded with the full plan into
+ * <prefix>_canary, validated like any load, the test queries run on it,
+ * and the transaction is rolled back: the canary is dropped by never being
+ * committed, so nothing of it can be left behind.
+ */
+import { Client, DatabaseError } from "pg";
+import { MigrationError } from "../errors";
+import { loadSchema, SchemaLoadResult } from "../load/load-schema";
+import { MigrationPlan } from "../plan/model";
+import { gatherEvidence } from "../profile";
+import { ProgressListener } from "../progress";
+import { introspectSource, openSource, SourceSchema } from "../source";
+import { quoteIdent } from "../sql/identifiers";
+import { applicableQueries } from "./queries";
+import { buildSampleDatabase, SampleOptions } from "./sample";
+
+export interface CanaryQueryResult {
+  readonly name: string;
+  readonly sql: string;
+  readonly rows: number;
+  readonly milliseconds: number;
+}
+
+export interface CanaryResult {
+  readonly schema: string;
+  readonly sampleRate: number;
+  readonly sampleSeed: number;
+  /** Rows per source table in the sample. */
+  readonly sampleRows: Record<string, number>;
+  readonly load: SchemaLoadResult;
+  readonly queries: readonly CanaryQueryResult[];
+  readonly seconds: number;
+}
+
+export interface CanaryInput {
+  readonly client: Client;
+  readonly sourcePath: string;
+  /** The export's schema (from inspection). */
+  readonly source: SourceSchema;
+  readonly plan: MigrationPlan;
+  readonly schema: string;
+  readonly sample?: SampleOptions;
+  readonly testQueries?: readonly string[];
+  readonly onProgress?: ProgressListener;
+}
+
+async function runQueries(client: Client, schema: string, plan: MigrationPlan, userQueries: readonly string[]): Promise<CanaryQueryResult[]> {
+  await client.query(`SET LOCAL search_path = ${quoteIdent(schema)}`);
+  const results: CanaryQueryResult[] = [];
+  for (const query of applicableQueries(plan.tables, userQueries)) {
+    const started = performance.now();
+    await client.query("SAVEPOINT sdm_canary_query");
+    try {
+      const result = await client.query(query.sql);
+      results.push({ name: query.name, sql: query.sql, rows: result.rowCount ?? 0, milliseconds: performance.now() - started });
+    } catch (error) {
+      const detail = error instanceof DatabaseError && error.detail ? ` (${error.detail})` : "";
+      throw new MigrationError("CANARY_FAILED", `canary test query "${query.name}" failed on ${schema}: ${(error as Error).message}${detail}\n  ${query.sql}`, { cause: error });
+    }
+    await client.query("RELEASE SAVEPOINT sdm_canary_query");
+  }
+  return results;
+}
+
+export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
+  const started = performance.now();
+  const rate = input.sample?.rate ?? 0.1;
+  const seed = input.sample?.seed ?? 1;
+  input.onProgress?.({ phase: "canary", message: `sampling ${Math.round(rate * 1000) / 10}% of the export (seed ${seed})` });
+  const sample = buildSampleDatabase(input.sourcePath, input.source, input.plan, { rate, seed });
+  try {
+    const db = openSource(sample.path);
+    const source = introspectSource(db);
+    const evidence = gatherEvidence(db, source, sample.path);
+    db.close();
+    let queries: CanaryQueryResult[] = [];
+    const load = await loadSchema({
+      client: input.client, sourcePath: sample.path, source, evidence, plan: input.plan, schema: input.schema, commit: false,
+      onProgress: (event) => input.onProgress?.({ ...event, phase: "canary", message: `canary: ${event.message}` }),
+      beforeCommit: async () => {
+        input.onProgress?.({ phase: "canary", message: `canary: running test queries on ${input.schema}` });
+        queries = await runQueries(input.client, input.schema, input.plan, input.testQueries ?? []);
+      },
+    });
+    return { schema: input.schema, sampleRate: rate, sampleSeed: seed, sampleRows: sample.rows, load, queries, seconds: (performance.now() - started) / 1000 };
+  } catch (error) {
+    if (error instanceof MigrationError) throw error;
+    throw new MigrationError("CANARY_FAILED", `canary load into ${input.schema} failed: ${(error as Error).message}`, { cause: error });
+  } finally {
+    sample.remove();
+  }
+}
+

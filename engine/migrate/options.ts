@@ -1,0 +1,76 @@
+/** Options of a migration run, with their defaults in one place. */
+import { CheckKind, CheckThreshold } from "../quality";
+import { PlanOptions } from "../plan";
+import { ProgressListener } from "../progress";
+import { DEFAULT_MIN_QUALITY } from "../quality/gate";
+import { MigrationMode } from "./report";
+import { Inspection } from "./inspect";
+import { OptionError } from "../errors";
+import { validatePrefix } from "../versions";
+
+export interface MigrateOptions extends PlanOptions {
+  /** The SQLite export. */
+  readonly sourcePath: string;
+  /** postgresql:// URL of the target database. */
+  readonly databaseUrl: string;
+  /** Defaults to "complete". */
+  readonly mode?: MigrationMode;
+  /** Prefix of the versioned and stable schemas. Defaults to "servicedesk". */
+  readonly schemaPrefix?: string;
+  /** Score below which the gate blocks (complete and canary modes). Defaults to 80. */
+  readonly minQuality?: number;
+  readonly thresholds?: Partial<Record<CheckKind, Partial<CheckThreshold>>>;
+  /** Canary sample share and seed. Defaults to 0.1 and 1. */
+  readonly sampleRate?: number;
+  readonly sampleSeed?: number;
+  /** SQL run on the canary schema (search_path set to it); each must succeed. */
+  readonly testQueries?: readonly string[];
+  /** "auto" switches the stable schema to the new version; "manual" leaves that to the cutover command. */
+  readonly cutover?: "auto" | "manual";
+  /** Previous versions kept besides the active one. Defaults to 1. */
+  readonly retainVersions?: number;
+  /** Where backups of the active version go. Defaults to ./backups. */
+  readonly backupDirectory?: string;
+  readonly backupCompression?: number;
+  readonly minFreeDiskBytes?: number;
+  readonly minFreeMemoryBytes?: number;
+  /** How long to wait for another run on the same prefix. Defaults to 10 minutes. */
+  readonly lockTimeoutMs?: number;
+  /** Adopt a retained version loaded from the same export with the same options. Defaults to true. */
+  readonly reuse?: boolean;
+  /** Recorded in the version's metadata, e.g. "pulumi:dev". */
+  readonly loadedBy?: string;
+  readonly onProgress?: ProgressListener;
+  /** Reuse an inspection already made (preview computes one). */
+  readonly inspection?: Inspection;
+}
+
+export interface ResolvedOptions extends MigrateOptions {
+  readonly mode: MigrationMode;
+  readonly schemaPrefix: string;
+  readonly minQuality: number;
+  readonly cutover: "auto" | "manual";
+  readonly retainVersions: number;
+  readonly backupDirectory: string;
+  readonly reuse: boolean;
+}
+
+export const MODES: readonly MigrationMode[] = ["simple", "canary", "blue-green", "complete"];
+
+export function resolveOptions(options: MigrateOptions): ResolvedOptions {
+  const mode = options.mode ?? "complete";
+  if (!MODES.includes(mode)) throw new OptionError("mode", `must be one of ${MODES.join(", ")}, got "${mode}"`);
+  const schemaPrefix = options.schemaPrefix ?? "servicedesk";
+  validatePrefix(schemaPrefix);
+  const minQuality = options.minQuality ?? DEFAULT_MIN_QUALITY;
+  if (!(minQuality >= 0 && minQuality <= 100)) throw new OptionError("minQuality", `must be between 0 and 100, got ${minQuality}`);
+  const retainVersions = options.retainVersions ?? 1;
+  if (!Number.isInteger(retainVersions) || retainVersions < 0) throw new OptionError("retainVersions", `must be a whole number >= 0, got ${retainVersions}`);
+  const cutover = options.cutover ?? (mode === "blue-green" ? "manual" : "auto");
+  if (cutover !== "auto" && cutover !== "manual") throw new OptionError("cutover", `must be "auto" or "manual", got "${cutover}"`);
+  return {
+    ...options, mode, schemaPrefix, minQuality, cutover, retainVersions,
+    backupDirectory: options.backupDirectory ?? "backups",
+    reuse: options.reuse ?? true,
+  };
+}

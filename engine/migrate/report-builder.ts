@@ -1,0 +1,104 @@
+/** Builds the run report and the gate's input from a load's results. */
+import { BackupResult, restoreCommand } from "../backup";
+import { CanaryResult } from "../canary/canary";
+import { SchemaLoadResult, TableLoadSummary } from "../load/load-schema";
+import { evaluateGate, Finding, QualityReport } from "../quality";
+import { stableSchemaName, switchCommands } from "../versions";
+import { Inspection } from "./inspect";
+import { ResolvedOptions } from "./options";
+import { CommandSet, EMPTY_COMMANDS, MigrationReport, Outcome, TableReport } from "./report";
+
+export function tableReports(load: SchemaLoadResult): TableReport[] {
+  return load.tables.map((t) => {
+    const formats: Record<string, Record<string, number>> = {};
+    t.stats.columns.forEach((c, i) => {
+      if (Object.keys(c.formats).length > 0) formats[t.columns[i]] = c.formats;
+    });
+    return {
+      table: t.table, source: t.source, sourceRows: t.sourceRows, rowsLoaded: t.rowsLoaded, rejected: t.rejected, nulled: t.nulled,
+      seconds: t.seconds, rowsPerSecond: t.seconds > 0 ? Math.round(t.sourceRows / t.seconds) : t.sourceRows,
+      checksum: t.validation.targetDigest, formats,
+    };
+  });
+}
+
+export function qualityOf(
+  inspection: Inspection,
+  tables: readonly TableLoadSummary[],
+  options: ResolvedOptions,
+  basis: "full" | "sample",
+  health: readonly Finding[],
+  previousRows: Record<string, number> | undefined,
+): QualityReport {
+  return evaluateGate({
+    tables: tables.map((t) => ({
+      plan: inspection.plan.tables.find((p) => p.name === t.table)!,
+      evidence: inspection.evidence.tables.find((e) => e.name === t.source)!,
+      stats: t.stats,
+      duplicates: t.duplicates,
+    })),
+    minQuality: options.minQuality,
+    thresholds: options.thresholds,
+    previousRows: basis === "full" ? previousRows : undefined,
+    health,
+    basis,
+  });
+}
+
+export function commandsFor(prefix: string, schema: string | null, previous: string | null, backup: BackupResult | null): CommandSet {
+  if (schema === null) return { ...EMPTY_COMMANDS, restoreCommand: backup ? restoreCommand(backup.file) : null };
+  const switches = switchCommands(prefix, schema, previous === schema ? null : previous);
+  return { ...switches, restoreCommand: backup ? restoreCommand(backup.file) : null };
+}
+
+export interface ReportContext {
+  readonly options: ResolvedOptions;
+  readonly inspection: Inspection;
+  readonly startedAt: Date;
+  readonly timings: Record<string, number>;
+}
+
+export interface ReportParts {
+  readonly outcome: Outcome;
+  readonly schema: string | null;
+  readonly previousSchema: string | null;
+  readonly cutOver: boolean;
+  readonly tables?: readonly TableReport[];
+  readonly quality?: QualityReport | null;
+  readonly canary?: CanaryResult | null;
+  readonly backup?: BackupResult | null;
+  readonly droppedVersions?: readonly string[];
+  readonly error?: { code: string; message: string } | null;
+}
+
+export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationReport {
+  const { options, inspection } = ctx;
+  const canary = parts.canary ?? null;
+  return {
+    tool: "servicedesk-migration",
+    reportVersion: 1,
+    mode: options.mode,
+    outcome: parts.outcome,
+    prefix: options.schemaPrefix,
+    startedAt: ctx.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    source: { path: inspection.sourcePath, bytes: inspection.sourceBytes, digest: inspection.digest },
+    optionsFingerprint: inspection.plan.fingerprint,
+    schema: parts.schema,
+    previousSchema: parts.previousSchema,
+    stableSchema: stableSchemaName(options.schemaPrefix),
+    cutOver: parts.cutOver,
+    tables: parts.tables ?? [],
+    quality: parts.quality ?? null,
+    canary: canary && {
+      schema: canary.schema, sampleRate: canary.sampleRate, sampleSeed: canary.sampleSeed, sampleRows: canary.sampleRows,
+      queries: canary.queries, seconds: canary.seconds,
+    },
+    backup: parts.backup ?? null,
+    droppedVersions: parts.droppedVersions ?? [],
+    commands: commandsFor(options.schemaPrefix, parts.schema, parts.previousSchema, parts.backup ?? null),
+    timings: { ...ctx.timings, total: (Date.now() - ctx.startedAt.getTime()) / 1000 },
+    notes: inspection.plan.notes,
+    error: parts.error ?? null,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The machine-readable report of one run: what was loaded where, rows and
+ * rejects per table, the gate's verdict, the canary, the backup, timings,
+ * and the commands to cut over, roll back and restore. The CLI prints it
+ * with --json; the Pulumi resource's outputs and the run report files come
+ * from it.
+ */
+import { CanaryQueryResult } from "../canary/canary";
+import { PlanNote } from "../plan/model";
+import { QualityReport } from "../quality";
+
+export type MigrationMode = "simple" | "canary" | "blue-green" | "complete";
+export type Outcome = "loaded" | "adopted" | "canary-passed" | "blocked" | "failed";
+
+export interface TableReport {
+  readonly table: string;
+  readonly source: string;
+  readonly sourceRows: number;
+  readonly rowsLoaded: number;
+  readonly rejected: number;
+  readonly nulled: number;
+  readonly seconds: number;
+  readonly rowsPerSecond: number;
+  /** Content checksum, equal on both sides when validation passed. */
+  readonly checksum: string;
+  /** Timestamp formats found, per column: label -> values. */
+  readonly formats: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+export interface CommandSet {
+  readonly cutoverSql: string | null;
+  readonly cutoverCommand: string | null;
+  readonly rollbackSql: string | null;
+  readonly rollbackCommand: string | null;
+  readonly restoreCommand: string | null;
+}
+
+export interface MigrationReport {
+  readonly tool: "servicedesk-migration";
+  readonly reportVersion: 1;
+  readonly mode: MigrationMode;
+  readonly outcome: Outcome;
+  readonly prefix: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly source: { readonly path: string; readonly bytes: number; readonly digest: string };
+  readonly optionsFingerprint: string;
+  /** The versioned schema this run loaded or adopted (null when none). */
+  readonly schema: string | null;
+  /** The version that was active before this run. */
+  readonly previousSchema: string | null;
+  readonly stableSchema: string;
+  /** Whether the stable schema now points at `schema`. */
+  readonly cutOver: boolean;
+  readonly tables: readonly TableReport[];
+  readonly quality: QualityReport | null;
+  readonly canary: {
+    readonly schema: string;
+    readonly sampleRate: number;
+    readonly sampleSeed: number;
+    readonly sampleRows: Readonly<Record<string, number>>;
+    readonly queries: readonly CanaryQueryResult[];
+    readonly seconds: number;
+  } | null;
+  readonly backup: { readonly file: string; readonly bytes: number; readonly seconds: number } | null;
+  readonly droppedVersions: readonly string[];
+  readonly commands: CommandSet;
+  readonly timings: Readonly<Record<string, number>>;
+  readonly notes: readonly PlanNote[];
+  readonly error: { readonly code: string; readonly message: string } | null;
+}
+
+export const EMPTY_COMMANDS: CommandSet = { cutoverSql: null, cutoverCommand: null, rollbackSql: null, rollbackCommand: null, restoreCommand: null };

@@ -1,0 +1,52 @@
+/** The quality gate's vocabulary: checks, findings, the score and the verdict. */
+
+export type CheckKind =
+  | "type_conformity"
+  | "timestamp_parse_rate"
+  | "invalid_utf8"
+  | "nul_bytes"
+  | "orphans"
+  | "duplicate_keys"
+  | "null_keys"
+  | "row_shrinkage"
+  | "empty_source"
+  | "disk_space"
+  | "memory";
+
+export type Severity = "ok" | "warn" | "fail" | "critical";
+
+/** Warn and fail levels of a rate check, in percent of the values or rows concerned (as dbt and Soda configure tests). */
+export interface CheckThreshold {
+  readonly warn: number;
+  readonly fail: number;
+}
+
+export interface Finding {
+  readonly check: CheckKind;
+  readonly severity: Severity;
+  readonly table?: string;
+  readonly column?: string;
+  /** What was measured: a count and the rate it is of the total. */
+  readonly count: number;
+  readonly total: number;
+  readonly ratePercent: number;
+  readonly message: string;
+  /** A few offending values with their row keys. */
+  readonly examples?: readonly { readonly rowKey: string; readonly value: string }[];
+}
+
+export interface QualityReport {
+  /** 0-100; see SCORE_FORMULA. */
+  readonly score: number;
+  readonly minQuality: number;
+  readonly formula: string;
+  /** Rows that cannot be loaded as they are (rejected or a value nulled), over all rows. */
+  readonly affectedRows: number;
+  readonly totalRows: number;
+  readonly findings: readonly Finding[];
+  readonly blocked: boolean;
+  /** Why the gate blocks: the score, failing checks, critical findings (the circuit breaker). */
+  readonly blockedBy: readonly string[];
+  /** "full" when every value was converted; "sample" when measured on the canary sample. */
+  readonly basis: "full" | "sample";
+}
