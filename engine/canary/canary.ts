@@ -77,9 +77,9 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
     let queries: CanaryQueryResult[] = [];
     const load = await loadSchema({
       client: input.client, sourcePath: sample.path, source, evidence, plan: input.plan, schema: input.schema, commit: false,
-      onProgress: (event) => input.onProgress?.({ ...event, phase: "canary", message: `canary: ${event.message}` }),
+      onProgress: (event) => input.onProgress?.({ ...event, phase: "canary" }),
       beforeCommit: async () => {
-        input.onProgress?.({ phase: "canary", message: `canary: running test queries on ${input.schema}` });
+        input.onProgress?.({ phase: "canary", message: `running test queries on ${input.schema}` });
         queries = await runQueries(input.client, input.schema, input.plan, input.testQueries ?? []);
       },
     });

@@ -115,6 +115,9 @@ async function loadTables(input: LoadSchemaInput): Promise<LoadedTable[]> {
         progress(`loading ${table.name}`);
       },
     });
+    // Rejected rows never reach COPY: report the table as fully read.
+    done = result.read.stats.rowsRead;
+    progress(`loaded ${table.name}: ${result.rowsLoaded} rows, ${result.rejected} rejected`);
     return { result, read: result.read };
   });
 }

@@ -1,0 +1,77 @@
+/** Command-line flags to engine options, with errors naming the flag. */
+import { OptionError } from "../engine/errors";
+import type { BadValuePolicy, MigrateOptions } from "../engine";
+
+/** The server used when neither --database-url nor DATABASE_URL is given. */
+export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+
+export interface CommonFlags {
+  source?: string;
+  databaseUrl?: string;
+  schemaPrefix: string;
+  minQuality?: string;
+  sampleRate?: string;
+  sampleSeed?: string;
+  onBadValue: string;
+  type: string[];
+  include: string[];
+  exclude: string[];
+  timezone?: string;
+  testQuery: string[];
+  cutover?: string;
+  retain?: string;
+  backupDir?: string;
+  reuse: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+export function databaseUrlOf(flags: { databaseUrl?: string }): string {
+  return flags.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+}
+
+function numberFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new OptionError(flag, `must be a number, got "${value}"`);
+  return n;
+}
+
+/** --type table.column=type, repeated: the last dot separates table from column. */
+export function typeOverrides(specs: readonly string[]): Record<string, Record<string, string>> {
+  const overrides: Record<string, Record<string, string>> = {};
+  for (const spec of specs) {
+    const match = /^(.+)\.([^.=]+)=(.+)$/.exec(spec);
+    if (!match) throw new OptionError("--type", `expected table.column=type, got "${spec}"`);
+    (overrides[match[1]] ??= {})[match[2]] = match[3];
+  }
+  return overrides;
+}
+
+export function requireSource(flags: { source?: string }): string {
+  if (!flags.source) throw new OptionError("--source", "the SQLite export to migrate is required");
+  return flags.source;
+}
+
+export function migrateOptions(flags: CommonFlags): MigrateOptions {
+  const policy = flags.onBadValue as BadValuePolicy;
+  if (!["reject", "null", "fail"].includes(policy)) throw new OptionError("--on-bad-value", `must be reject, null or fail, got "${flags.onBadValue}"`);
+  return {
+    sourcePath: requireSource(flags),
+    databaseUrl: databaseUrlOf(flags),
+    schemaPrefix: flags.schemaPrefix,
+    minQuality: numberFlag(flags.minQuality, "--min-quality"),
+    sampleRate: numberFlag(flags.sampleRate, "--sample-rate"),
+    sampleSeed: numberFlag(flags.sampleSeed, "--sample-seed"),
+    badValuePolicy: policy,
+    typeOverrides: typeOverrides(flags.type),
+    includeTables: flags.include,
+    excludeTables: flags.exclude,
+    timezone: flags.timezone ?? null,
+    testQueries: flags.testQuery,
+    cutover: flags.cutover as "auto" | "manual" | undefined,
+    retainVersions: numberFlag(flags.retain, "--retain"),
+    backupDirectory: flags.backupDir,
+    reuse: flags.reuse,
+  };
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+/**
+ * servicedesk-migrate: the migration engine from the command line.
+ * Exit status: 0 success, 2 the quality gate blocked, 1 any other failure
+ * (with a one-paragraph message on stderr). --json prints the report on stdout.
+ */
+import { Command, Option } from "commander";
+import {
+  DEFAULT_MIN_QUALITY, evaluateGate, GateBlockedError, generateServicedeskDatabase, inspectSource, measureByReading, migrate,
+  MigrationError, resolveOptions, throttled, versions, connect, describeError,
+} from "../engine";
+import { CommonFlags, databaseUrlOf, migrateOptions, requireSource, typeOverrides } from "./options";
+import { planLines, progressLine, qualityLines, reportLines } from "./output";
+
+const EXIT_BLOCKED = 2;
+const EXIT_FAILED = 1;
+
+function commonOptions(command: Command): Command {
+  return command
+    .option("--source <file>", "the SQLite export")
+    .option("--database-url <url>", "target PostgreSQL (default: $DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres)")
+    .option("--schema-prefix <prefix>", "prefix of the versioned and stable schemas", "servicedesk")
+    .option("--min-quality <score>", `gate threshold, 0-100 (default ${DEFAULT_MIN_QUALITY})`)
+    .option("--sample-rate <rate>", "canary sample share, (0, 1] (default 0.1)")
+    .option("--sample-seed <seed>", "canary sample seed (default 1)")
+    .addOption(new Option("--on-bad-value <policy>", "a value that cannot be converted: reject the row, null the value, or fail").choices(["reject", "null", "fail"]).default("reject"))
+    .option("--type <table.column=type>", "override a column's type (repeatable)", collect, [])
+    .option("--include <table>", "migrate only these tables (repeatable)", collect, [])
+    .option("--exclude <table>", "leave these tables out (repeatable)", collect, [])
+    .option("--timezone <zone>", "IANA zone of naive timestamps; they load as timestamptz")
+    .option("--test-query <sql>", "SQL the canary must run without error (repeatable)", collect, [])
+    .option("--json", "print the machine-readable report on stdout", false)
+    .option("--quiet", "no progress on stderr", false);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function progress(flags: { quiet: boolean; json: boolean }) {
+  return flags.quiet ? undefined : throttled((event) => process.stderr.write(`${progressLine(event)}\n`), 2000);
+}
+
+function print(flags: { json: boolean }, json: unknown, lines: string[]): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join("\n")}\n`);
+}
+
+async function runMigrate(flags: CommonFlags & { mode: string }): Promise<void> {
+  const options = { ...migrateOptions(flags), mode: flags.mode as never, onProgress: progress(flags) };
+  resolveOptions(options);
+  try {
+    const report = await migrate(options);
+    print(flags, report, reportLines(report));
+  } catch (error) {
+    // A blocked gate still has a report: print it, then fail with status 2.
+    if (error instanceof GateBlockedError) print(flags, error.report, reportLines(error.report));
+    throw error;
+  }
+}
+
+async function runProfile(flags: CommonFlags): Promise<void> {
+  const options = migrateOptions({ ...flags, databaseUrl: flags.databaseUrl ?? "unused" });
+  const inspection = await inspectSource(options.sourcePath, options);
+  const measured = await measureByReading({ ...inspection, sourcePath: options.sourcePath }, progress(flags));
+  const quality = evaluateGate({ tables: measured.tables, minQuality: options.minQuality, basis: "full" });
+  print(flags, { source: options.sourcePath, digest: inspection.digest, quality, stats: measured.tables.map((t) => ({ table: t.plan.name, ...t.stats })) }, qualityLines(quality));
+  if (quality.blocked) process.exitCode = EXIT_BLOCKED;
+}
+
+async function runPlan(flags: CommonFlags): Promise<void> {
+  const inspection = await inspectSource(requireSource(flags), { typeOverrides: typeOverrides(flags.type), includeTables: flags.include, excludeTables: flags.exclude, timezone: flags.timezone ?? null, badValuePolicy: flags.onBadValue as never });
+  print(flags, { digest: inspection.digest, plan: inspection.plan }, planLines(inspection.plan));
+}
+
+async function withClient<T>(flags: { databaseUrl?: string }, fn: (client: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
+  const client = await connect(databaseUrlOf(flags));
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function runVersions(flags: CommonFlags): Promise<void> {
+  await withClient(flags, async (client) => {
+    const list = await versions.listVersions(client, flags.schemaPrefix);
+    const state = await versions.stableState(client, flags.schemaPrefix);
+    const lines = list.map((v) => `${v.schema === state?.active ? "*" : v.schema === state?.previous ? "p" : " "} ${v.schema}  ${v.status}  ${v.createdAt}  ${Object.entries(v.tables).map(([t, x]) => `${t}=${x.rows}`).join(" ")}`);
+    print(flags, { active: state?.active ?? null, previous: state?.previous ?? null, versions: list }, lines.length ? lines : ["no versions"]);
+  });
+}
+
+async function runSwitch(flags: CommonFlags & { to?: string }, rollback: boolean): Promise<void> {
+  await withClient(flags, async (client) => {
+    const state = await versions.stableState(client, flags.schemaPrefix);
+    const target = rollback ? state?.previous : flags.to;
+    if (!target) throw new MigrationError("VERSION_NOT_FOUND", rollback ? `no previous version of prefix "${flags.schemaPrefix}" to roll back to` : "--to <schema> is required");
+    const result = await versions.switchTo(client, flags.schemaPrefix, target);
+    print(flags, result, [`${flags.schemaPrefix} now points at ${result.active} (was ${result.previous ?? "nothing"})`]);
+  });
+}
+
+function runGenerate(flags: { tickets: string; seed: string; defectRate: string; out: string; json: boolean; quiet: boolean }): void {
+  const result = generateServicedeskDatabase({
+    tickets: Number(flags.tickets), seed: Number(flags.seed), defectRate: Number(flags.defectRate), out: flags.out,
+    onProgress: flags.quiet ? undefined : (done, total) => process.stderr.write(`[generate] ${done}/${total} tickets\n`),
+  });
+  print(flags, result, [`${result.path}: ${Object.entries(result.rows).map(([t, r]) => `${t} ${r}`).join(", ")}; ${result.bytes} bytes`]);
+}
+
+function failure(error: unknown): number {
+  const blocked = error instanceof GateBlockedError;
+  const code = error instanceof MigrationError ? ` [${error.code}]` : "";
+  process.stderr.write(`servicedesk-migrate: ${blocked ? "the quality gate blocked the migration" : "failed"}${code}: ${describeError(error)}\n`);
+  return blocked ? EXIT_BLOCKED : EXIT_FAILED;
+}
+
+export function program(): Command {
+  const cli = new Command("servicedesk-migrate").description("Migrate a ServiceDesk SQLite export into versioned PostgreSQL schemas.").showHelpAfterError();
+  const action = <A extends unknown[]>(fn: (...args: A) => Promise<void> | void) => async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      process.exitCode = failure(error);
+    }
+  };
+  commonOptions(cli.command("profile").description("convert every value without loading and run the quality gate")).action(action(runProfile));
+  commonOptions(cli.command("plan").description("show the tables, columns and PostgreSQL types a migration would create")).action(action(runPlan));
+  commonOptions(cli.command("migrate").description("migrate the export into a new versioned schema"))
+    .addOption(new Option("--mode <mode>", "simple | canary | blue-green | complete").choices(["simple", "canary", "blue-green", "complete"]).default("complete"))
+    .addOption(new Option("--cutover <when>", "switch the stable schema automatically or leave it to the cutover command").choices(["auto", "manual"]))
+    .option("--retain <n>", "previous versions kept besides the active one (default 1)")
+    .option("--backup-dir <dir>", "where pg_dump backups of the active version go (default ./backups)")
+    .option("--no-reuse", "load even when a retained version holds this export already")
+    .action(action(runMigrate));
+  commonOptions(cli.command("cutover").description("point the stable schema at a version")).requiredOption("--to <schema>", "the versioned schema").action(action((f: CommonFlags & { to: string }) => runSwitch(f, false)));
+  commonOptions(cli.command("rollback").description("point the stable schema back at the previous version")).action(action((f: CommonFlags) => runSwitch(f, true)));
+  commonOptions(cli.command("versions").description("list the versions of a prefix")).action(action(runVersions));
+  cli.command("generate").description("write a realistic ServiceDesk SQLite export")
+    .requiredOption("--out <file>", "the SQLite file to write")
+    .option("--tickets <n>", "tickets", "10000").option("--seed <s>", "random seed", "1").option("--defect-rate <r>", "share of rows with a defect, 0-1", "0")
+    .option("--json", "print the result as JSON", false).option("--quiet", "no progress", false)
+    .action(action(runGenerate));
+  return cli;
+}
+
+if (require.main === module) {
+  void program().parseAsync(process.argv);
+}
