@@ -20,3 +20,5 @@ export { connect, describeConnection, redactPassword } from "./sql/connect";
 export * as versions from "./versions";
 export { restoreCommand, restoreSchema, backupSchema } from "./backup";
 export { generateServicedeskDatabase } from "./generate";
+export { reportMarkdown, writeReportFiles } from "./migrate/report-files";
+export { measureWithCache } from "./quality/measure-cache";

@@ -76,7 +76,9 @@ log "building the Node.js language host into $bin"
 go build -mod=readonly -trimpath -o "$staging/pulumi-language-nodejs" \
   -ldflags "-s -w -X main.version=$version" ./pulumi-language-nodejs
 install -m 0755 "$toolchain/pulumi-resource-pulumi-nodejs" "$staging/pulumi-resource-pulumi-nodejs"
-ln -s "$cli" "$staging/pulumi"
+# A hard link, not a symlink: the CLI looks for its language hosts next to
+# its own resolved path, and warns when it has to search PATH instead.
+ln "$cli" "$staging/pulumi" 2>/dev/null || cp "$cli" "$staging/pulumi"
 
 rm -rf "$bin"
 mkdir -p "$(dirname "$bin")"

@@ -1,0 +1,150 @@
+/**
+ * ServicedeskMigration: a Pulumi dynamic resource whose create() gates,
+ * canaries and loads a SQLite export into a new versioned schema and
+ * (cutover auto) points the stable schema at it; a change of anything that
+ * shapes the data replaces it (a new version, created before the old one
+ * is deleted); outputs carry the cutover, rollback and restore commands.
+ *
+ * @example
+ * const migration = new ServicedeskMigration("servicedesk", {
+ *   source: "exports/servicedesk.sqlite",
+ *   connection: config.requireSecret("connection"),
+ *   ...describeSource(...)   // sourceDigest and schemaPlan, see ServicedeskDatabase
+ * });
+ * export const cutover = migration.cutoverCommand;
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { BadValuePolicy } from "../engine";
+import type { ResourceMode, SchemaPlan } from "./inputs";
+
+/** Arguments of ServicedeskMigration. */
+export interface ServicedeskMigrationArgs {
+  /** Path of the SQLite export, relative to the Pulumi project or absolute. */
+  source: pulumi.Input<string>;
+  /** postgresql:// URL of the target database. Pass a secret (config.requireSecret). */
+  connection: pulumi.Input<string>;
+  /** sha256 of the export (describeSource computes it). Changing it replaces the resource. */
+  sourceDigest: pulumi.Input<string>;
+  /** The schema the export produces (describeSource computes it). Changing it replaces the resource. */
+  schemaPlan: pulumi.Input<SchemaPlan>;
+  /** "pulumi:<project>/<stack>": recorded on each version; tells a replacement from a destroy. */
+  owner: pulumi.Input<string>;
+  /** Prefix of the versioned and stable schemas. Defaults to "servicedesk". Replaces. */
+  schemaPrefix?: pulumi.Input<string>;
+  /** simple, blue-green or complete. Defaults to "complete". Replaces. */
+  mode?: pulumi.Input<ResourceMode>;
+  /** Quality score below which the gate blocks (complete mode). Defaults to 80. */
+  minQuality?: pulumi.Input<number>;
+  /** Canary sample share. Defaults to 0.1. */
+  sampleRate?: pulumi.Input<number>;
+  /** Canary sample seed. Defaults to 1. */
+  sampleSeed?: pulumi.Input<number>;
+  /** reject, null or fail. Defaults to "reject". Replaces. */
+  badValuePolicy?: pulumi.Input<BadValuePolicy>;
+  /** table -> column -> PostgreSQL type. Defaults to none. Replaces. */
+  typeOverrides?: pulumi.Input<Record<string, Record<string, string>>>;
+  /** Only these tables. Defaults to all. Replaces. */
+  includeTables?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Tables left out. Defaults to none. Replaces. */
+  excludeTables?: pulumi.Input<pulumi.Input<string>[]>;
+  /** IANA zone of naive timestamps (they load as timestamptz). Defaults to "" (kept naive). Replaces. */
+  timezone?: pulumi.Input<string>;
+  /** "auto" switches the stable schema on create; "manual" leaves it to cutoverCommand. Defaults to "auto". */
+  cutover?: pulumi.Input<"auto" | "manual">;
+  /** Previous versions kept for instant rollback. Defaults to 1. */
+  retainVersions?: pulumi.Input<number>;
+  /** Folder of pg_dump backups and run reports. Defaults to "backups". */
+  backupDirectory?: pulumi.Input<string>;
+  /** Free disk the backup folder must keep beyond the backup. Defaults to 256 MiB. */
+  minFreeDiskBytes?: pulumi.Input<number>;
+  /** Free memory needed to load. Defaults to 512 MiB. */
+  minFreeMemoryBytes?: pulumi.Input<number>;
+  /** SQL the canary must run without error. Defaults to the ServiceDesk queries only. */
+  testQueries?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * The provider object Pulumi serialises into the state. It holds no client
+ * and no module state: each call loads the compiled operations from the
+ * project (the provider process runs in the project folder) and runs them.
+ */
+const provider: pulumi.dynamic.ResourceProvider = {
+  async check(olds, news) {
+    return operations().check(olds, news);
+  },
+  async diff(id, olds, news) {
+    return operations().diff(id, olds, news);
+  },
+  async create(inputs) {
+    return operations().create(inputs);
+  },
+  async read(id, props) {
+    return operations().read(id, props);
+  },
+  async update(id, olds, news) {
+    return operations().update(id, olds, news);
+  },
+  async delete(id, props) {
+    return operations().remove(id, props);
+  },
+};
+
+/**
+ * The compiled operations, found from the provider's folder (the project or
+ * its dist/). require() at call time, not import: this function is
+ * serialised into the state and runs in the provider process.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+function operations() {
+  const path = require("path");
+  const fs = require("fs");
+  const candidates = [path.join(process.cwd(), "dist", "dynamic-providers", "operations.js"), path.join(process.cwd(), "dynamic-providers", "operations.js")];
+  const file = candidates.find((c: string) => fs.existsSync(c));
+  if (!file) throw new Error(`servicedesk-migration: no compiled provider at ${candidates.join(" or ")}; run "npm run build" in the Pulumi project`);
+  return require(file);
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * Output fields are `declare`d: an initialised class field would overwrite,
+ * after super(), the outputs the resource constructor registered.
+ */
+export class ServicedeskMigration extends pulumi.dynamic.Resource {
+  /** The versioned schema holding this export, e.g. servicedesk_v20261126_093000. */
+  declare public readonly schemaName: pulumi.Output<string>;
+  /** The version that was active before this one ("" for the first). */
+  declare public readonly previousSchemaName: pulumi.Output<string>;
+  /** The schema of views dashboards read: the prefix. */
+  declare public readonly stableSchema: pulumi.Output<string>;
+  declare public readonly sourceDigest: pulumi.Output<string>;
+  /** Rows loaded per table. */
+  declare public readonly rowCounts: pulumi.Output<Record<string, number>>;
+  /** Rows set aside per table (see <schema>._rejects). */
+  declare public readonly rejectCounts: pulumi.Output<Record<string, number>>;
+  /** Score and findings of the quality gate. */
+  declare public readonly quality: pulumi.Output<{ score: number; minQuality: number; basis: string; findings: { check: string; severity: string; message: string }[] } | null>;
+  /** The canary's sample and test queries (complete mode). */
+  declare public readonly canary: pulumi.Output<{ sampleRate: number; sampleRows: Record<string, number>; queries: number; seconds: number } | null>;
+  /** Seconds per phase. */
+  declare public readonly timings: pulumi.Output<Record<string, number>>;
+  /** pg_dump of the version this one replaced ("" when none). */
+  declare public readonly backupFile: pulumi.Output<string>;
+  /** psql lines; the connection comes from $DATABASE_URL, never from the command. */
+  declare public readonly cutoverCommand: pulumi.Output<string>;
+  declare public readonly rollbackCommand: pulumi.Output<string>;
+  declare public readonly restoreCommand: pulumi.Output<string>;
+  /** "loaded", or "adopted" when a retained identical version was reused. */
+  declare public readonly origin: pulumi.Output<"loaded" | "adopted">;
+  /** The run report, JSON and Markdown. */
+  declare public readonly reportFile: pulumi.Output<string>;
+  declare public readonly reportMarkdownFile: pulumi.Output<string>;
+
+  constructor(name: string, args: ServicedeskMigrationArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = {
+      schemaName: undefined, previousSchemaName: undefined, stableSchema: undefined, rowCounts: undefined, rejectCounts: undefined,
+      quality: undefined, canary: undefined, timings: undefined, backupFile: undefined, cutoverCommand: undefined, rollbackCommand: undefined,
+      restoreCommand: undefined, origin: undefined, reportFile: undefined, reportMarkdownFile: undefined, createdAt: undefined,
+    };
+    super(provider, name, { ...outputs, ...args }, { ...opts, additionalSecretOutputs: ["connection"] }, "servicedesk", "ServicedeskMigration");
+  }
+}
