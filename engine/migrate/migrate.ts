@@ -62,8 +62,10 @@ export async function migrate(raw: MigrateOptions): Promise<MigrationReport> {
   try {
     return await withPrefixLock(client, options.schemaPrefix, { timeoutMs: options.lockTimeoutMs }, async () => {
       const state = await stableState(client, options.schemaPrefix);
-      const active = state?.active ?? null;
-      const meta = active ? await readVersionMetadata(client, active) : null;
+      const meta = state?.active ? await readVersionMetadata(client, state.active) : null;
+      // An active version dropped behind our back is no version to back up or compare with.
+      const active = meta ? meta.schema : null;
+      if (state?.active && !meta) options.onProgress?.({ phase: "inspect", message: `the active version ${state.active} no longer exists; continuing as if none were active` });
       const previousRows = meta ? Object.fromEntries(Object.entries(meta.tables).map(([t, v]) => [t, v.rows])) : undefined;
       return run({ client, ctx: { options, inspection, startedAt, timings }, active, previousRows });
     });

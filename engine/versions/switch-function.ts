@@ -43,11 +43,16 @@ const VIEW_LOCK_ROUNDS = 100;
  * Grants on the stable views are recorded before the drop and re-applied to
  * the views of the same name, so a dashboard role keeps its SELECT across
  * cutovers. search_path is pinned so no object of the caller's can shadow a
- * catalog function.
+ * catalog function. SECURITY DEFINER: the views are always created by the
+ * role that owns the versions, whoever runs the cutover (a DBA's psql as a
+ * superuser included), so the next run can drop and recreate them; EXECUTE
+ * is revoked from PUBLIC, and only roles with USAGE on the control schema
+ * reach it anyway.
  */
 const SWITCH_FUNCTION_TEMPLATE = `
 CREATE OR REPLACE FUNCTION :control."switch_to"("target" text) RETURNS text
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $switch_to$
 DECLARE
@@ -168,5 +173,6 @@ export function switchFunctionSql(prefix: string): string {
     released: quoteLiteral(LOCK_RELEASED_CODE),
     lockRounds: String(VIEW_LOCK_ROUNDS),
   };
-  return SWITCH_FUNCTION_TEMPLATE.replace(/:([a-zA-Z]+)\b/g, (placeholder, key: string) => values[key] ?? placeholder);
+  const create = SWITCH_FUNCTION_TEMPLATE.replace(/:([a-zA-Z]+)\b/g, (placeholder, key: string) => values[key] ?? placeholder);
+  return `${create};\nREVOKE ALL ON FUNCTION ${values.control}."switch_to"(text) FROM PUBLIC`;
 }

@@ -6,7 +6,8 @@ const path = require("node:path");
 
 module.exports = async function globalSetup() {
   const root = path.resolve(__dirname, "..", "..");
-  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+  // SDM_SKIP_BUILD=1 reuses a dist/ built by hand (when iterating on one test file).
+  if (!process.env.SDM_SKIP_BUILD) execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
   if (!process.env.PULUMI_BIN_DIR) {
     const out = execFileSync("bash", [path.join(root, "scripts/build-pulumi-cli.sh")], {
       cwd: root,
