@@ -1,19 +1,12 @@
 #!/usr/bin/env bash
-# `npm run demo`: the main job on the dev stack: `pulumi up` with the local
-# file backend, then the stack's outputs. `npm run demo -- --destroy` removes
-# what it created.
+# `npm run demo`: the main job on a fresh clone. Installs what is missing,
+# builds, generates a sample ServiceDesk export, finds a PostgreSQL (yours,
+# or an embedded one), runs `pulumi up` of the dev stack and prints a
+# summary. `npm run demo -- --destroy` removes what it created.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-cd "$PROJECT_ROOT"
-
-[[ -d node_modules ]] || npm ci --no-audit --no-fund
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+[[ -d node_modules/@pulumi/pulumi ]] || npm ci --no-audit --no-fund
+source scripts/env.sh
 npm run --silent build
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-$DEV_STACK_PASSPHRASE}"
-pulumi stack select dev --create --non-interactive >/dev/null
-
-if [[ "${1:-}" == "--destroy" ]]; then
-  pulumi destroy --yes --stack dev --non-interactive
-  exit 0
-fi
-pulumi up --yes --stack dev --non-interactive --skip-preview
-pulumi stack output --stack dev
+exec node scripts/demo.mjs "$@"
