@@ -2,6 +2,7 @@
 "use strict";
 const js = require("@eslint/js");
 const tseslint = require("typescript-eslint");
+const globals = require("globals");
 
 module.exports = tseslint.config(
   { ignores: ["node_modules/", "dist/", ".pulumi/", ".data/", "coverage/"] },
@@ -9,8 +10,12 @@ module.exports = tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ["**/*.js"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly", console: "readonly", exports: "writable" } },
+    languageOptions: { sourceType: "commonjs", globals: globals.node },
     rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
+    files: ["**/*.mjs"],
+    languageOptions: { sourceType: "module", globals: globals.node },
   },
   {
     rules: {

@@ -116,8 +116,10 @@ async function loadTables(input: LoadSchemaInput): Promise<LoadedTable[]> {
       },
     });
     // Rejected rows never reach COPY: report the table as fully read.
-    done = result.read.stats.rowsRead;
-    progress(`loaded ${table.name}: ${result.rowsLoaded} rows, ${result.rejected} rejected`);
+    if (done !== result.read.stats.rowsRead) {
+      done = result.read.stats.rowsRead;
+      progress(`loaded ${table.name}`);
+    }
     return { result, read: result.read };
   });
 }
