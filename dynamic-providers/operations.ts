@@ -56,7 +56,9 @@ async function gateFailures(inputs: MigrationInputs): Promise<CheckFailure[]> {
   try {
     const sourcePath = sourcePathOf(inputs);
     const inspection = await inspectSource(sourcePath, planOptions(inputs));
-    const measured = await measureWithCache({ ...inspection, sourcePath }, progressTo(engineLog()));
+    const log = engineLog();
+    const measured = await measureWithCache({ ...inspection, sourcePath }, progressTo(log));
+    if (measured.cached) await log?.(`servicedesk-migration [gate]: measures of this export (sha256 ${inspection.digest.slice(0, 12)}) taken from the cache`);
     const quality = evaluateGate({ tables: measured.tables, minQuality: inputs.minQuality, basis: "full" });
     if (!quality.blocked || inputs.mode !== "complete") return [];
     const findings = quality.findings.filter((f) => f.severity !== "ok").slice(0, 10).map((f) => `${f.severity} ${f.check}: ${f.message}`);
