@@ -54,4 +54,5 @@ export const restoreCommand = migration.restoreCommand;
 export const origin = migration.origin;
 export const reportFile = migration.reportFile;
 export const reportMarkdownFile = migration.reportMarkdownFile;
-export const reportingRole = database.reportingRoleName;
+/** The reporting role's name ("" when reportingRole is off). */
+export const reportingRole = database.reportingRoleName.apply((name) => name ?? "");

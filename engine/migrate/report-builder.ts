@@ -39,7 +39,8 @@ export function qualityOf(
     })),
     minQuality: options.minQuality,
     thresholds: options.thresholds,
-    previousRows: basis === "full" ? previousRows : undefined,
+    // Row counts come from the whole export (the evidence) even when values were measured on the sample.
+    previousRows,
     health,
     basis,
   });
