@@ -9,7 +9,7 @@
  * readable by others, not even for the instant before a chmod.
  */
 import { spawn } from "node:child_process";
-import { access, constants as fsConstants, FileHandle, mkdir, open, unlink } from "node:fs/promises";
+import { access, constants as fsConstants, FileHandle, mkdir, open, readdir, rename, unlink } from "node:fs/promises";
 import * as path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -179,8 +179,14 @@ export function dumpFileName(schema: string, at: Date): string {
   return `${schema.replace(/[^A-Za-z0-9_-]/g, "_")}_${stamp}.dump`;
 }
 
-/** Creates the directory (0700) if missing and the dump file (0600, never an existing one). */
-async function createDumpFile(directory: string, schema: string, now: Date): Promise<{ file: string; handle: FileHandle }> {
+/** Suffix of a dump being written: renamed away when complete, so a dump without it is whole. */
+export const PARTIAL_SUFFIX = ".partial";
+
+/**
+ * Creates the directory (0700) if missing and the dump file (0600) under
+ * its partial name; the final name must not exist either.
+ */
+async function createDumpFile(directory: string, schema: string, now: Date): Promise<{ file: string; partial: string; handle: FileHandle }> {
   const unwritable = (error: unknown) =>
     new MigrationError(
       "BACKUP_FAILED",
@@ -194,12 +200,26 @@ async function createDumpFile(directory: string, schema: string, now: Date): Pro
   }
   for (let attempt = 0; ; attempt++) {
     const file = path.join(directory, dumpFileName(schema, new Date(now.getTime() + attempt * 1000)));
+    const partial = file + PARTIAL_SUFFIX;
     try {
-      return { file, handle: await open(file, "wx", 0o600) };
+      const taken = await access(file).then(() => true, () => false);
+      if (taken) throw Object.assign(new Error(`${file} exists`), { code: "EEXIST" });
+      return { file, partial, handle: await open(partial, "wx", 0o600) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= MAX_NAME_ATTEMPTS) throw unwritable(error);
     }
   }
+}
+
+/**
+ * Removes dumps a killed run left half written (*.dump.partial). Call it
+ * holding the prefix lock: then no other run of the prefix is writing one.
+ */
+export async function removePartialBackups(directory: string): Promise<string[]> {
+  const names = await readdir(directory).catch(() => [] as string[]);
+  const partials = names.filter((n) => n.endsWith(`.dump${PARTIAL_SUFFIX}`)).map((n) => path.join(directory, n));
+  for (const file of partials) await unlink(file).catch(() => undefined);
+  return partials;
 }
 
 export interface BackupProgress {
@@ -260,14 +280,16 @@ export async function backupSchema(options: BackupOptions): Promise<BackupResult
   const { databaseUrl, schema, directory, onProgress } = options;
   const invocation = pgDumpInvocation(databaseUrl, schema, options.compression ?? DEFAULT_BACKUP_COMPRESSION);
   const started = Date.now();
-  const { file, handle } = await createDumpFile(directory, schema, new Date(started));
+  const { file, partial, handle } = await createDumpFile(directory, schema, new Date(started));
   const counter = progressCounter(started, onProgress);
   try {
     // flush: fsync before the stream closes the handle; a backup taken before a cutover must survive a crash after it.
     await runPgTool(invocation, (stdout) => pipeline(stdout, counter, handle.createWriteStream({ flush: true })));
+    // Only a complete dump gets its final name (rename is atomic in a directory).
+    await rename(partial, file);
   } catch (error) {
     await handle.close().catch(() => undefined);
-    await unlink(file).catch(() => undefined);
+    await unlink(partial).catch(() => undefined);
     const reason = redact(errorText(error), invocation.env);
     throw new MigrationError("BACKUP_FAILED", `backup of schema "${schema}" into directory "${directory}" failed: ${reason}`);
   }

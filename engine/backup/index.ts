@@ -1,5 +1,6 @@
 /** pg_dump backups of a schema and their restore. */
 export {
+  removePartialBackups, PARTIAL_SUFFIX,
   backupSchema, DEFAULT_BACKUP_COMPRESSION, dumpFileName, pgConnectionEnv, pgDumpInvocation, pgRestoreInvocation,
   restoreCommand, restoreSchema,
 } from "./backup";
