@@ -30,8 +30,22 @@ export async function addPrimaryKeys(client: Client, schema: string, tables: rea
   }
 }
 
+/**
+ * A unique index can fail on values SQLite held apart but PostgreSQL does
+ * not (1 and '1' in a column without affinity): the load fails with a typed
+ * error naming the index and the server's duplicated key.
+ */
 export async function addIndexes(client: Client, schema: string, tables: readonly TablePlan[]): Promise<void> {
-  for (const table of tables) for (const index of table.indexes) await client.query(indexSql(schema, table, index));
+  for (const table of tables) {
+    for (const index of table.indexes) {
+      try {
+        await client.query(indexSql(schema, table, index));
+      } catch (error) {
+        if (!(error instanceof DatabaseError)) throw error;
+        throw new MigrationError("LOAD_FAILED", `index "${index.name}" of "${table.name}" could not be created: ${error.message}${error.detail ? ` (${error.detail})` : ""}`, { cause: error });
+      }
+    }
+  }
 }
 
 /** The source row key of a PostgreSQL row, as the loader names rows (rowid or compact JSON key). */

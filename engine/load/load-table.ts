@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { once } from "node:events";
+import { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { Client, DatabaseError } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -103,17 +104,39 @@ async function copyRows(
   const stream = options.client.query(copyFrom(copySql(options.schema, options.table)));
   const hasher = createHash("sha256");
   const abort = new AbortController();
-  stream.on("error", (error) => abort.abort(error));
-  const read = await readTable(job, {
-    async chunk(data, rows) {
-      if (!job.hashRows) hasher.update(data);
-      // once() rejects if the stream errors while waiting: a refused row ends the wait.
-      if (!stream.write(data)) await once(stream, "drain");
-      options.onRows?.(rows);
-    },
-    rejects: (records) => spool.write(records),
-  }, abort.signal, chunkLog);
+  let endedByServer = false;
+  stream.on("error", (error) => {
+    endedByServer = true;
+    abort.abort(error);
+  });
+  let read: ReadResult;
+  try {
+    read = await readTable(job, {
+      async chunk(data, rows) {
+        if (!job.hashRows) hasher.update(data);
+        // once() rejects if the stream errors while waiting: a refused row ends the wait.
+        if (!stream.write(data)) await once(stream, "drain");
+        options.onRows?.(rows);
+      },
+      rejects: (records) => spool.write(records),
+    }, abort.signal, chunkLog);
+  } catch (error) {
+    if (!endedByServer) await abortCopy(stream, error);
+    throw error;
+  }
   stream.end();
   await finished(stream);
   return { read, digest: job.hashRows ? read.rowHash! : hasher.digest("hex") };
+}
+
+/**
+ * Ends a COPY the reader could not finish (a bad value under the fail
+ * policy, a reader that died). Until the server has answered a CopyFail the
+ * connection stays in COPY mode and every later query, the ROLLBACK
+ * included, waits behind it forever; destroy() sends the CopyFail, and the
+ * stream settles once the server's error arrives.
+ */
+async function abortCopy(stream: Writable, error: unknown): Promise<void> {
+  stream.destroy(error instanceof Error ? error : new Error(String(error)));
+  await finished(stream).catch(() => undefined);
 }

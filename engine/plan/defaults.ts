@@ -8,10 +8,22 @@ import { quoteLiteral } from "../sql/identifiers";
 import { Rejection } from "../types/conversion";
 import { buildConverter, ConverterSpec } from "../types/converter-spec";
 
+/**
+ * SQLite's CURRENT_* are UTC, in SQLite's text forms. PostgreSQL's
+ * LOCALTIMESTAMP, CURRENT_DATE and LOCALTIME follow the session's TimeZone,
+ * so a dashboard session in Europe/Paris would write wall-clock times an
+ * hour or two off from the loaded ones: naive targets take UTC explicitly.
+ */
+const UTC_NOW = "(now() AT TIME ZONE 'UTC')";
 const FUNCTION_DEFAULTS: Readonly<Record<string, Partial<Record<string, string>>>> = {
-  CURRENT_TIMESTAMP: { timestamptz: "now()", timestamp: "LOCALTIMESTAMP", date: "CURRENT_DATE", text: "(now()::text)" },
-  CURRENT_DATE: { date: "CURRENT_DATE", timestamp: "CURRENT_DATE", timestamptz: "CURRENT_DATE", text: "(CURRENT_DATE::text)" },
-  CURRENT_TIME: { text: "(LOCALTIME::text)" },
+  CURRENT_TIMESTAMP: {
+    timestamptz: "now()", timestamp: UTC_NOW, date: `(${UTC_NOW}::date)`, text: `to_char(${UTC_NOW}, 'YYYY-MM-DD HH24:MI:SS')`,
+  },
+  CURRENT_DATE: {
+    date: `(${UTC_NOW}::date)`, timestamp: `date_trunc('day', ${UTC_NOW})`, timestamptz: "date_trunc('day', now(), 'UTC')",
+    text: `to_char(${UTC_NOW}, 'YYYY-MM-DD')`,
+  },
+  CURRENT_TIME: { text: `to_char(${UTC_NOW}, 'HH24:MI:SS')` },
 };
 
 export interface DefaultTranslation {

@@ -1,6 +1,6 @@
 /** Primary keys, foreign keys and indexes of a planned table, and its read order. */
 import { SourceTable } from "../source";
-import { ColumnPlan, ForeignKeyPlan, IndexPlan, PlanNote, ReadOrder } from "./model";
+import { ColumnPlan, ForeignKeyPlan, IndexPlan, PlanNote, ReadOrder, REJECTS_TABLE, TablePlan } from "./model";
 import { columnName, fittedName, RenameMap, tableName } from "./names";
 
 export function primaryKeyName(table: string): string {
@@ -73,4 +73,28 @@ export function readOrderOf(table: SourceTable, columns: readonly ColumnPlan[]):
     return kind === "integer" || kind === "text";
   });
   return orderSafe ? { kind: "key", columns: table.primaryKey } : { kind: "none" };
+}
+
+/**
+ * Primary keys and indexes are relations in PostgreSQL, in the same
+ * namespace as the tables of their schema (SQLite keeps a table's key
+ * apart): the key "t_pkey" of table "t" clashes with a source table named
+ * "t_pkey", and a source index may bear the name another table's key gets.
+ * Tables keep their names; keys and indexes give way with a numeric suffix,
+ * in load order, and the plan says so.
+ */
+export function settleRelationNames(tables: readonly TablePlan[], notes: PlanNote[]): TablePlan[] {
+  const taken = new Set([...tables.map((t) => t.name), REJECTS_TABLE]);
+  const claim = (name: string, what: string) => {
+    let settled = name;
+    for (let n = 2; taken.has(settled); n++) settled = fittedName(`${name}_${n}`);
+    taken.add(settled);
+    if (settled !== name) notes.push({ level: "info", message: `${what} is named "${settled}": "${name}" is taken by another table, key or index` });
+    return settled;
+  };
+  return tables.map((t) => ({
+    ...t,
+    primaryKeyName: t.primaryKeyName === null ? null : claim(t.primaryKeyName, `primary key of "${t.name}"`),
+    indexes: t.indexes.map((i) => ({ ...i, name: claim(i.name, `index "${i.name}" of "${t.name}"`) })),
+  }));
 }

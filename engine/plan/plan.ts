@@ -14,7 +14,7 @@ import { translateDefault } from "./defaults";
 import { BadValuePolicy, ColumnPlan, MigrationPlan, PlanNote, TablePlan } from "./model";
 import { checkNames, columnName, RenameMap, tableName } from "./names";
 import { overrideConverter } from "./overrides";
-import { foreignKeysOf, indexesOf, primaryKeyName, readOrderOf } from "./keys";
+import { foreignKeysOf, indexesOf, primaryKeyName, readOrderOf, settleRelationNames } from "./keys";
 import { loadOrder } from "./order";
 
 export interface PlanOptions {
@@ -38,7 +38,7 @@ export function buildPlan(schema: SourceSchema, evidence: SourceEvidence, source
   checkOverrides(tables, options.typeOverrides ?? {});
   if (options.timezone) checkTimezone(options.timezone);
   const planned = tables.map((table) => planTable(table, evidenceOf(evidence, table.name), tables, options, notes));
-  const ordered = loadOrder(planned, notes);
+  const ordered = settleRelationNames(loadOrder(planned, notes), notes);
   const badValuePolicy = options.badValuePolicy ?? "reject";
   return { tables: ordered, notes, badValuePolicy, fingerprint: fingerprintOf(ordered, badValuePolicy) };
 }

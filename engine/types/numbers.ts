@@ -3,23 +3,22 @@
  * loader sends is what a read-back returns byte for byte (validation hashes
  * both sides).
  */
+import { float8Digits } from "./float8-digits";
 
 /**
  * float8out of PostgreSQL 12+ (extra_float_digits = 1): the shortest digits
  * that round-trip, fixed notation for decimal exponents -4..14, otherwise
  * d.ddde+XX with at least two exponent digits. JavaScript's shortest digits
- * (toExponential with no argument) are the same digits.
+ * (toExponential with no argument) are the same digits except on a rounding
+ * bound above 2^53 (see float8-digits.ts).
  */
 export function formatFloat8(value: number): string {
   if (Number.isNaN(value)) return "NaN";
   if (value === Infinity) return "Infinity";
   if (value === -Infinity) return "-Infinity";
   if (value === 0) return Object.is(value, -0) ? "-0" : "0";
-  const [mantissa, exponentText] = value.toExponential().split("e");
-  const exponent = Number(exponentText);
-  const negative = mantissa.startsWith("-");
-  const digits = mantissa.replace("-", "").replace(".", "");
-  const sign = negative ? "-" : "";
+  const { digits, exponent } = float8Digits(Math.abs(value));
+  const sign = value < 0 ? "-" : "";
   if (exponent < -4 || exponent >= 15) {
     const body = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
     const expSign = exponent < 0 ? "-" : "+";

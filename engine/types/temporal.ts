@@ -72,22 +72,58 @@ function renderUtc(seconds: number, microsecond: number, target: TemporalTarget)
   return target === "timestamptz" ? `${date} ${time}+00` : `${date} ${time}`;
 }
 
-/** Offset of an IANA zone at an instant, in minutes, cached per hour. */
+/**
+ * Cache granularity of zone offsets. Every transition since 1970 falls on a
+ * quarter hour of UTC (Adelaide's at hh:30, Nepal's offset is +05:45), so
+ * an offset read at the start of a quarter holds for all of it; per hour,
+ * half an hour around Adelaide's transitions came out wrong.
+ */
+const OFFSET_BUCKET_MS = 15 * 60_000;
+/** The offsets a day either side of a wall time are those around any transition near it (no zone changes twice in two days). */
+const DAY_MS = 86_400_000;
+
+/** Offset of an IANA zone at an instant, in minutes east of UTC, cached per quarter hour. */
 function zoneOffsetFinder(zone: string): (epochMs: number) => number {
   const format = new Intl.DateTimeFormat("en-US", {
     timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
   });
   const cache = new Map<number, number>();
   return (epochMs) => {
-    const hour = Math.floor(epochMs / 3_600_000);
-    let offset = cache.get(hour);
+    const bucket = Math.floor(epochMs / OFFSET_BUCKET_MS);
+    let offset = cache.get(bucket);
     if (offset === undefined) {
-      const parts = Object.fromEntries(format.formatToParts(new Date(hour * 3_600_000)).map((p) => [p.type, p.value]));
-      const local = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
-      offset = Math.round((local - hour * 3_600_000) / 60_000);
-      cache.set(hour, offset);
+      const at = bucket * OFFSET_BUCKET_MS;
+      const parts = Object.fromEntries(format.formatToParts(new Date(at)).map((p) => [p.type, +p.value]));
+      // daysFromCivil, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
+      const local = (daysFromCivil(parts.year, parts.month, parts.day) * 86400 + parts.hour * 3600 + parts.minute * 60 + parts.second) * 1000;
+      offset = Math.round((local - at) / 60_000);
+      cache.set(bucket, offset);
     }
     return offset;
+  };
+}
+
+/**
+ * The offset of a naive wall-clock time in a named zone, settled as
+ * PostgreSQL settles it (timestamp AT TIME ZONE, or timestamptz input under
+ * that TimeZone): a time that a spring-forward gap skips takes the offset in
+ * force before the transition, a time that a fall-back repeats takes the
+ * offset after it. Looking the offset up at the wall time read as UTC, then
+ * once more, gave the opposite answer west of Greenwich.
+ */
+function naiveOffsetFinder(zone: string): (wallSeconds: number) => number {
+  const zoneOffset = zoneOffsetFinder(zone);
+  return (wallSeconds) => {
+    const wallMs = wallSeconds * 1000;
+    const before = zoneOffset(wallMs - DAY_MS);
+    const after = zoneOffset(wallMs + DAY_MS);
+    if (before === after) return before;
+    const holds = (offset: number) => zoneOffset(wallMs - offset * 60_000) === offset;
+    const beforeHolds = holds(before);
+    const afterHolds = holds(after);
+    if (beforeHolds && afterHolds) return after; // repeated by a fall-back
+    if (beforeHolds || afterHolds) return beforeHolds ? before : after;
+    return before; // skipped by a spring-forward
   };
 }
 
@@ -99,16 +135,10 @@ function fieldsConverter(spec: TemporalSpec): (f: TimestampFields) => string | R
       return `${date} ${PAD2[f.hour]}:${PAD2[f.minute]}:${PAD2[f.second]}${fractionText(f.microsecond)}`;
     };
   }
-  const zoneOffset = spec.naiveZone ? zoneOffsetFinder(spec.naiveZone) : () => 0;
+  const naiveOffset = spec.naiveZone ? naiveOffsetFinder(spec.naiveZone) : () => 0;
   return (f) => {
     const wall = wallClockSeconds(f);
-    let offset = f.offsetMinutes;
-    if (offset === null) {
-      // A naive wall-clock time in a named zone: the offset depends on the
-      // instant itself, so look it up twice to settle DST transitions.
-      const first = zoneOffset(wall * 1000);
-      offset = zoneOffset((wall - first * 60) * 1000);
-    }
+    const offset = f.offsetMinutes ?? naiveOffset(wall);
     return renderUtc(wall - offset * 60, f.microsecond, "timestamptz");
   };
 }
