@@ -1,0 +1,142 @@
+/**
+ * Faults during `pulumi up`, at each phase (gate, canary, backup, load,
+ * index build, validation, cutover): the provider process SIGKILLed, the
+ * server session terminated, the server restarted. After each: the stable
+ * schema and the previous version answer queries, no partial version is
+ * visible, and the documented recovery (refresh --clear-pending-creates,
+ * then up) loads the export with exact counts.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { queryRows } from "../support/database";
+import { startPrivateServer, PrivateServer } from "../support/private-server";
+import { scratchProject, ScratchProject } from "../support/project";
+import { createPulumiSandbox, PulumiSandbox, stackOf } from "../support/pulumi";
+import { sourceFolder, SourceFolder } from "../support/sources";
+import { FaultKind, injector, PHASES, upWithFault } from "./fault-harness";
+
+const PREFIX = "sdfault";
+const DATABASE = "faults";
+const TICKETS = 12_000;
+const KINDS: FaultKind[] = ["kill-provider", "terminate-session", "restart-server"];
+
+/**
+ * What each fault must do to the up. The gate converts values without a
+ * database session, so only a killed provider stops it there; at cutover the
+ * switch may already be done when the fault lands, so either outcome is right.
+ */
+function expectedOutcome(kind: FaultKind, phase: string): "fails" | "succeeds" | "either" {
+  if (phase === "cutover") return "either";
+  if (phase === "gate") return kind === "kill-provider" ? "fails" : "succeeds";
+  return "fails";
+}
+
+interface VersionInfo {
+  schema: string;
+  status: string;
+  tables: Record<string, { rows: number }>;
+}
+
+describe("faults during pulumi up", () => {
+  let server: PrivateServer;
+  let sandbox: PulumiSandbox;
+  let project: ScratchProject;
+  let sources: SourceFolder;
+  let backups: string;
+  let stack: Stack;
+  let seed = 100;
+  const url = () => server.url(DATABASE);
+  const nextSource = () => sources.make(`export-${++seed}.sqlite`, { tickets: TICKETS, seed });
+
+  async function versions(): Promise<VersionInfo[]> {
+    const rows = await queryRows<{ nspname: string; comment: string | null }>(url(),
+      "SELECT nspname, obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname LIKE $1 ORDER BY 1", [`${PREFIX}_v%`]);
+    return rows.map((r) => ({ schema: r.nspname, ...JSON.parse(r.comment ?? "{}") }));
+  }
+
+  async function active(): Promise<string> {
+    const [{ c }] = await queryRows<{ c: string }>(url(), "SELECT obj_description($1::regnamespace, 'pg_namespace') AS c", [PREFIX]);
+    return JSON.parse(c).active;
+  }
+
+  /** What must hold after any fault: complete versions only, and a stable schema that answers. */
+  async function assertConsistent(): Promise<void> {
+    const all = await versions();
+    expect(all.length).toBeGreaterThan(0);
+    for (const version of all) {
+      expect(version.status).toBe("ready");
+      for (const [table, meta] of Object.entries(version.tables)) {
+        const [{ n }] = await queryRows<{ n: string }>(url(), `SELECT count(*) AS n FROM "${version.schema}"."${table}"`);
+        expect(Number(n)).toBe(meta.rows);
+      }
+    }
+    const activeSchema = await active();
+    const activeVersion = all.find((v) => v.schema === activeSchema);
+    expect(activeVersion).toBeDefined();
+    const [{ n }] = await queryRows<{ n: string }>(url(), `SELECT count(*) AS n FROM ${PREFIX}.tickets`);
+    expect(Number(n)).toBe(activeVersion!.tables.tickets.rows);
+    const canary = await queryRows(url(), "SELECT 1 FROM pg_namespace WHERE nspname = $1", [`${PREFIX}_canary`]);
+    expect(canary).toEqual([]);
+  }
+
+  async function recoverAndLoad(expectedTickets: number): Promise<void> {
+    await stack.refresh({ clearPendingCreates: true });
+    const up = await stack.up();
+    expect(up.summary.result).toBe("succeeded");
+    const schema = await active();
+    const [{ n }] = await queryRows<{ n: string }>(url(), `SELECT count(*) AS n FROM "${schema}".tickets`);
+    expect(Number(n)).toBe(expectedTickets);
+    expect((await stack.outputs()).schemaName.value).toBe(schema);
+    expect(readdirSync(backups).filter((f) => f.endsWith(".partial"))).toEqual([]);
+    await assertConsistent();
+  }
+
+  beforeAll(async () => {
+    server = await startPrivateServer();
+    server.createDatabase(DATABASE);
+    sandbox = await createPulumiSandbox();
+    project = scratchProject();
+    sources = sourceFolder();
+    backups = mkdtempSync(path.join(tmpdir(), "sdm-backups-"));
+    stack = await stackOf(sandbox, project.dir, "faults");
+    await stack.setAllConfig({
+      source: { value: nextSource().path },
+      connection: { value: url(), secret: true },
+      schemaPrefix: { value: PREFIX },
+      backupDirectory: { value: backups },
+    });
+    expect((await stack.up()).summary.result).toBe("succeeded");
+  });
+
+  afterAll(async () => {
+    await stack?.workspace.removeStack("faults", { force: true }).catch(() => undefined);
+    server?.stop();
+    sandbox?.cleanup();
+    project?.cleanup();
+    sources?.cleanup();
+    if (backups && existsSync(backups)) rmSync(backups, { recursive: true, force: true });
+  });
+
+  for (const kind of KINDS) {
+    for (const [phase, marker] of Object.entries(PHASES)) {
+      test(`${kind} during ${phase}: nothing partial is visible, and the recovery loads exactly`, async () => {
+        const before = await active();
+        const source = nextSource();
+        await stack.setConfig("source", { value: source.path });
+        const run = await upWithFault(stack, marker, injector(kind, { backendUrl: sandbox.env.PULUMI_BACKEND_URL, server, database: DATABASE }));
+        expect(run.injected).not.toBeNull();
+        expect(run.injected).not.toContain("(none running)");
+        const outcome = expectedOutcome(kind, phase);
+        if (outcome === "fails") expect(run.error).not.toBeNull();
+        if (outcome === "succeeds") expect(run.error).toBeNull();
+        await assertConsistent();
+        const after = await active();
+        // Only a run that finished may have switched the stable schema.
+        if (run.error) expect([before, after]).toContain(after);
+        await recoverAndLoad(source.rows.tickets);
+      });
+    }
+  }
+});
