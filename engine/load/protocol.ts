@@ -79,7 +79,8 @@ export interface TableReadStats {
 }
 
 export type WorkerMessage =
-  | { type: "chunk"; data: ArrayBuffer; rows: number }
+  /** `data` is transferred, not copied; its first `length` bytes are the chunk. */
+  | { type: "chunk"; data: ArrayBuffer; length: number; rows: number }
   | { type: "rejects"; records: RejectRecord[] }
   | { type: "done"; stats: TableReadStats; rejectedKeys: string[][]; rowHash: string | null }
   | { type: "found"; rowKey: string | null }

@@ -38,7 +38,11 @@ function run(job: ReaderJob): void {
   let rowsRead = 0;
   let rowsEmitted = 0;
   let rowHash = 0n;
-  let buffer = Buffer.allocUnsafe(job.chunkBytes + (1 << 20));
+  // allocUnsafeSlow: a buffer owning its whole ArrayBuffer, so it can be
+  // transferred to the loader as it is, without a copy.
+  const newChunkBuffer = (size: number) => Buffer.allocUnsafeSlow(size);
+  const slack = Math.max(64 << 10, job.chunkBytes >> 2);
+  let buffer = newChunkBuffer(job.chunkBytes + slack);
   let used = 0;
   let chunkRows = 0;
 
@@ -47,10 +51,10 @@ function run(job: ReaderJob): void {
   };
   const flushChunk = () => {
     if (used === 0) return;
-    const data = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + used);
-    post({ type: "chunk", data, rows: chunkRows }, [data]);
+    const data = buffer.buffer as ArrayBuffer;
+    post({ type: "chunk", data, length: used, rows: chunkRows }, [data]);
     credits--;
-    buffer = Buffer.allocUnsafe(job.chunkBytes + (1 << 20));
+    buffer = newChunkBuffer(job.chunkBytes + slack);
     used = 0;
     chunkRows = 0;
   };
@@ -80,8 +84,10 @@ function run(job: ReaderJob): void {
         continue;
       }
       if (job.hashRows) rowHash = (rowHash + hash("sha256", line, "buffer").readBigUInt64BE(0)) % MOD64;
-      if (used + line.length * 3 > buffer.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(buffer.length * 2, used + line.length * 3));
+      // line.length * 3 bounds the UTF-8 size cheaply; only when it may not
+      // fit is the exact size computed, so a huge value costs its own size once.
+      if (used + line.length * 3 > buffer.length && used + Buffer.byteLength(line) > buffer.length) {
+        const bigger = newChunkBuffer(Math.max(buffer.length * 2, used + Buffer.byteLength(line)));
         buffer.copy(bigger, 0, 0, used);
         buffer = bigger;
       }

@@ -12,19 +12,26 @@ import { ColumnEvidence } from "./model";
 export const SAMPLE_HEAD_ROWS = 1000;
 export const SAMPLE_SPREAD_ROWS = 9000;
 
-/** Sampled rows, as arrays in column order. */
+/**
+ * Sampled rows, as arrays in column order: the first rows, then rows at
+ * evenly spaced rowids, fetched by rowid (a stride condition would scan the
+ * whole table; these are index lookups).
+ */
 export function sampleRows(db: SourceDatabase, table: SourceTable): unknown[][] {
   const from = quoteIdent(table.name);
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
   const limit = SAMPLE_HEAD_ROWS + SAMPLE_SPREAD_ROWS;
   if (table.withoutRowid) return db.prepare(`SELECT ${columns} FROM ${from} LIMIT ${limit}`).raw(true).all() as unknown[][];
-  const maxRowid = Number((db.prepare(`SELECT max(rowid) FROM ${from}`).pluck().get() as number | null) ?? 0);
-  const step = Math.max(1, Math.floor(maxRowid / SAMPLE_SPREAD_ROWS));
-  // rowid ranges and a stride keep this to index lookups, not a full scan.
-  return db
-    .prepare(`SELECT ${columns} FROM ${from} WHERE rowid <= ? UNION ALL SELECT ${columns} FROM ${from} WHERE rowid > ? AND rowid % ? = 0 LIMIT ${limit}`)
-    .raw(true)
-    .all(SAMPLE_HEAD_ROWS, SAMPLE_HEAD_ROWS, step) as unknown[][];
+  const bounds = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${from}`).get() as { lo: number | null; hi: number | null };
+  if (bounds.lo === null || bounds.hi === null) return [];
+  const head = db.prepare(`SELECT ${columns} FROM ${from} ORDER BY rowid LIMIT ${SAMPLE_HEAD_ROWS}`).raw(true).all() as unknown[][];
+  const start = bounds.lo + SAMPLE_HEAD_ROWS;
+  if (start > bounds.hi) return head;
+  const step = Math.max(1, Math.floor((bounds.hi - start) / SAMPLE_SPREAD_ROWS));
+  const rowids: number[] = [];
+  for (let id = start; id <= bounds.hi && rowids.length < SAMPLE_SPREAD_ROWS; id += step) rowids.push(id);
+  const spread = db.prepare(`SELECT ${columns} FROM ${from} WHERE rowid IN (SELECT value FROM json_each(?))`).raw(true).all(JSON.stringify(rowids)) as unknown[][];
+  return [...head, ...spread];
 }
 
 /** Variants that parse a text, in catalogue order. */
