@@ -79,8 +79,14 @@ function fillSample(db: Database.Database, tables: readonly SourceTable[], rate:
     db.exec(`INSERT INTO ${t(table.name)} SELECT * FROM ${t(table.name, "src")}${where}`);
   }
   // Down: rows referencing a sampled row, in load order (parents come first).
+  // A one-column key is matched with IN, so SQLite probes the child's index
+  // on it (when the export has one) instead of scanning the whole child.
   for (const table of tables.filter((x) => parentsOf(x).length > 0)) {
-    const refs = parentsOf(table).map((fk) => `EXISTS (SELECT 1 FROM ${t(fk.parentTable)} p WHERE ${joinOn(fk)})`);
+    const refs = parentsOf(table).map((fk) =>
+      fk.columns.length === 1
+        ? `c.${quoteIdent(fk.columns[0])} IN (SELECT ${quoteIdent(fk.parentColumns[0])} FROM ${t(fk.parentTable)})`
+        : `EXISTS (SELECT 1 FROM ${t(fk.parentTable)} p WHERE ${joinOn(fk)})`,
+    );
     db.exec(`INSERT OR IGNORE INTO ${t(table.name)} SELECT * FROM ${t(table.name, "src")} c WHERE ${refs.join(" OR ")}`);
   }
   // Up: every row a sampled row references, until the sample is closed.

@@ -11,6 +11,7 @@
  * transaction; a retained version loaded from the same export with the
  * same options is adopted instead of reloaded.
  */
+import { unlink } from "node:fs/promises";
 import { Client } from "pg";
 import { BackupResult } from "../backup";
 import { CanaryResult, runCanary } from "../canary/canary";
@@ -84,18 +85,37 @@ async function run(state: RunState): Promise<MigrationReport> {
   let canary: CanaryResult | null = null;
   if (options.mode === "complete" || options.mode === "canary") {
     health = await timed(state.ctx.timings, "health", () => healthFindings(state.client, options, state.active));
-    canary = await timed(state.ctx.timings, "canary", () => runCanary({
-      client: state.client, sourcePath: options.sourcePath, source: inspection.source, plan: inspection.plan,
-      schema: canarySchemaName(options.schemaPrefix), sample: { rate: options.sampleRate, seed: options.sampleSeed },
-      testQueries: options.testQueries, onProgress: options.onProgress,
-    }));
-    const quality = qualityOf(inspection, canary.load.tables, options, "sample", health, state.previousRows);
-    if (quality.blocked) throw blocked(state, quality, canary);
-    if (options.mode === "canary") {
-      return buildReport(state.ctx, { outcome: "canary-passed", schema: null, previousSchema: state.active, cutOver: false, quality, canary });
-    }
+    const quality = qualityOf(inspection, [], options, "sample", health, state.previousRows);
+    if (quality.blocked) throw blocked(state, quality, null);
   }
-  return loadVersion(state, health, canary);
+  // The backup reads the active version on its own connection: it runs
+  // alongside the canary and the load, and only the cutover waits for it.
+  const backupRun = startBackup(options, state.active);
+  backupRun.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
+  try {
+    if (options.mode === "complete" || options.mode === "canary") {
+      canary = await timed(state.ctx.timings, "canary", () => runCanary({
+        client: state.client, sourcePath: options.sourcePath, source: inspection.source, plan: inspection.plan,
+        schema: canarySchemaName(options.schemaPrefix), sample: { rate: options.sampleRate, seed: options.sampleSeed },
+        testQueries: options.testQueries, onProgress: options.onProgress,
+      }));
+      const quality = qualityOf(inspection, canary.load.tables, options, "sample", health, state.previousRows);
+      if (quality.blocked) throw blocked(state, quality, canary);
+      if (options.mode === "canary") {
+        return buildReport(state.ctx, { outcome: "canary-passed", schema: null, previousSchema: state.active, cutOver: false, quality, canary });
+      }
+    }
+    return await loadVersion(state, health, canary, backupRun);
+  } catch (error) {
+    await discardBackup(backupRun);
+    throw error;
+  }
+}
+
+/** A run that changed nothing keeps no backup: it waits for pg_dump and removes its file. */
+async function discardBackup(backupRun: Promise<BackupResult | null>): Promise<void> {
+  const backup = await backupRun.catch(() => null);
+  if (backup) await unlink(backup.file).catch(() => undefined);
 }
 
 function blocked(state: RunState, quality: QualityReport, canary: CanaryResult | null): GateBlockedError {
@@ -119,28 +139,25 @@ async function adopt(state: RunState, version: VersionMetadata): Promise<Migrati
   });
 }
 
-async function loadVersion(state: RunState, health: Finding[], canary: CanaryResult | null): Promise<MigrationReport> {
+async function loadVersion(
+  state: RunState,
+  health: Finding[],
+  canary: CanaryResult | null,
+  backupRun: Promise<BackupResult | null>,
+): Promise<MigrationReport> {
   const { client, ctx } = state;
   const { options, inspection } = ctx;
-  const backupRun = startBackup(options, state.active);
-  backupRun.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
   const schema = await allocateVersionName(client, options.schemaPrefix);
   let quality: QualityReport | null = null;
-  let load: SchemaLoadResult;
-  try {
-    load = await timed(ctx.timings, "load", () => loadSchema({
-      client, sourcePath: options.sourcePath, source: inspection.source, evidence: inspection.evidence, plan: inspection.plan, schema, commit: true,
-      onProgress: options.onProgress,
-      beforeCommit: async (result) => {
-        quality = qualityOf(inspection, result.tables, options, "full", health, state.previousRows);
-        if (options.mode === "complete" && quality.blocked) throw blocked(state, quality, canary);
-        await writeVersionMetadata(client, versionMetadata(ctx, schema, result));
-      },
-    }));
-  } catch (error) {
-    await backupRun.catch(() => null);
-    throw error;
-  }
+  const load = await timed(ctx.timings, "load", () => loadSchema({
+    client, sourcePath: options.sourcePath, source: inspection.source, evidence: inspection.evidence, plan: inspection.plan, schema, commit: true,
+    onProgress: options.onProgress,
+    beforeCommit: async (result) => {
+      quality = qualityOf(inspection, result.tables, options, "full", health, state.previousRows);
+      if (options.mode === "complete" && quality.blocked) throw blocked(state, quality, canary);
+      await writeVersionMetadata(client, versionMetadata(ctx, schema, result));
+    },
+  }));
   const backup = await awaitBackup(state, backupRun, schema);
   const cutOver = options.cutover === "auto";
   if (cutOver) {

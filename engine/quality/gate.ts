@@ -136,10 +136,15 @@ export function evaluateGate(input: GateInput): QualityReport {
     affectedRows += table.stats.rowsRejected + table.stats.valuesNulled;
     totalRows += table.stats.rowsRead;
   }
-  if (totalRows === 0) {
+  // Emptiness is a fact of the export (the evidence counts every row), not of
+  // the rows measured: a canary sample of a small export can hold no row at all.
+  // With no table at all (the health check before the canary) nothing is called empty.
+  const exportRows = input.tables.reduce((n, table) => n + table.evidence.rows, 0);
+  const empty = input.tables.length > 0 && exportRows === 0;
+  if (empty) {
     findings.push({ check: "empty_source", severity: "critical", count: 0, total: 0, ratePercent: 0, message: "the export holds no rows in any migrated table" });
   }
-  const score = totalRows === 0 ? 0 : Math.round(100 * (1 - affectedRows / totalRows) ** SCORE_EXPONENT);
+  const score = empty ? 0 : totalRows === 0 ? 100 : Math.round(100 * (1 - affectedRows / totalRows) ** SCORE_EXPONENT);
   const blockedBy = [
     ...(score < minQuality ? [`quality score ${score} is below minQuality ${minQuality}`] : []),
     ...findings.filter((f) => f.severity === "critical").map((f) => `critical: ${f.message}`),

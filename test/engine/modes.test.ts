@@ -183,26 +183,21 @@ describe("complete", () => {
 });
 
 describe("version names", () => {
-  it("gives a second load in the same second a distinct, later name", async () => {
+  it("gives a load whose second is taken the next free second, never a shared name", async () => {
     const tiny = sqliteFile(tmp.dir, "tiny", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a');");
-    const second = (schema: string) => Date.parse(`${schema.replace(/^m_names_v(\d{4})(\d\d)(\d\d)_(\d\d)(\d\d)(\d\d)$/, "$1-$2-$3T$4:$5:$6")}Z`) / 1000;
-    const names: string[] = [];
-    let collided = false;
-    // Loads of one row take well under a second: within a few tries one lands in
-    // the second its predecessor was named for, which is the case under test.
-    for (let attempt = 0; attempt < 20 && !collided; attempt++) {
-      const a = await run(tiny, "m_names", { reuse: false, retainVersions: 50 });
-      const b = await run(tiny, "m_names", { reuse: false, retainVersions: 50 });
-      names.push(a.schema!, b.schema!);
-      // b was named after a finished and before b finished: if that was a's own second, its name had to move on.
-      collided = Math.floor(Date.parse(b.finishedAt) / 1000) === second(a.schema!);
-      if (collided) expect(second(b.schema!)).toBe(second(a.schema!) + 1);
-      else expect(second(b.schema!)).toBeGreaterThan(second(a.schema!));
-    }
-    expect(collided).toBe(true);
-    expect(new Set(names).size).toBe(names.length);
+    const nameAt = (seconds: number) => `m_names_v${new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "").replace(/[-:]/g, "").replace("T", "_")}`;
+    // Every name of the next minute is taken (as a second load in the same
+    // second would find its own): the load must move past all of them.
+    const start = Math.floor(Date.now() / 1000);
+    const taken = Array.from({ length: 61 }, (_, k) => nameAt(start + k));
+    for (const name of taken) await queryRows(database.url, `CREATE SCHEMA ${quoteIdent(name)}`);
+    const loaded = await run(tiny, "m_names", { reuse: false });
+    expect(loaded.schema).toBe(nameAt(start + 61));
+    const again = await run(tiny, "m_names", { reuse: false, retainVersions: 5 });
+    expect(again.schema! > loaded.schema!).toBe(true);
+    expect(taken).not.toContain(again.schema);
     const existing = await schemasOf(database.url, "m_names");
-    for (const name of names) expect(existing).toContain(name);
-    expect(await queryRows(database.url, `SELECT count(*)::int AS n FROM ${quoteIdent(names[names.length - 1])}.t`)).toEqual([{ n: 1 }]);
+    for (const name of [...taken, loaded.schema!, again.schema!]) expect(existing).toContain(name);
+    expect(await queryRows(database.url, `SELECT count(*)::int AS n FROM ${quoteIdent(again.schema!)}.t`)).toEqual([{ n: 1 }]);
   }, 60_000);
 });
