@@ -23,29 +23,6 @@ const { values: flags } = parseArgs({
 
 const say = (line) => process.stderr.write(`demo: ${line}\n`);
 
-async function answers(url) {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function serverUrl() {
-  const url = new URL("postgresql://localhost");
-  url.hostname = process.env.PGHOST ?? "127.0.0.1";
-  url.port = process.env.PGPORT ?? "5432";
-  url.username = process.env.PGUSER ?? "postgres";
-  if (process.env.PGPASSWORD) url.password = process.env.PGPASSWORD;
-  url.pathname = `/${process.env.PGDATABASE ?? "postgres"}`;
-  return url.toString();
-}
-
 async function ensureDatabase(serverUrl, name) {
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
@@ -67,8 +44,8 @@ async function ensureDatabase(serverUrl, name) {
  * a git-ignored folder, stopped when the demo ends.
  */
 async function chooseDatabase() {
-  const named = process.env.DATABASE_URL ?? serverUrl();
-  if (await answers(named)) {
+  const named = process.env.DATABASE_URL ?? engine.urlFromPgEnvironment();
+  if (await engine.serverAnswers(named)) {
     if (process.env.DATABASE_URL) {
       say(`using DATABASE_URL (${engine.describeConnection(named)})`);
       return { url: named, embedded: false, stop: async () => undefined };

@@ -52,3 +52,29 @@ export async function connect(databaseUrl: string, options: { timeoutMs?: number
   }
   return client;
 }
+
+/** The server the PG* variables name (libpq's defaults otherwise: 127.0.0.1:5432, user postgres), as a URL. */
+export function urlFromPgEnvironment(env: NodeJS.ProcessEnv = process.env): string {
+  const url = new URL("postgresql://localhost");
+  url.hostname = env.PGHOST ?? "127.0.0.1";
+  url.port = env.PGPORT ?? "5432";
+  url.username = env.PGUSER ?? "postgres";
+  if (env.PGPASSWORD) url.password = env.PGPASSWORD;
+  url.pathname = `/${env.PGDATABASE ?? "postgres"}`;
+  return url.toString();
+}
+
+/** Whether a server answers a query at `databaseUrl` within a few seconds. */
+export async function serverAnswers(databaseUrl: string, timeoutMs = 3000): Promise<boolean> {
+  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, application_name: APPLICATION_NAME });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -5,25 +5,14 @@
  * changes nothing), then --destroy.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import * as path from "node:path";
 import { Client } from "pg";
 import { scratchClone, ScratchClone } from "../support/clone";
 import { queryRows, useTestDatabase, withDatabase } from "../support/database";
 import { PROJECT_ROOT, pulumiBinDir } from "../support/pulumi";
+import { freePort } from "../support/ports";
 
 const TICKETS = "1500";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 function demo(clone: ScratchClone, env: Record<string, string>, ...args: string[]) {
   const result = spawnSync("npm", ["run", "--silent", "demo", "--", "--tickets", TICKETS, ...args], {

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
+import { serverAnswers, urlFromPgEnvironment } from "../../engine/sql/connect";
 
 const DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -22,28 +23,9 @@ export interface TestDatabase {
 
 function configuredServerUrl(): string | undefined {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const { PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE } = process.env;
+  const { PGHOST, PGPORT, PGUSER, PGDATABASE } = process.env;
   if (!PGHOST && !PGPORT && !PGUSER && !PGDATABASE) return undefined;
-  const url = new URL("postgresql://localhost");
-  url.hostname = PGHOST ?? "127.0.0.1";
-  url.port = PGPORT ?? "5432";
-  url.username = PGUSER ?? "postgres";
-  if (PGPASSWORD) url.password = PGPASSWORD;
-  url.pathname = `/${PGDATABASE ?? "postgres"}`;
-  return url.toString();
-}
-
-async function answers(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return urlFromPgEnvironment();
 }
 
 let containerUrl: Promise<string> | undefined;
@@ -68,7 +50,7 @@ async function dockerReachable(): Promise<boolean> {
 export async function resolveServerUrl(): Promise<string> {
   const configured = configuredServerUrl();
   if (configured) return configured;
-  if (await answers(DEFAULT_SERVER_URL)) return DEFAULT_SERVER_URL;
+  if (await serverAnswers(DEFAULT_SERVER_URL)) return DEFAULT_SERVER_URL;
   if (await dockerReachable()) {
     containerUrl ??= startContainer();
     return containerUrl;
