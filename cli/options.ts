@@ -1,6 +1,10 @@
 /** Command-line flags to engine options, with errors naming the flag. */
+import * as path from "node:path";
 import { OptionError } from "../engine/errors";
 import type { BadValuePolicy, MigrateOptions } from "../engine";
+
+/** Where backups go without --backup-dir: ./backups, as in the README. */
+export const DEFAULT_BACKUP_DIRECTORY = "backups";
 
 /** The server used when neither --database-url nor DATABASE_URL is given. */
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -71,7 +75,9 @@ export function migrateOptions(flags: CommonFlags): MigrateOptions {
     testQueries: flags.testQuery,
     cutover: flags.cutover as "auto" | "manual" | undefined,
     retainVersions: numberFlag(flags.retain, "--retain"),
-    backupDirectory: flags.backupDir,
+    // Absolute, as the Pulumi provider passes it: the report, the health check's
+    // messages and the restore command then name one folder wherever they are read.
+    backupDirectory: path.resolve(flags.backupDir ?? DEFAULT_BACKUP_DIRECTORY),
     reuse: flags.reuse,
   };
 }

@@ -42,8 +42,28 @@ function progressTo(log: EngineLog | null) {
   }, 2000);
 }
 
+/**
+ * The message of a failed operation, naming the input to fix when there is
+ * one, as check's {property, reason} failures do: create and update can only
+ * throw, and "cannot connect to ..." alone does not say which setting is wrong.
+ */
+function failureMessage(error: unknown): string {
+  const property =
+    error instanceof SourceError ? "source"
+    : error instanceof OptionError ? error.field.split(".")[0]
+    : error instanceof MigrationError && error.code === "CONNECTION_FAILED" ? "connection"
+    : error instanceof MigrationError && error.code === "BACKUP_FAILED" ? "backupDirectory"
+    : null;
+  return property ? `property ${property} has a problem: ${describeError(error)}` : describeError(error);
+}
+
 async function withClient<T>(connection: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connect(connection);
+  let client: Client;
+  try {
+    client = await connect(connection);
+  } catch (error) {
+    throw new Error(failureMessage(error));
+  }
   try {
     return await fn(client);
   } finally {
@@ -118,10 +138,16 @@ export async function create(inputs: MigrationInputs): Promise<{ id: string; out
       const files = writeReportFiles(error.report, reportsDirectory(inputs));
       throw new Error(`${error.message} (report: ${files.markdown})`);
     }
-    throw new Error(describeError(error));
+    throw new Error(failureMessage(error));
   }
   const files = writeReportFiles(report, reportsDirectory(inputs));
-  await withClient(inputs.connection, (client) => claim(client, inputs.schemaPrefix, inputs.owner, report.schema!));
+  await withClient(inputs.connection, async (client) => {
+    await claim(client, inputs.schemaPrefix, inputs.owner, report.schema!);
+    // Retention with this resource's retainVersions, after an adoption too (migrate
+    // collects only after a load). The replaced resource's delete must not do it:
+    // it only has the setting it was created with (see remove).
+    await versions.collectGarbage(client, inputs.schemaPrefix, { retain: inputs.retainVersions + 1, keep: [report.schema!] });
+  });
   await log?.(`servicedesk-migration: ${report.outcome} ${report.schema}; report ${files.markdown}`);
   return { id: report.schema!, outs: outputsOf(inputs, report, files) };
 }
@@ -157,8 +183,10 @@ export async function remove(id: string, props: MigrationOutputs): Promise<void>
     versions.withPrefixLock(client, props.schemaPrefix, {}, async () => {
       const claims = await readClaims(client, props.schemaPrefix);
       if (claims.get(props.owner) !== id) {
-        // Replaced: the owner holds a newer version now. Keep this one as retention says.
-        await versions.collectGarbage(client, props.schemaPrefix, { retain: props.retainVersions + 1 });
+        // Replaced: the owner holds a newer version now, and the replacement's create
+        // applied retention with the current retainVersions. These props hold the value
+        // this resource was created with: when retainVersions rose along with a new
+        // export, applying it here dropped a version the new setting keeps.
         return;
       }
       await releaseClaim(client, props.schemaPrefix, props.owner);

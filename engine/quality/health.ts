@@ -1,10 +1,12 @@
 /**
- * Health checks before anything is written: room on disk for the backup
- * and enough free memory for the load. Failures are findings with clear
+ * Health checks before anything is written: a writable backup folder with
+ * room on its disk for the backup, and enough free memory for the load. Failures are findings with clear
  * messages; the gate turns them into a block.
  */
-import { statfs } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, statfs } from "node:fs/promises";
 import { freemem } from "node:os";
+import { dirname, resolve } from "node:path";
 import { Finding } from "./model";
 
 export interface HealthOptions {
@@ -31,31 +33,49 @@ export async function checkHealth(options: HealthOptions): Promise<Finding[]> {
     severity: free < minMemory ? "critical" : "ok",
     message: free < minMemory ? `only ${mib(free)} of memory is free; the load needs ${mib(minMemory)}` : `${mib(free)} of memory free (needs ${mib(minMemory)})`,
   });
-  if (options.backupDirectory !== undefined) {
-    const needed = (options.backupBytes ?? 0) + (options.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK);
-    const available = await freeDiskBytes(options.backupDirectory);
-    findings.push({
-      check: "disk_space", count: available, total: needed, ratePercent: 0,
-      severity: available < needed ? "critical" : "ok",
-      message: available < needed
-        ? `only ${mib(available)} free in ${options.backupDirectory}; the backup needs about ${mib(options.backupBytes ?? 0)} plus ${mib(needed - (options.backupBytes ?? 0))} spare`
-        : `${mib(available)} free in ${options.backupDirectory} (backup needs about ${mib(options.backupBytes ?? 0)})`,
-    });
-  }
+  if (options.backupDirectory !== undefined) findings.push(await diskFinding(options.backupDirectory, options));
   return findings;
 }
 
-/** Free bytes of the filesystem holding dir (or its nearest existing parent). */
-async function freeDiskBytes(dir: string): Promise<number> {
-  let path = dir;
+async function diskFinding(dir: string, options: HealthOptions): Promise<Finding> {
+  const backupBytes = options.backupBytes ?? 0;
+  const needed = backupBytes + (options.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK);
+  let available: number;
+  try {
+    const space = await freeDiskSpace(dir);
+    // Probed now, not when pg_dump starts: the backup runs beside the load,
+    // so an unwritable folder would only show after the whole export loaded.
+    // (root passes permission checks, but not a read-only mount, as its write would.)
+    await access(space.folder, constants.W_OK);
+    available = space.available;
+  } catch (error) {
+    return {
+      check: "disk_space", count: 0, total: needed, ratePercent: 0, severity: "critical",
+      message: `the backup directory ${dir} cannot be written: ${(error as Error).message}`,
+    };
+  }
+  return {
+    check: "disk_space", count: available, total: needed, ratePercent: 0,
+    severity: available < needed ? "critical" : "ok",
+    message: available < needed
+      ? `only ${mib(available)} free in ${dir}; the backup needs about ${mib(backupBytes)} plus ${mib(needed - backupBytes)} spare`
+      : `${mib(available)} free in ${dir} (backup needs about ${mib(backupBytes)})`,
+  };
+}
+
+/** Free bytes of the filesystem holding dir, and the nearest existing folder at or above dir (the backup creates the rest). */
+async function freeDiskSpace(dir: string): Promise<{ folder: string; available: number }> {
+  // Absolute first: a relative folder not yet created ("backups", the
+  // default) has no parent to fall back on in its own spelling.
+  let current = resolve(dir);
   for (;;) {
     try {
-      const stats = await statfs(path);
-      return stats.bavail * stats.bsize;
+      const stats = await statfs(current);
+      return { folder: current, available: stats.bavail * stats.bsize };
     } catch (error) {
-      const parent = path.replace(/\/[^/]*\/?$/, "") || "/";
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || parent === path) throw error;
-      path = parent;
+      const parent = dirname(current);
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || parent === current) throw error;
+      current = parent;
     }
   }
 }

@@ -61,6 +61,22 @@ export function openSource(path: string): SourceDatabase {
   return db;
 }
 
+/** Header bytes 18 and 19 (file format write and read versions) are 2 in WAL mode. */
+function isWalMode(path: string): boolean {
+  const header = Buffer.alloc(20);
+  try {
+    const fd = openSync(path, "r");
+    try {
+      readSync(fd, header, 0, 20, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  return header[18] === 2 && header[19] === 2;
+}
+
 /** Maps a better-sqlite3 error to a SourceError that names the file (and table). */
 export function sourceFailure(path: string, error: unknown, table?: string): SourceError {
   const code = (error as { code?: string }).code ?? "";
@@ -77,6 +93,17 @@ export function sourceFailure(path: string, error: unknown, table?: string): Sou
   }
   if (code === "SQLITE_NOTADB") {
     return new SourceError("SOURCE_NOT_SQLITE", path, `source ${path} is not a SQLite database: ${message}`, { cause: error });
+  }
+  if (code.startsWith("SQLITE_CANTOPEN") && isWalMode(path)) {
+    // A WAL-mode file is read through its -shm index, which SQLite creates beside
+    // it even for a read-only connection: on read-only media that is impossible.
+    return new SourceError(
+      "SOURCE_NOT_FOUND",
+      path,
+      `source ${path} is a WAL-mode database and SQLite cannot create ${path}-shm beside it (a read-only folder?): ${message}. ` +
+        "Copy it to a writable folder, or convert a copy with `sqlite3 <copy> 'PRAGMA journal_mode=DELETE'`.",
+      { cause: error },
+    );
   }
   if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_IOERR") || code === "SQLITE_FORMAT") {
     return new SourceError("SOURCE_CORRUPT", path, `source ${path} is corrupt or truncated${where}: ${message}`, { cause: error });
