@@ -39,6 +39,12 @@ export async function readClaims(client: ClientBase, prefix: string): Promise<Ma
   return new Map(rows.map((r) => [r.owner, r.schema_name]));
 }
 
+/** The versions other owners (other stacks sharing the prefix) hold: retention keeps them. */
+export async function claimedByOthers(client: ClientBase, prefix: string, owner: string): Promise<string[]> {
+  const claims = await readClaims(client, prefix);
+  return [...claims].filter(([other]) => other !== owner).map(([, schema]) => schema);
+}
+
 export async function releaseClaim(client: ClientBase, prefix: string, owner: string): Promise<void> {
   const claims = await readClaims(client, prefix);
   if (claims.has(owner)) await client.query(`DELETE FROM ${claimsTable(prefix)} WHERE owner = $1`, [owner]);

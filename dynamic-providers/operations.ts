@@ -11,7 +11,7 @@ import {
   OptionError, SourceError, throttled, versions, writeReportFiles,
 } from "../engine";
 import { qualified } from "../engine/sql/identifiers";
-import { claim, dropStableAndControl, readClaims, releaseClaim } from "./claims";
+import { claim, claimedByOthers, dropStableAndControl, readClaims, releaseClaim } from "./claims";
 import { diffInputs } from "./diff";
 import { engineLog, EngineLog } from "./engine-log";
 import { CheckFailure, hasUnknowns, MigrationInputs, MigrationOutputs, validateInputs, withDefaults } from "./inputs";
@@ -51,7 +51,7 @@ function failureMessage(error: unknown): string {
   const property =
     error instanceof SourceError ? "source"
     : error instanceof OptionError ? error.field.split(".")[0]
-    : error instanceof MigrationError && error.code === "CONNECTION_FAILED" ? "connection"
+    : error instanceof MigrationError && (error.code === "CONNECTION_FAILED" || error.code === "PERMISSION_DENIED") ? "connection"
     : error instanceof MigrationError && error.code === "BACKUP_FAILED" ? "backupDirectory"
     : null;
   return property ? `property ${property} has a problem: ${describeError(error)}` : describeError(error);
@@ -132,7 +132,9 @@ export async function create(inputs: MigrationInputs): Promise<{ id: string; out
   const log = engineLog();
   let report: MigrationReport;
   try {
-    report = await migrate({ ...migrateOptions(inputs), onProgress: progressTo(log) });
+    // Another stack sharing the prefix holds its version however old it is.
+    const keepVersions = await withClient(inputs.connection, (client) => claimedByOthers(client, inputs.schemaPrefix, inputs.owner));
+    report = await migrate({ ...migrateOptions(inputs), keepVersions, onProgress: progressTo(log) });
   } catch (error) {
     if (error instanceof GateBlockedError) {
       const files = writeReportFiles(error.report, reportsDirectory(inputs));
@@ -146,7 +148,8 @@ export async function create(inputs: MigrationInputs): Promise<{ id: string; out
     // Retention with this resource's retainVersions, after an adoption too (migrate
     // collects only after a load). The replaced resource's delete must not do it:
     // it only has the setting it was created with (see remove).
-    await versions.collectGarbage(client, inputs.schemaPrefix, { retain: inputs.retainVersions + 1, keep: [report.schema!] });
+    const keep = [report.schema!, ...(await claimedByOthers(client, inputs.schemaPrefix, inputs.owner))];
+    await versions.collectGarbage(client, inputs.schemaPrefix, { retain: inputs.retainVersions + 1, keep });
   });
   await log?.(`servicedesk-migration: ${report.outcome} ${report.schema}; report ${files.markdown}`);
   return { id: report.schema!, outs: outputsOf(inputs, report, files) };
@@ -157,7 +160,8 @@ export async function update(id: string, olds: MigrationOutputs, news: Migration
     await versions.withPrefixLock(client, news.schemaPrefix, {}, async () => {
       const active = await versions.activeVersion(client, news.schemaPrefix);
       if (news.cutover === "auto" && olds.cutover !== "auto" && active !== id) await versions.switchTo(client, news.schemaPrefix, id);
-      await versions.collectGarbage(client, news.schemaPrefix, { retain: news.retainVersions + 1, keep: [id] });
+      const keep = [id, ...(await claimedByOthers(client, news.schemaPrefix, news.owner))];
+      await versions.collectGarbage(client, news.schemaPrefix, { retain: news.retainVersions + 1, keep });
       await claim(client, news.schemaPrefix, news.owner, id);
     });
   });
@@ -192,10 +196,10 @@ export async function remove(id: string, props: MigrationOutputs): Promise<void>
       await releaseClaim(client, props.schemaPrefix, props.owner);
       const others = [...claims.keys()].filter((owner) => owner !== props.owner);
       if (others.length === 0) await dropStableAndControl(client, props.schemaPrefix);
-      const claimedByOthers = new Set(others.map((o) => claims.get(o)));
+      const othersHold = new Set(others.map((o) => claims.get(o)));
       for (const version of await versions.listVersions(client, props.schemaPrefix)) {
         const mine = version.loadedBy === props.owner || version.schema === id;
-        if (mine && !claimedByOthers.has(version.schema)) await versions.dropVersion(client, props.schemaPrefix, version.schema);
+        if (mine && !othersHold.has(version.schema)) await versions.dropVersion(client, props.schemaPrefix, version.schema);
       }
     }),
   );

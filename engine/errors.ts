@@ -27,6 +27,7 @@ export type MigrationErrorCode =
   | "BACKUP_FAILED"
   | "RESTORE_FAILED"
   | "CONNECTION_FAILED"
+  | "PERMISSION_DENIED"
   | "ROLLBACK_FAILED";
 
 export class MigrationError extends Error {

@@ -18,7 +18,7 @@ import { CanaryResult, runCanary } from "../canary/canary";
 import { describeError, MigrationError } from "../errors";
 import { loadSchema, SchemaLoadResult } from "../load/load-schema";
 import { Finding, QualityReport } from "../quality";
-import { connect } from "../sql/connect";
+import { connect, requireCreatePrivilege } from "../sql/connect";
 import {
   allocateVersionName, canarySchemaName, collectGarbage, dropVersion, readVersionMetadata, stableState, switchTo,
   TOOL_NAME, VersionMetadata, withPrefixLock, writeVersionMetadata,
@@ -57,10 +57,13 @@ export async function migrate(raw: MigrateOptions): Promise<MigrationReport> {
   const options = resolveOptions(raw);
   const timings: Record<string, number> = {};
   const startedAt = new Date();
-  options.onProgress?.({ phase: "inspect", message: `inspecting ${options.sourcePath}` });
-  const inspection = options.inspection ?? (await timed(timings, "inspect", () => inspectSource(options.sourcePath, options)));
+  // The server first: a wrong URL or a role without CREATE is refused in
+  // seconds, not after the export has been read.
   const client = await connect(options.databaseUrl);
   try {
+    await requireCreatePrivilege(client, options.databaseUrl);
+    options.onProgress?.({ phase: "inspect", message: `inspecting ${options.sourcePath}` });
+    const inspection = options.inspection ?? (await timed(timings, "inspect", () => inspectSource(options.sourcePath, options)));
     return await withPrefixLock(client, options.schemaPrefix, { timeoutMs: options.lockTimeoutMs }, async () => {
       const state = await stableState(client, options.schemaPrefix);
       const meta = state?.active ? await readVersionMetadata(client, state.active) : null;
@@ -164,7 +167,7 @@ async function loadVersion(
     options.onProgress?.({ phase: "cutover", message: `switching ${options.schemaPrefix} to ${schema}` });
     await timed(ctx.timings, "cutover", () => switchTo(client, options.schemaPrefix, schema));
   }
-  const droppedVersions = await collectGarbage(client, options.schemaPrefix, { retain: options.retainVersions + 1, keep: [schema] });
+  const droppedVersions = await collectGarbage(client, options.schemaPrefix, { retain: options.retainVersions + 1, keep: [schema, ...(options.keepVersions ?? [])] });
   Object.assign(ctx.timings, { loadRows: load.timings.load, keys: load.timings.keys, validation: load.timings.validation });
   return buildReport(ctx, {
     outcome: "loaded", schema, previousSchema: state.active, cutOver, tables: tableReports(load), quality, canary, backup, droppedVersions,

@@ -29,6 +29,8 @@ export interface MigrateOptions extends PlanOptions {
   readonly cutover?: "auto" | "manual";
   /** Previous versions kept besides the active one. Defaults to 1. */
   readonly retainVersions?: number;
+  /** Versions retention must not drop whatever their age (those another Pulumi stack holds). */
+  readonly keepVersions?: readonly string[];
   /** Where backups of the active version go. Defaults to ./backups. */
   readonly backupDirectory?: string;
   readonly backupCompression?: number;

@@ -34,6 +34,9 @@ export function sampleRows(db: SourceDatabase, table: SourceTable): unknown[][] 
   return [...head, ...spread];
 }
 
+/** Longer than any boolean word with the spaces around it a form might add. */
+const MAX_BOOLEAN_TEXT = 32;
+
 /** Variants that parse a text, in catalogue order. */
 export function variantsOf(text: string): TimestampVariant[] {
   return TIMESTAMP_VARIANTS.filter((variant) => variant.length === text.length && parseVariant(variant, text) !== null);
@@ -55,9 +58,13 @@ export function columnEvidence(name: string, values: readonly unknown[]): Column
       if (n === 0 || n === 1) e.booleanValues++;
     } else if (typeof value === "string") {
       e.texts++;
-      const word = value.trim().toLowerCase();
-      if (word in BOOLEAN_WORDS) e.booleanWords++;
-      if (word in BOOLEAN_WORDS || word in BOOLEAN_DIGITS) e.booleanValues++;
+      // Boolean words are short: a long text (a 100 MB description) is not
+      // copied, trimmed and lower-cased only to learn that.
+      if (value.length <= MAX_BOOLEAN_TEXT) {
+        const word = value.trim().toLowerCase();
+        if (word in BOOLEAN_WORDS) e.booleanWords++;
+        if (word in BOOLEAN_WORDS || word in BOOLEAN_DIGITS) e.booleanValues++;
+      }
       if (PLAIN_DECIMAL.test(value)) e.decimalTexts++;
       const variants = variantsOf(value);
       if (variants.length > 0) e.temporalTexts++;

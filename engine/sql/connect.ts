@@ -29,7 +29,15 @@ export function redactPassword(text: string, databaseUrl: string): string {
   }
 }
 
+/** URL schemes the driver reads as a PostgreSQL server (socket: names a Unix socket folder). */
+const POSTGRES_SCHEMES = new Set(["postgres:", "postgresql:", "socket:"]);
+
 export async function connect(databaseUrl: string, options: { timeoutMs?: number } = {}): Promise<Client> {
+  // The driver ignores the scheme: "mysql://app@db/app" would be tried as PostgreSQL.
+  const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(databaseUrl)?.[1].toLowerCase();
+  if (scheme !== undefined && !POSTGRES_SCHEMES.has(scheme)) {
+    throw new MigrationError("CONNECTION_FAILED", `invalid connection URL ${describeConnection(databaseUrl)}: the scheme is ${scheme}// but must be postgresql:// (or postgres://)`);
+  }
   let client: Client;
   try {
     client = new Client({
@@ -51,6 +59,25 @@ export async function connect(databaseUrl: string, options: { timeoutMs?: number
     throw new MigrationError("CONNECTION_FAILED", `cannot connect to ${describeConnection(databaseUrl)}: ${reason}`, { cause: error });
   }
   return client;
+}
+
+/**
+ * Refuses a role that cannot create schemas in the database before anything
+ * is read or written: every load creates one, and without this the first
+ * CREATE SCHEMA (the canary's, or the load's after a long read) is where it
+ * would surface. Names the role, the database and the grant that is missing.
+ */
+export async function requireCreatePrivilege(client: Client, databaseUrl: string): Promise<void> {
+  const { rows } = await client.query<{ role: string; database: string; can_create: boolean }>(
+    "SELECT current_user AS role, current_database() AS database, has_database_privilege(current_database(), 'CREATE') AS can_create",
+  );
+  const { role, database, can_create } = rows[0];
+  if (can_create) return;
+  throw new MigrationError(
+    "PERMISSION_DENIED",
+    `role "${role}" cannot create schemas in database "${database}" (${describeConnection(databaseUrl)}): ` +
+      `permission denied for database ${database}. Grant it with: GRANT CREATE ON DATABASE "${database.replace(/"/g, '""')}" TO "${role.replace(/"/g, '""')}"`,
+  );
 }
 
 /** The server the PG* variables name (libpq's defaults otherwise: 127.0.0.1:5432, user postgres), as a URL. */

@@ -68,6 +68,14 @@ describe("bad targets and hostile names through the CLI", () => {
     }, { env: { DATABASE_URL: urlAs("sdm_no_such_role", PASSWORD) } });
   });
 
+  test("the URL of another kind of database is refused before any connection, naming the scheme", async () => {
+    const mysql = urlAs("postgres", PASSWORD).replace(/^postgres(ql)?:/, "mysql:");
+    await expectRefused(migrateArgs(mysql), {
+      status: 1, code: "CONNECTION_FAILED", secret: PASSWORD,
+      message: [`invalid connection URL postgres@127.0.0.1:5432/${database.db.name}: the scheme is mysql:// but must be postgresql://`],
+    });
+  });
+
   test("an unreachable server: a closed port, a host that does not resolve", async () => {
     await expectRefused(migrateArgs(urlAs("postgres", PASSWORD, "127.0.0.1", "1")), {
       status: 1, code: "CONNECTION_FAILED", message: [`cannot connect to postgres@127.0.0.1:1/${database.db.name}: connect ECONNREFUSED 127.0.0.1:1`], secret: PASSWORD,
@@ -82,7 +90,8 @@ describe("bad targets and hostile names through the CLI", () => {
     await queryRows(database.url, `CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'; GRANT CONNECT ON DATABASE ${quoteIdent(database.db.name)} TO ${role}`);
     try {
       await expectRefused(migrateArgs(urlAs(role, PASSWORD)), {
-        status: 1, code: "CANARY_FAILED", message: [`permission denied for database ${database.db.name}`], secret: PASSWORD,
+        status: 1, code: "PERMISSION_DENIED", secret: PASSWORD,
+        message: [`role "${role}" cannot create schemas in database "${database.db.name}"`, `GRANT CREATE ON DATABASE "${database.db.name}" TO "${role}"`],
       });
     } finally {
       await queryRows(database.url, `DROP OWNED BY ${role}; DROP ROLE ${role}`);

@@ -125,6 +125,20 @@ describe("two runs on one prefix at once serialize on the advisory lock", () => 
     ]);
     const rows = exports[second === left ? "left" : "right"].rows;
     for (const [table, expected] of Object.entries(rows)) expect(await countRows(database.url, prefix, table)).toBe(expected);
+
+    // Retention on one stack never drops the version the other stack holds, however old:
+    // the stack that loaded last loads a third export keeping no previous version.
+    const lastStack = stacks[second === left ? 0 : 1];
+    const third = sources.make("third.sqlite", { tickets: 200, seed: 3 });
+    await lastStack.setAllConfig({ source: { value: third.path }, retainVersions: { value: "0" } });
+    const up = await lastStack.up();
+    expect(up.summary.result).toBe("succeeded");
+    const newest = (await lastStack.outputs()).schemaName.value as string;
+    await expectComplete(database.url, newest, third.rows);
+    expect(await activeVersionOf(database.url, prefix)).toBe(newest);
+    // `second` (this stack's previous version) is gone as retainVersions 0 says; `first` stays: the other stack holds it.
+    expect(await schemasOf(database.url, prefix)).toEqual([prefix, `${prefix}_control`, first, newest].sort());
+    await expectComplete(database.url, first, exports[first === left ? "left" : "right"].rows);
   });
 
   test("two CLI migrate runs on the same prefix", async () => {
