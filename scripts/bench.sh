@@ -7,8 +7,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-echo "bench: building dist/" >&2
-npx tsc -p tsconfig.build.json
+# SDM_SKIP_BUILD=1: dist/ is fresh already (the test suite builds it once).
+if [[ "${SDM_SKIP_BUILD:-}" != 1 ]]; then
+  echo "bench: building dist/" >&2
+  npx tsc -p tsconfig.build.json
+fi
 
 install_pgloader() {
   local sudo=()

@@ -8,9 +8,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { Client } from "pg";
 import { queryRows } from "../support/database";
+import { writeSqlite } from "../support/sqlite";
 
 /** A temporary folder for SQLite files, removed after the test file. */
 export function useTempDir(label: string): { readonly dir: string } {
@@ -29,37 +30,13 @@ export function useTempDir(label: string): { readonly dir: string } {
   };
 }
 
-/**
- * Writes a SQLite file with `sql` (foreign keys off, so orphans can be
- * inserted, as in real exports) and returns its path.
- */
+/** Writes `<dir>/<name>.sqlite` from `sql` (see writeSqlite) and returns its path. */
 export function sqliteFile(dir: string, name: string, sql: string, fill?: (db: Database.Database) => void): string {
-  const file = path.join(dir, `${name}.sqlite`);
-  rmSync(file, { force: true });
-  const db = new Database(file);
-  try {
-    db.pragma("foreign_keys = OFF");
-    db.exec(sql);
-    fill?.(db);
-  } finally {
-    db.close();
-  }
-  return file;
+  return writeSqlite(path.join(dir, `${name}.sqlite`), sql, fill);
 }
 
-/** Rows of a SQLite table, counted by SQLite. */
-export function sqliteCount(file: string, table: string): number {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return Number(db.prepare(`SELECT count(*) FROM "${table.replace(/"/g, '""')}"`).pluck().get());
-  } finally {
-    db.close();
-  }
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent } from "../../engine/sql/identifiers";
+export { sqliteCount } from "../support/sqlite";
 
 /** Every schema of a prefix's family: the stable one and those named `<prefix>_...`. */
 export async function schemasOf(url: string, prefix: string): Promise<string[]> {

@@ -13,6 +13,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } fro
 import Database from "better-sqlite3";
 import { queryRows, useTestDatabase } from "../support/database";
 import { sourceFolder, SourceFolder } from "../support/sources";
+import { sqliteCount, writeSqlite } from "../support/sqlite";
 import {
   Baseline, CliResult, countRows, databaseFingerprint, expectCliRefused, ExpectedRefusal, holdWriter, loadBaseline, overwriteMiddleOfPage, quoteIdent,
   readOnlyCopies, reportOf, runCli, scratchDir,
@@ -168,12 +169,12 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
   });
 
   test("a database without tables: NO_TABLES_SELECTED", async () => {
-    const empty = sqlite(scratch.path("no-tables.sqlite"), "PRAGMA user_version = 7;");
+    const empty = writeSqlite(scratch.path("no-tables.sqlite"), "PRAGMA user_version = 7;");
     await expectRefused(migrateArgs(empty), { status: 1, code: "NO_TABLES_SELECTED", message: [`source ${empty} holds no tables`] });
   });
 
   test("tables without rows: the gate's empty_source finding blocks (exit 2)", async () => {
-    const hollow = sqlite(scratch.path("no-rows.sqlite"), "CREATE TABLE tickets (id INTEGER PRIMARY KEY, title TEXT); CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);");
+    const hollow = writeSqlite(scratch.path("no-rows.sqlite"), "CREATE TABLE tickets (id INTEGER PRIMARY KEY, title TEXT); CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);");
     const result = await expectRefused(migrateArgs(hollow), { status: 2, code: "GATE_BLOCKED", message: ["critical: the export holds no rows in any migrated table"] });
     const quality = reportOf(result).quality!;
     expect(quality.blocked).toBe(true);
@@ -181,7 +182,7 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
   });
 
   test("a tiny export whose canary sample holds no row is not taken for an empty one", async () => {
-    const tiny = sqlite(scratch.path("tiny.sqlite"), "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'a'), (2, 'b'), (3, 'c');");
+    const tiny = writeSqlite(scratch.path("tiny.sqlite"), "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'a'), (2, 'b'), (3, 'c');");
     const result = await runCli(["migrate", "--source", tiny, "--database-url", database.url, "--schema-prefix", "sdtiny", "--json", "--quiet"]);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
     const report = reportOf(result);
@@ -199,23 +200,3 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
     });
   });
 });
-
-/** Writes `sql` into a new SQLite file and returns its path. */
-function sqlite(file: string, sql: string): string {
-  const db = new Database(file);
-  try {
-    db.exec(sql);
-  } finally {
-    db.close();
-  }
-  return file;
-}
-
-function sqliteCount(file: string, table: string): number {
-  const db = new Database(file);
-  try {
-    return Number(db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get());
-  } finally {
-    db.close();
-  }
-}

@@ -9,10 +9,10 @@
 import { chmodSync, existsSync, readdirSync, statfsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import Database from "better-sqlite3";
 import { migrate, MigrationError, ProgressEvent } from "../../engine";
 import { queryRows, useTestDatabase, withDatabase } from "../support/database";
 import { sourceFolder, SourceFolder } from "../support/sources";
+import { writeSqlite } from "../support/sqlite";
 import {
   activeVersionOf, Baseline, databaseFingerprint, expectBaselineIntact, expectCliRefused, ExpectedRefusal, loadBaseline, quoteIdent, reportOf,
   runCli, schemasOf, scratchDir, tmpfsMount,
@@ -138,7 +138,7 @@ describe("bad targets and hostile names through the CLI", () => {
   test("a backup disk that fills up during pg_dump: BACKUP_FAILED, the new version dropped, no partial dump, the stable schema untouched", async () => {
     const prefix = "sdfull";
     // Incompressible bytes: the dump is about as large as the table.
-    const blobs = (file: string, rows: number) => sqliteFile(scratch.path(file), "CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)", (db) => {
+    const blobs = (file: string, rows: number) => writeSqlite(scratch.path(file), "CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)", (db) => {
       const insert = db.prepare("INSERT INTO blobs VALUES (?, ?)");
       for (let id = 1; id <= rows; id++) insert.run(id, randomBytes(64 * 1024));
     });
@@ -190,7 +190,7 @@ describe("bad targets and hostile names through the CLI", () => {
   test("a SQLite table and columns named to inject SQL migrate as quoted identifiers, and nothing else happens", async () => {
     const table = 't"; DROP SCHEMA public; --';
     const child = 'child "x"';
-    const file = sqliteFile(scratch.path("hostile.sqlite"), `
+    const file = writeSqlite(scratch.path("hostile.sqlite"), `
       CREATE TABLE ${quoteIdent(table)} (id INTEGER PRIMARY KEY, "col ""quoted""" TEXT, "with space" INTEGER DEFAULT 0, "it's" TEXT DEFAULT 'o''brien; DROP TABLE public.sentinel; --');
       INSERT INTO ${quoteIdent(table)} VALUES (1, 'a"b', 5, 'x'), (2, ''';DROP TABLE public.sentinel;--', 6, 'y');
       INSERT INTO ${quoteIdent(table)} (id, "col ""quoted""", "with space") VALUES (3, NULL, 7);
@@ -225,15 +225,3 @@ describe("bad targets and hostile names through the CLI", () => {
     expect(fks).toEqual([{ def: `FOREIGN KEY ("parent id") REFERENCES ${version}."t""; DROP SCHEMA public; --"(id)` }]);
   });
 });
-
-/** A SQLite file from DDL, filled by `fill` when given. */
-function sqliteFile(file: string, sql: string, fill?: (db: Database.Database) => void): string {
-  const db = new Database(file);
-  try {
-    db.exec(sql);
-    fill?.(db);
-  } finally {
-    db.close();
-  }
-  return file;
-}

@@ -7,8 +7,8 @@
  * hang, or the CLI's peak memory reaching 768 MiB.
  */
 import { createHash, randomBytes } from "node:crypto";
-import Database from "better-sqlite3";
 import { queryRows, useTestDatabase } from "../support/database";
+import { sqliteCount, writeSqlite } from "../support/sqlite";
 import { countRows, quoteIdent, reportOf, runCli, scratchDir } from "./support";
 
 interface BadDataClass {
@@ -99,7 +99,7 @@ describe("bad values through the CLI: every row accounted for", () => {
   afterAll(() => scratch?.cleanup());
 
   test.each(CLASSES.map((c) => [c.name, c]))("%s: rows + rejects = source rows, each reject with its reason", async (name, badData) => {
-    const file = sqliteFile(scratch.path(`${name}.sqlite`), badData.sql);
+    const file = writeSqlite(scratch.path(`${name}.sqlite`), badData.sql);
     const result = await runCli(["migrate", "--source", file, "--database-url", database.url, "--schema-prefix", `sdval_${name}`, "--mode", "simple", "--json", "--quiet"]);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
     const report = reportOf(result);
@@ -119,7 +119,7 @@ describe("bad values through the CLI: every row accounted for", () => {
     const block = randomBytes(768).toString("base64"); // 1024 ASCII characters
     const huge = block.repeat(100 * 1024);
     const digest = createHash("md5").update(huge).digest("hex");
-    const file = sqliteFile(scratch.path("huge.sqlite"), "CREATE TABLE notes (id INTEGER PRIMARY KEY, label TEXT, body TEXT)", (db) => {
+    const file = writeSqlite(scratch.path("huge.sqlite"), "CREATE TABLE notes (id INTEGER PRIMARY KEY, label TEXT, body TEXT)", (db) => {
       const insert = db.prepare("INSERT INTO notes VALUES (?, ?, ?)");
       insert.run(1, "small", "hello");
       insert.run(2, "huge", huge);
@@ -143,25 +143,3 @@ describe("bad values through the CLI: every row accounted for", () => {
     console.log(`100 MB value: ${report.outcome} in ${result.seconds.toFixed(1)} s, CLI peak RSS ${(result.peakRssBytes / 1024 ** 2).toFixed(0)} MiB`);
   });
 });
-
-/** A SQLite file from `sql`, foreign keys unenforced, as real exports with orphans were written. */
-function sqliteFile(file: string, sql: string, fill?: (db: Database.Database) => void): string {
-  const db = new Database(file);
-  try {
-    db.pragma("foreign_keys = OFF");
-    db.exec(sql);
-    fill?.(db);
-  } finally {
-    db.close();
-  }
-  return file;
-}
-
-function sqliteCount(file: string, table: string): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return Number(db.prepare(`SELECT count(*) FROM ${quoteIdent(table)}`).pluck().get());
-  } finally {
-    db.close();
-  }
-}

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { serverAnswers, urlFromPgEnvironment } from "../../engine/sql/connect";
+import { quoteIdent } from "../../engine/sql/identifiers";
 
 const DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -90,10 +91,6 @@ export async function dropTestDatabase(db: TestDatabase): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { Client } from "pg";
 import { CliOptions, CliResult, failureLine, reportOf, runCli } from "./cli";
+import { quoteIdent } from "../../../engine/sql/identifiers";
 
 const FINGERPRINT_SQL = `
   WITH "schemas" AS (
@@ -30,9 +31,7 @@ const TABLES_SQL = `
   WHERE c."relkind" IN ('r', 'p', 'm') AND n."nspname" NOT IN ('pg_catalog', 'information_schema') AND n."nspname" NOT LIKE 'pg\\_toast%'
   ORDER BY 1, 2`;
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent };
 
 /**
  * Everything a run could change in a database, as key -> value: schemas and
