@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type Database from "better-sqlite3";
 import { Client } from "pg";
+import { quoteIdent } from "../../engine/sql/identifiers";
 import { queryRows } from "../support/database";
 import { writeSqlite } from "../support/sqlite";
 
@@ -35,7 +36,7 @@ export function sqliteFile(dir: string, name: string, sql: string, fill?: (db: D
   return writeSqlite(path.join(dir, `${name}.sqlite`), sql, fill);
 }
 
-export { quoteIdent } from "../../engine/sql/identifiers";
+export { quoteIdent };
 export { sqliteCount } from "../support/sqlite";
 
 /** Every schema of a prefix's family: the stable one and those named `<prefix>_...`. */
