@@ -7,7 +7,7 @@ import { MigrationError } from "../errors";
 import { BadValuePolicy, MigrationPlan, TablePlan } from "../plan/model";
 import { SourceEvidence, TableEvidence } from "../profile";
 import { rowKeyExpression } from "../profile/structure";
-import { openSource, SourceDatabase, SourceSchema, SourceTable } from "../source";
+import { openSource, rowidBounds, SourceDatabase, SourceSchema, SourceTable } from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { Exclusion, ParentRejections, ReaderJob } from "./protocol";
 import { ReadResult } from "./read-table";
@@ -106,8 +106,7 @@ export interface JobInputs {
 /** The rowid span of a table, for splitting its reading; null when it has no rowid or no rows. */
 export function rowidRangeOf(db: SourceDatabase, source: SourceTable): { lo: number; hi: number } | null {
   if (source.withoutRowid) return null;
-  const row = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${quoteIdent(source.name)}`).get() as { lo: number | null; hi: number | null };
-  return row.lo === null || row.hi === null ? null : { lo: row.lo, hi: row.hi };
+  return rowidBounds(db, source.name);
 }
 
 export function readerJob(inputs: JobInputs): ReaderJob {

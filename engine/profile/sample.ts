@@ -4,7 +4,7 @@
  * reads. Cheap: a few thousand rows per table whatever the export's size.
  */
 import { quoteIdent } from "../sql/identifiers";
-import { SourceDatabase, SourceTable } from "../source";
+import { rowidBounds, SourceDatabase, SourceTable } from "../source";
 import { BOOLEAN_DIGITS, BOOLEAN_WORDS, PLAIN_DECIMAL } from "../types/scalars";
 import { parseVariant, TIMESTAMP_VARIANTS, TimestampVariant } from "../types/timestamp-formats";
 import { ColumnEvidence } from "./model";
@@ -22,8 +22,8 @@ export function sampleRows(db: SourceDatabase, table: SourceTable): unknown[][] 
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
   const limit = SAMPLE_HEAD_ROWS + SAMPLE_SPREAD_ROWS;
   if (table.withoutRowid) return db.prepare(`SELECT ${columns} FROM ${from} LIMIT ${limit}`).raw(true).all() as unknown[][];
-  const bounds = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${from}`).get() as { lo: number | null; hi: number | null };
-  if (bounds.lo === null || bounds.hi === null) return [];
+  const bounds = rowidBounds(db, table.name);
+  if (bounds === null) return [];
   const head = db.prepare(`SELECT ${columns} FROM ${from} ORDER BY rowid LIMIT ${SAMPLE_HEAD_ROWS}`).raw(true).all() as unknown[][];
   const start = bounds.lo + SAMPLE_HEAD_ROWS;
   if (start > bounds.hi) return head;

@@ -2,3 +2,4 @@ export * from "./model";
 export { introspectSource } from "./introspect";
 export { assertSqliteFile, openSource, sourceFailure, SOURCE_BUSY_TIMEOUT_MS } from "./open";
 export type { SourceDatabase } from "./open";
+export { rowidBounds } from "./rowid-bounds";

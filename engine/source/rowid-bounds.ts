@@ -1,0 +1,16 @@
+/** The rowid span of a table. */
+import { quoteIdent } from "../sql/identifiers";
+import type { SourceDatabase } from "./open";
+
+/**
+ * min and max rowid, or null when the table has no rows. Two statements:
+ * SQLite answers a lone min() or max() from the b-tree's ends, but
+ * `SELECT min(rowid), max(rowid)` scans the whole table (0.17 s for
+ * 3 million comments, against microseconds).
+ */
+export function rowidBounds(db: SourceDatabase, table: string): { lo: number; hi: number } | null {
+  const from = quoteIdent(table);
+  const lo = db.prepare(`SELECT min(rowid) FROM ${from}`).pluck().get() as number | null;
+  const hi = db.prepare(`SELECT max(rowid) FROM ${from}`).pluck().get() as number | null;
+  return lo === null || hi === null ? null : { lo, hi };
+}
