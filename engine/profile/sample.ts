@@ -62,8 +62,8 @@ export function columnEvidence(name: string, values: readonly unknown[]): Column
       // copied, trimmed and lower-cased only to learn that.
       if (value.length <= MAX_BOOLEAN_TEXT) {
         const word = value.trim().toLowerCase();
-        if (word in BOOLEAN_WORDS) e.booleanWords++;
-        if (word in BOOLEAN_WORDS || word in BOOLEAN_DIGITS) e.booleanValues++;
+        if (BOOLEAN_WORDS.has(word)) e.booleanWords++;
+        if (BOOLEAN_WORDS.has(word) || BOOLEAN_DIGITS.has(word)) e.booleanValues++;
       }
       if (PLAIN_DECIMAL.test(value)) e.decimalTexts++;
       const variants = variantsOf(value);

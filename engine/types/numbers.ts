@@ -109,16 +109,6 @@ export function integerDigits(parts: DecimalParts): number {
   return parts.integer === "0" ? 0 : parts.integer.length;
 }
 
-const INTEGER_LITERAL = /^\s*([+-]?)0*(\d+)\s*$/;
-
-/** Canonical text of an integer literal ("+007" -> "7"), or null. */
-export function canonicalIntegerText(text: string): string | null {
-  const match = INTEGER_LITERAL.exec(text);
-  if (!match) return null;
-  const digits = match[2];
-  return match[1] === "-" && digits !== "0" ? `-${digits}` : digits;
-}
-
 export const INTEGER_RANGES = {
   smallint: { min: -32768n, max: 32767n },
   integer: { min: -2147483648n, max: 2147483647n },

@@ -6,7 +6,7 @@
 import { isUtf8 } from "node:buffer";
 import { Converter, describeRawValue, Rejection } from "./conversion";
 import {
-  canonicalIntegerText, decimalOfNumber, DecimalParts, formatDecimal, formatFloat8, INTEGER_RANGES, integerDigits,
+  decimalOfNumber, DecimalParts, formatDecimal, formatFloat8, INTEGER_RANGES, integerDigits,
   parseDecimal, roundDecimal,
 } from "./numbers";
 
@@ -29,7 +29,8 @@ export function integerConverter(type: IntegerType): Converter {
     if (typeof value === "string") {
       if (!PLAIN_INTEGER.test(value)) return new Rejection("not an integer");
       const big = BigInt(value);
-      return big < min || big > max ? outOfRange : canonicalIntegerText(value)!;
+      // String() of the BigInt is the canonical text: "007" -> "7", "-0" -> "0".
+      return big < min || big > max ? outOfRange : String(big);
     }
     if (typeof value === "bigint") return value < min || value > max ? outOfRange : String(value);
     return new Rejection("bytes in an integer column");
@@ -65,11 +66,15 @@ export function numericConverter(precision: number | null, scale: number): Conve
   };
 }
 
-/** Spellings of true and false, compared case-insensitively after trimming spaces. */
-export const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {
-  true: true, false: false, t: true, f: false, yes: true, no: false, y: true, n: false, on: true, off: false,
-};
-export const BOOLEAN_DIGITS: Readonly<Record<string, boolean>> = { "1": true, "0": false };
+/**
+ * Spellings of true and false, compared case-insensitively after trimming
+ * spaces. Maps, not object literals: "constructor" or "toString" must not
+ * be found on an object's prototype and taken for true.
+ */
+export const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ["true", true], ["false", false], ["t", true], ["f", false], ["yes", true], ["no", false], ["y", true], ["n", false], ["on", true], ["off", false],
+]);
+export const BOOLEAN_DIGITS: ReadonlyMap<string, boolean> = new Map([["1", true], ["0", false]]);
 
 export function booleanConverter(): Converter {
   return (value) => {
@@ -81,7 +86,7 @@ export function booleanConverter(): Converter {
     }
     if (typeof value === "string") {
       const key = value.trim().toLowerCase();
-      const truth = BOOLEAN_WORDS[key] ?? BOOLEAN_DIGITS[key];
+      const truth = BOOLEAN_WORDS.get(key) ?? BOOLEAN_DIGITS.get(key);
       return truth === undefined ? new Rejection("not a boolean") : truth ? "t" : "f";
     }
     return new Rejection("bytes in a boolean column");

@@ -142,6 +142,18 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
     });
   });
 
+  it("takes no Object property name (constructor, toString) for a boolean word", async () => {
+    const words = sqliteFile(tmp.dir, "proto-words", `
+      CREATE TABLE flags (id INTEGER PRIMARY KEY, b BOOLEAN);
+      INSERT INTO flags VALUES (1, 'yes'), (2, 'constructor'), (3, 'no'), (4, 'toString'), (5, 'Yes'), (6, 'NO'), (7, 'yes'), (8, 'no');`);
+    const loaded = (await load(words, "ty_proto")).schema!;
+    expect(await columnTypes(database.url, loaded, "flags")).toEqual({ id: "bigint", b: "boolean" });
+    expect(await columnsAsText(loaded, "flags")).toEqual({ id: ["1", "3", "5", "6", "7", "8"], b: ["true", "false", "true", "false", "true", "false"] });
+    expect((await rejectsOf(database.url, loaded)).map((r) => [r.row_key, r.raw_value, r.reason])).toEqual([
+      ["2", "constructor", "not a boolean"], ["4", "toString", "not a boolean"],
+    ]);
+  });
+
   it("keeps NUMERIC(p,s) and rounds as PostgreSQL does; a value too wide for it is rejected", async () => {
     expect(await columnTypes(database.url, schema, "money")).toEqual({ id: "bigint", price: "numeric(6,2)", rate: "numeric(12,4)", plain: "numeric" });
     const loaded = await columnsAsText(schema, "money");
