@@ -11,6 +11,7 @@ import { openSource, rowidBounds, SourceDatabase, SourceSchema, SourceTable } fr
 import { quoteIdent } from "../sql/identifiers";
 import { Exclusion, ParentRejections, ReaderJob } from "./protocol";
 import { ReadResult } from "./read-table";
+import { hashedByRows } from "./row-hash";
 
 /**
  * 256 KiB chunks: large enough to amortise messages between threads and
@@ -140,7 +141,7 @@ export function readerJob(inputs: JobInputs): ReaderJob {
     parentRejections,
     referencedKeys: referencedKeys(plan, table),
     chunkBytes: CHUNK_BYTES,
-    hashRows: table.readOrder.kind === "none",
+    hashRows: hashedByRows(table),
     rowidRange: inputs.rowidRange,
   };
 }

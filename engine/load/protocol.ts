@@ -84,7 +84,7 @@ export type WorkerMessage =
   | { type: "rejects"; records: RejectRecord[] }
   | { type: "done"; stats: TableReadStats; rejectedKeys: string[][]; rowHash: string | null }
   | { type: "found"; rowKey: string | null }
-  | { type: "error"; error: { name: string; message: string; code?: string; fields?: Record<string, string> } };
+  | { type: "error"; error: { name: string; message: string; fields?: Record<string, string> } };
 
 /** Parent to worker: one more chunk may be in flight. */
 export type ParentMessage = { type: "credit" };

@@ -11,6 +11,7 @@ import { Worker } from "node:worker_threads";
 import { BadValueError, MigrationError } from "../errors";
 import { workerScript } from "../worker-script";
 import { ColumnReadStats, ReaderJob, RejectRecord, TableReadStats, WorkerMessage } from "./protocol";
+import { combineRowHashes } from "./row-hash";
 
 /** Rowid spans smaller than this are read by one worker (starting one costs more than it saves). */
 export const SPLIT_MIN_ROWIDS = 50_000;
@@ -23,7 +24,6 @@ export const SPLIT_MIN_ROWIDS = 50_000;
  * value of hundreds of megabytes still converts.
  */
 const READER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 1024 };
-const MOD64 = 2n ** 64n;
 
 export interface ReadResult {
   readonly stats: TableReadStats;
@@ -159,7 +159,7 @@ function mergeResults(parts: ReaderJob[], results: PartResult[], chunkLog: ReadR
   }));
   const rejectedKeys = results[0].rejectedKeys.map((_, k) => results.flatMap((r) => r.rejectedKeys[k]));
   const hashed = results.every((r) => r.rowHash !== null);
-  const rowHash = hashed ? (results.reduce((sum, r) => (sum + BigInt(`0x${r.rowHash}`)) % MOD64, 0n)).toString(16) : null;
+  const rowHash = hashed ? combineRowHashes(results.map((r) => r.rowHash!)) : null;
   return { stats, rejectedKeys, rowHash, parts, chunkLog };
 }
 

@@ -4,18 +4,16 @@
  * loader, at most a few ahead (credits), so memory stays bounded while
  * SQLite reading and PostgreSQL's COPY run on different cores.
  */
-import { hash } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
-import { MigrationError, ServerErrorFields } from "../errors";
 import { SOURCE_BUSY_TIMEOUT_MS } from "../source/open";
 import { ParentMessage, ReaderJob, WorkerMessage } from "./protocol";
 import { rawBytesSql, readerSql } from "./reader-sql";
+import { addRowHash, rowHashText } from "./row-hash";
 import { RowEncoder } from "./row-encoder";
 
 const INITIAL_CREDITS = 3;
 const REJECT_BATCH = 1000;
-const MOD64 = 2n ** 64n;
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(message, transfer);
@@ -62,7 +60,7 @@ function run(job: ReaderJob): void {
     flushChunk();
     flushRejects(true);
     const stats = { rowsRead, rowsEmitted, rowsRejected: encoder.rowsRejected, valuesNulled: encoder.valuesNulled, columns: encoder.stats, seconds: (performance.now() - started) / 1000 };
-    post({ type: "done", stats, rejectedKeys: encoder.rejectedKeys, rowHash: job.hashRows ? rowHash.toString(16) : null });
+    post({ type: "done", stats, rejectedKeys: encoder.rejectedKeys, rowHash: job.hashRows ? rowHashText(rowHash) : null });
     db.close();
   };
 
@@ -83,7 +81,7 @@ function run(job: ReaderJob): void {
         }
         continue;
       }
-      if (job.hashRows) rowHash = (rowHash + hash("sha256", line, "buffer").readBigUInt64BE(0)) % MOD64;
+      if (job.hashRows) rowHash = addRowHash(rowHash, line);
       // line.length * 3 bounds the UTF-8 size cheaply; only when it may not
       // fit is the exact size computed, so a huge value costs its own size once.
       if (used + line.length * 3 > buffer.length && used + Buffer.byteLength(line) > buffer.length) {
@@ -110,13 +108,13 @@ function guarded(fn: () => void): void {
   try {
     fn();
   } catch (error) {
-    const e = error as Error & ServerErrorFields & { code?: string };
+    const e = error as Error;
     const fields: Record<string, string> = {};
     for (const key of ["table", "column", "key", "rawValue", "reason"] as const) {
       const value = (error as unknown as Record<string, unknown>)[key];
       if (typeof value === "string") fields[key] = value;
     }
-    post({ type: "error", error: { name: e.name, message: e.message, code: e instanceof MigrationError ? e.code : e.code, fields } });
+    post({ type: "error", error: { name: e.name, message: e.message, fields } });
     process.exit(0);
   }
 }

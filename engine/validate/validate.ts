@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { Client } from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { csvRows } from "../load/csv";
+import { addRowHash, hashedByRows, rowHashText } from "../load/row-hash";
 import { TablePlan } from "../plan/model";
 import { qualified, quoteIdent } from "../sql/identifiers";
 
@@ -25,8 +26,6 @@ export interface TableValidation {
   readonly ok: boolean;
   readonly seconds: number;
 }
-
-const MOD64 = 2n ** 64n;
 
 const COLUMN_TYPES = `
   SELECT attname AS name, format_type(atttypid, atttypmod) AS type
@@ -51,7 +50,7 @@ export async function targetDigest(client: Client, schema: string, table: TableP
   const order = keyOrder ? readBackOrder(table) : "";
   const sql = `COPY (SELECT ${columns} FROM ${qualified(schema, table.name)}${order}) TO STDOUT WITH (FORMAT csv)`;
   const stream = client.query(copyTo(sql));
-  if (table.readOrder.kind !== "none") {
+  if (!hashedByRows(table)) {
     const hasher = createHash("sha256");
     for await (const chunk of stream) hasher.update(chunk as Buffer);
     return hasher.digest("hex");
@@ -63,11 +62,11 @@ export async function targetDigest(client: Client, schema: string, table: TableP
     let last = "";
     for (const row of csvRows(pending)) {
       if (!row.endsWith("\n")) last = row;
-      else sum = (sum + createHash("sha256").update(row).digest().readBigUInt64BE(0)) % MOD64;
+      else sum = addRowHash(sum, row);
     }
     pending = last;
   }
-  return sum.toString(16);
+  return rowHashText(sum);
 }
 
 export async function validateTable(
