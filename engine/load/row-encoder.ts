@@ -8,12 +8,11 @@
 import { BadValueError } from "../errors";
 import { Converter, describeRawValue, Rejection } from "../types/conversion";
 import { buildConverter } from "../types/converter-spec";
-import { temporalConverter, TemporalTarget } from "../types/temporal";
-import { VARIANTS_BY_LABEL } from "../types/timestamp-formats";
 import { csvField } from "./csv";
 import { ColumnReadStats, Exclusion, ReaderColumn, ReaderJob, RejectRecord } from "./protocol";
 
-const SUSPECT_TEXT = /[",\r\n\0\uFFFD]/;
+/** What the text fast path must look at again: a NUL byte, or U+FFFD (maybe invalid UTF-8). */
+const SUSPECT_TEXT = /[\0\uFFFD]/;
 const MAX_EXAMPLES = 5;
 
 /** What the encoder needs from the reader: the raw bytes of a text value. */
@@ -157,12 +156,10 @@ function countRejection(stats: ColumnReadStats, reason: string, rowKey: string, 
 function fieldEncoder(column: ReaderColumn, stats: ColumnReadStats, raw: RawBytesSource): FieldEncoder {
   const spec = column.converter;
   if (spec.kind === "temporal") {
-    const convert = temporalConverter(
-      { target: spec.target as TemporalTarget, variants: spec.variants.map((l) => VARIANTS_BY_LABEL.get(l)!), epoch: spec.epoch, naiveZone: spec.naiveZone },
-      (variant) => (stats.formats[variant.label] = (stats.formats[variant.label] ?? 0) + 1),
-    );
+    const convert = buildConverter(spec, (variant) => (stats.formats[variant.label] = (stats.formats[variant.label] ?? 0) + 1));
+    const epochLabel = `epoch ${spec.epoch ?? "?"}`;
     return (value) => {
-      if (typeof value === "number" || typeof value === "bigint") stats.formats[`epoch ${spec.epoch ?? "?"}`] = (stats.formats[`epoch ${spec.epoch ?? "?"}`] ?? 0) + 1;
+      if (typeof value === "number" || typeof value === "bigint") stats.formats[epochLabel] = (stats.formats[epochLabel] ?? 0) + 1;
       return convert(value as never);
     };
   }

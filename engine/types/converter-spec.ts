@@ -4,7 +4,7 @@
  */
 import { Converter } from "./conversion";
 import { EpochUnit, TemporalTarget, temporalConverter } from "./temporal";
-import { VARIANTS_BY_LABEL } from "./timestamp-formats";
+import { TimestampVariant, VARIANTS_BY_LABEL } from "./timestamp-formats";
 import {
   booleanConverter, byteaConverter, floatConverter, IntegerType, integerConverter, numericConverter, textConverter,
 } from "./scalars";
@@ -18,7 +18,8 @@ export type ConverterSpec =
   | { kind: "text" }
   | { kind: "bytea" };
 
-export function buildConverter(spec: ConverterSpec): Converter {
+/** `onVariant` hears which timestamp format each temporal text matched (the loader counts them). */
+export function buildConverter(spec: ConverterSpec, onVariant?: (variant: TimestampVariant) => void): Converter {
   switch (spec.kind) {
     case "integer":
       return integerConverter(spec.type);
@@ -38,7 +39,7 @@ export function buildConverter(spec: ConverterSpec): Converter {
         }),
         epoch: spec.epoch,
         naiveZone: spec.naiveZone,
-      });
+      }, onVariant);
     case "text":
       return textConverter();
     case "bytea":
