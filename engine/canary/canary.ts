@@ -4,8 +4,8 @@
  * and the transaction is rolled back: the canary is dropped by never being
  * committed, so nothing of it can be left behind.
  */
-import { Client, DatabaseError } from "pg";
-import { MigrationError } from "../errors";
+import { Client } from "pg";
+import { describeError, MigrationError } from "../errors";
 import { loadSchema, SchemaLoadResult } from "../load/load-schema";
 import { MigrationPlan } from "../plan/model";
 import { gatherEvidence } from "../profile";
@@ -13,7 +13,7 @@ import { ProgressListener } from "../progress";
 import { introspectSource, openSource, SourceSchema } from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { applicableQueries } from "./queries";
-import { buildSampleDatabase, SampleOptions } from "./sample";
+import { buildSampleDatabase, SampleOptions, validateSampleOptions } from "./sample";
 
 export interface CanaryQueryResult {
   readonly name: string;
@@ -55,8 +55,7 @@ async function runQueries(client: Client, schema: string, plan: MigrationPlan, u
       const result = await client.query(query.sql);
       results.push({ name: query.name, sql: query.sql, rows: result.rowCount ?? 0, milliseconds: performance.now() - started });
     } catch (error) {
-      const detail = error instanceof DatabaseError && error.detail ? ` (${error.detail})` : "";
-      throw new MigrationError("CANARY_FAILED", `canary test query "${query.name}" failed on ${schema}: ${(error as Error).message}${detail}\n  ${query.sql}`, { cause: error });
+      throw new MigrationError("CANARY_FAILED", `canary test query "${query.name}" failed on ${schema}: ${describeError(error)}\n  ${query.sql}`, { cause: error });
     }
     await client.query("RELEASE SAVEPOINT sdm_canary_query");
   }
@@ -65,8 +64,7 @@ async function runQueries(client: Client, schema: string, plan: MigrationPlan, u
 
 export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
   const started = performance.now();
-  const rate = input.sample?.rate ?? 0.1;
-  const seed = input.sample?.seed ?? 1;
+  const { rate, seed } = validateSampleOptions(input.sample ?? {});
   input.onProgress?.({ phase: "canary", message: `sampling ${Math.round(rate * 1000) / 10}% of the export (seed ${seed})` });
   const sample = buildSampleDatabase(input.sourcePath, input.source, input.plan, { rate, seed });
   try {
@@ -83,7 +81,8 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
         queries = await runQueries(input.client, input.schema, input.plan, input.testQueries ?? []);
       },
     });
-    return { schema: input.schema, sampleRate: rate, sampleSeed: seed, sampleRows: sample.rows, load, queries, seconds: (performance.now() - started) / 1000 };
+    const sampleRows = Object.fromEntries(evidence.tables.map((t) => [t.name, t.rows]));
+    return { schema: input.schema, sampleRate: rate, sampleSeed: seed, sampleRows, load, queries, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     if (error instanceof MigrationError) throw error;
     throw new MigrationError("CANARY_FAILED", `canary load into ${input.schema} failed: ${(error as Error).message}`, { cause: error });

@@ -29,7 +29,6 @@ export interface SampleOptions {
 
 export interface SampleDatabase {
   readonly path: string;
-  readonly rows: Record<string, number>;
   remove(): void;
 }
 
@@ -58,9 +57,8 @@ export function buildSampleDatabase(sourcePath: string, source: SourceSchema, pl
     const tables = plan.tables.map((t) => source.tables.find((s) => s.name === t.source)!);
     for (const table of tables) db.exec(createSqlOf(db, table.name));
     db.transaction(() => fillSample(db, tables, rate, seed))();
-    const rows = Object.fromEntries(tables.map((t) => [t.name, Number(db.prepare(`SELECT count(*) FROM main.${quoteIdent(t.name)}`).pluck().get())]));
     db.prepare("DETACH DATABASE src").run();
-    return { path: file, rows, remove: () => rmSync(dir, { recursive: true, force: true }) };
+    return { path: file, remove: () => rmSync(dir, { recursive: true, force: true }) };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

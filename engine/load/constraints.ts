@@ -8,7 +8,7 @@
  * hash the source without them.
  */
 import { Client, DatabaseError } from "pg";
-import { BadValueError, MigrationError } from "../errors";
+import { BadValueError, describeError, MigrationError } from "../errors";
 import { BadValuePolicy, ForeignKeyPlan, REJECTS_TABLE, TablePlan } from "../plan/model";
 import { qualified, quoteIdent } from "../sql/identifiers";
 import { foreignKeySql, indexSql, primaryKeySql } from "./ddl";
@@ -25,7 +25,7 @@ export async function addPrimaryKeys(client: Client, schema: string, tables: rea
     try {
       await client.query(sql);
     } catch (error) {
-      throw new MigrationError("LOAD_FAILED", `primary key of "${table.name}" could not be created: ${(error as Error).message}${(error as DatabaseError).detail ? ` (${(error as DatabaseError).detail})` : ""}`, { cause: error });
+      throw new MigrationError("LOAD_FAILED", `primary key of "${table.name}" could not be created: ${describeError(error)}`, { cause: error });
     }
   }
 }
@@ -42,7 +42,7 @@ export async function addIndexes(client: Client, schema: string, tables: readonl
         await client.query(indexSql(schema, table, index));
       } catch (error) {
         if (!(error instanceof DatabaseError)) throw error;
-        throw new MigrationError("LOAD_FAILED", `index "${index.name}" of "${table.name}" could not be created: ${error.message}${error.detail ? ` (${error.detail})` : ""}`, { cause: error });
+        throw new MigrationError("LOAD_FAILED", `index "${index.name}" of "${table.name}" could not be created: ${describeError(error)}`, { cause: error });
       }
     }
   }
