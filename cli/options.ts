@@ -1,7 +1,7 @@
 /** Command-line flags to engine options, with errors naming the flag. */
 import * as path from "node:path";
 import { OptionError } from "../engine/errors";
-import type { BadValuePolicy, MigrateOptions } from "../engine";
+import type { BadValuePolicy, MigrateOptions, RenameMap } from "../engine";
 
 /** Where backups go without --backup-dir: ./backups, as in the README. */
 export const DEFAULT_BACKUP_DIRECTORY = "backups";
@@ -18,6 +18,8 @@ export interface CommonFlags {
   sampleSeed?: string;
   onBadValue: string;
   type: string[];
+  renameTable: string[];
+  renameColumn: string[];
   include: string[];
   exclude: string[];
   timezone?: string;
@@ -52,6 +54,23 @@ export function typeOverrides(specs: readonly string[]): Record<string, Record<s
   return overrides;
 }
 
+/** --rename-table old=new and --rename-column table.column=new, repeated. */
+export function renames(tables: readonly string[], columns: readonly string[]): RenameMap {
+  const tableMap: Record<string, string> = {};
+  const columnMap: Record<string, Record<string, string>> = {};
+  for (const spec of tables) {
+    const match = /^(.+)=(.+)$/.exec(spec);
+    if (!match) throw new OptionError("--rename-table", `expected table=new_name, got "${spec}"`);
+    tableMap[match[1]] = match[2];
+  }
+  for (const spec of columns) {
+    const match = /^(.+)\.([^.=]+)=(.+)$/.exec(spec);
+    if (!match) throw new OptionError("--rename-column", `expected table.column=new_name, got "${spec}"`);
+    (columnMap[match[1]] ??= {})[match[2]] = match[3];
+  }
+  return { tables: tableMap, columns: columnMap };
+}
+
 export function requireSource(flags: { source?: string }): string {
   if (!flags.source) throw new OptionError("--source", "the SQLite export to migrate is required");
   return flags.source;
@@ -69,6 +88,7 @@ export function migrateOptions(flags: CommonFlags): MigrateOptions {
     sampleSeed: numberFlag(flags.sampleSeed, "--sample-seed"),
     badValuePolicy: policy,
     typeOverrides: typeOverrides(flags.type),
+    renames: renames(flags.renameTable, flags.renameColumn),
     includeTables: flags.include,
     excludeTables: flags.exclude,
     timezone: flags.timezone ?? null,

@@ -7,9 +7,9 @@
 import { Command, Option } from "commander";
 import {
   DEFAULT_MIN_QUALITY, evaluateGate, GateBlockedError, generateServicedeskDatabase, inspectSource, measureByReading, migrate,
-  MigrationError, resolveOptions, throttled, versions, connect, describeError,
+  asMigrationError, MigrationError, resolveOptions, throttled, versions, connect, describeError,
 } from "../engine";
-import { CommonFlags, databaseUrlOf, migrateOptions, requireSource, typeOverrides } from "./options";
+import { CommonFlags, databaseUrlOf, migrateOptions, renames, requireSource, typeOverrides } from "./options";
 import { planLines, progressLine, qualityLines, reportLines } from "./output";
 
 const EXIT_BLOCKED = 2;
@@ -25,6 +25,8 @@ function commonOptions(command: Command): Command {
     .option("--sample-seed <seed>", "canary sample seed (default 1)")
     .addOption(new Option("--on-bad-value <policy>", "a value that cannot be converted: reject the row, null the value, or fail").choices(["reject", "null", "fail"]).default("reject"))
     .option("--type <table.column=type>", "override a column's type (repeatable)", collect, [])
+    .option("--rename-table <table=name>", "give a table another name in PostgreSQL (repeatable)", collect, [])
+    .option("--rename-column <table.column=name>", "give a column another name in PostgreSQL (repeatable)", collect, [])
     .option("--include <table>", "migrate only these tables (repeatable)", collect, [])
     .option("--exclude <table>", "leave these tables out (repeatable)", collect, [])
     .option("--timezone <zone>", "IANA zone of naive timestamps; they load as timestamptz")
@@ -58,6 +60,17 @@ async function runMigrate(flags: CommonFlags & { mode: string }): Promise<void> 
   }
 }
 
+/**
+ * What --json prints for a failure: the run report up to the failure when
+ * there is one (its `error` says what and where), else the error alone.
+ */
+function failureJson(error: unknown): unknown {
+  const failure = asMigrationError(error);
+  if (failure.report) return failure.report;
+  const { code, message, table, column, rowKey } = failure;
+  return { outcome: "failed", error: { code, message, ...(table ? { table } : {}), ...(column ? { column } : {}), ...(rowKey ? { rowKey } : {}) } };
+}
+
 async function runProfile(flags: CommonFlags): Promise<void> {
   const options = migrateOptions({ ...flags, databaseUrl: flags.databaseUrl ?? "unused" });
   const inspection = await inspectSource(options.sourcePath, options);
@@ -68,7 +81,7 @@ async function runProfile(flags: CommonFlags): Promise<void> {
 }
 
 async function runPlan(flags: CommonFlags): Promise<void> {
-  const inspection = await inspectSource(requireSource(flags), { typeOverrides: typeOverrides(flags.type), includeTables: flags.include, excludeTables: flags.exclude, timezone: flags.timezone ?? null, badValuePolicy: flags.onBadValue as never });
+  const inspection = await inspectSource(requireSource(flags), { typeOverrides: typeOverrides(flags.type), renames: renames(flags.renameTable, flags.renameColumn), includeTables: flags.include, excludeTables: flags.exclude, timezone: flags.timezone ?? null, badValuePolicy: flags.onBadValue as never });
   print(flags, { digest: inspection.digest, plan: inspection.plan }, planLines(inspection.plan));
 }
 
@@ -108,10 +121,12 @@ function runGenerate(flags: { tickets: string; seed: string; defectRate: string;
   print(flags, result, [`${result.path}: ${Object.entries(result.rows).map(([t, r]) => `${t} ${r}`).join(", ")}; ${result.bytes} bytes`]);
 }
 
-function failure(error: unknown): number {
+function failure(error: unknown, flags: { json?: boolean } | undefined): number {
   const blocked = error instanceof GateBlockedError;
-  const code = error instanceof MigrationError ? ` [${error.code}]` : "";
-  process.stderr.write(`servicedesk-migrate: ${blocked ? "the quality gate blocked the migration" : "failed"}${code}: ${describeError(error)}\n`);
+  // A blocked gate's report is on stdout already; any other failure's goes there now.
+  if (flags?.json && !blocked) process.stdout.write(`${JSON.stringify(failureJson(error), null, 2)}\n`);
+  const failed = asMigrationError(error);
+  process.stderr.write(`servicedesk-migrate: ${blocked ? "the quality gate blocked the migration" : "failed"} [${failed.code}]: ${describeError(failed)}\n`);
   return blocked ? EXIT_BLOCKED : EXIT_FAILED;
 }
 
@@ -121,7 +136,7 @@ export function program(): Command {
     try {
       await fn(...args);
     } catch (error) {
-      process.exitCode = failure(error);
+      process.exitCode = failure(error, args[0] as { json?: boolean });
     }
   };
   commonOptions(cli.command("profile").description("convert every value without loading and run the quality gate")).action(action(runProfile));

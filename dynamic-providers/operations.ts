@@ -14,7 +14,8 @@ import { qualified } from "../engine/sql/identifiers";
 import { claim, claimedByOthers, dropStableAndControl, readClaims, releaseClaim } from "./claims";
 import { diffInputs } from "./diff";
 import { engineLog, EngineLog } from "./engine-log";
-import { CheckFailure, hasUnknowns, MigrationInputs, MigrationOutputs, validateInputs, withDefaults } from "./inputs";
+import { CheckFailure, hasUnknowns, MigrationInputs, MigrationOutputs, SchemaPlan, validateInputs, withDefaults } from "./inputs";
+import { schemaPlanOf } from "./source-plan";
 import { outputsOf } from "./outputs";
 
 // The program passes absolute paths; relative ones (older state, direct use) are taken from the provider's folder.
@@ -71,22 +72,27 @@ async function withClient<T>(connection: string, fn: (client: Client) => Promise
   }
 }
 
-/** The quality gate at preview: every value converted (cached by digest), no database touched. */
-async function gateFailures(inputs: MigrationInputs): Promise<CheckFailure[]> {
+/**
+ * The quality gate at preview: every value converted (cached by digest),
+ * no database touched. Also the schema plan as measured: a column the full
+ * read had to widen shows its wider type in the preview.
+ */
+async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFailure[]; schemaPlan: SchemaPlan | null }> {
   try {
     const sourcePath = sourcePathOf(inputs);
     const inspection = await inspectSource(sourcePath, planOptions(inputs));
     const log = engineLog();
     const measured = await measureWithCache({ ...inspection, sourcePath }, progressTo(log));
     if (measured.cached) await log?.(`servicedesk-migration [gate]: measures of this export (sha256 ${inspection.digest.slice(0, 12)}) taken from the cache`);
+    const schemaPlan = schemaPlanOf(measured.tables.map((t) => t.plan));
     const quality = evaluateGate({ tables: measured.tables, minQuality: inputs.minQuality, basis: "full" });
-    if (!quality.blocked || inputs.mode !== "complete") return [];
+    if (!quality.blocked || inputs.mode !== "complete") return { failures: [], schemaPlan };
     const findings = quality.findings.filter((f) => f.severity !== "ok").slice(0, 10).map((f) => `${f.severity} ${f.check}: ${f.message}`);
-    return [{ property: "source", reason: `the quality gate blocks ${inputs.source}: ${quality.blockedBy.join("; ")}. Findings: ${findings.join(" | ")}` }];
+    return { failures: [{ property: "source", reason: `the quality gate blocks ${inputs.source}: ${quality.blockedBy.join("; ")}. Findings: ${findings.join(" | ")}` }], schemaPlan };
   } catch (error) {
-    if (error instanceof SourceError) return [{ property: "source", reason: error.message }];
-    if (error instanceof OptionError) return [{ property: error.field.split(".")[0], reason: error.message }];
-    if (error instanceof MigrationError) return [{ property: "source", reason: error.message }];
+    if (error instanceof SourceError) return { failures: [{ property: "source", reason: error.message }], schemaPlan: null };
+    if (error instanceof OptionError) return { failures: [{ property: error.field.split(".")[0], reason: error.message }], schemaPlan: null };
+    if (error instanceof MigrationError) return { failures: [{ property: "source", reason: error.message }], schemaPlan: null };
     throw error;
   }
 }
@@ -96,8 +102,9 @@ export async function check(olds: Partial<MigrationInputs>, news: Partial<Migrat
   const inputs = withDefaults(news);
   const failures = validateInputs(inputs);
   const dataInputsKnown = !hasUnknowns({ ...inputs, connection: "", owner: "" });
-  if (failures.length === 0 && dataInputsKnown) failures.push(...(await gateFailures(inputs)));
-  return { inputs, failures };
+  if (failures.length > 0 || !dataInputsKnown) return { inputs, failures };
+  const gate = await previewGate(inputs);
+  return { inputs: gate.schemaPlan ? { ...inputs, schemaPlan: gate.schemaPlan } : inputs, failures: gate.failures };
 }
 
 export async function diff(_id: string, olds: MigrationOutputs, news: MigrationInputs) {

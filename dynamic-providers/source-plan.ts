@@ -5,7 +5,7 @@
  * (digest) and which tables and columns appear, vanish or change type.
  */
 import * as path from "node:path";
-import { inspectSource, PlanOptions } from "../engine";
+import { inspectSource, PlanOptions, TablePlan } from "../engine";
 import { SchemaPlan } from "./inputs";
 
 export interface SourceDescription {
@@ -15,13 +15,18 @@ export interface SourceDescription {
 
 export async function describeSource(source: string, options: PlanOptions, baseDir = process.cwd()): Promise<SourceDescription> {
   const inspection = await inspectSource(path.resolve(baseDir, source), options);
+  return { sourceDigest: inspection.digest, schemaPlan: schemaPlanOf(inspection.plan.tables) };
+}
+
+/** Tables, keys and column types as the preview diff shows them. */
+export function schemaPlanOf(tables: readonly TablePlan[]): SchemaPlan {
   const schemaPlan: SchemaPlan = {};
-  for (const table of inspection.plan.tables) {
+  for (const table of tables) {
     schemaPlan[table.name] = {
       rows: table.rows,
       primaryKey: [...table.primaryKey],
       columns: Object.fromEntries(table.columns.map((c) => [c.name, c.type])),
     };
   }
-  return { sourceDigest: inspection.digest, schemaPlan };
+  return schemaPlan;
 }

@@ -28,16 +28,38 @@ export type MigrationErrorCode =
   | "RESTORE_FAILED"
   | "CONNECTION_FAILED"
   | "PERMISSION_DENIED"
-  | "ROLLBACK_FAILED";
+  | "ROLLBACK_FAILED"
+  /** PostgreSQL refused a statement the engine did not expect to fail (its SQLSTATE is in the message). */
+  | "DATABASE_ERROR"
+  /** A defect of the engine itself: please report it. */
+  | "INTERNAL_ERROR";
+
+/** Where a failure happened, when it concerns one table, column or row. */
+export interface FailureLocation {
+  readonly table?: string;
+  readonly column?: string;
+  readonly rowKey?: string;
+}
 
 export class MigrationError extends Error {
   override readonly name: string = "MigrationError";
+  readonly table?: string;
+  readonly column?: string;
+  readonly rowKey?: string;
+  /**
+   * The run report up to the failure (migrate() attaches it), so a caller
+   * prints what was done and why it stopped (the CLI's --json does).
+   */
+  report?: import("./migrate/report").MigrationReport;
   constructor(
     readonly code: MigrationErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown } & FailureLocation,
   ) {
     super(message, options);
+    if (options?.table !== undefined) this.table = options.table;
+    if (options?.column !== undefined) this.column = options.column;
+    if (options?.rowKey !== undefined) this.rowKey = options.rowKey;
   }
 }
 
@@ -48,7 +70,7 @@ export class SourceError extends MigrationError {
     code: Extract<MigrationErrorCode, `SOURCE_${string}` | "NO_TABLES_SELECTED">,
     readonly sourcePath: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; table?: string },
   ) {
     super(code, message, options);
   }
@@ -61,8 +83,9 @@ export class IdentifierError extends MigrationError {
     code: "IDENTIFIER_TOO_LONG" | "IDENTIFIER_COLLISION",
     readonly identifiers: readonly string[],
     message: string,
+    location: FailureLocation = {},
   ) {
-    super(code, message);
+    super(code, message, location);
   }
 }
 
@@ -81,16 +104,13 @@ export class OptionError extends MigrationError {
 export class BadValueError extends MigrationError {
   override readonly name = "BadValueError";
   constructor(
-    readonly table: string,
-    readonly column: string,
+    override readonly table: string,
+    override readonly column: string,
     readonly key: string,
     readonly rawValue: string,
     readonly reason: string,
   ) {
-    super(
-      "BAD_VALUE",
-      `table "${table}", column "${column}", row ${key}: ${reason} (value ${rawValue})`,
-    );
+    super("BAD_VALUE", `table "${table}", column "${column}", row ${key}: ${reason} (value ${rawValue})`, { table, column, rowKey: key });
   }
 }
 
@@ -100,8 +120,9 @@ export class ValidationError extends MigrationError {
   constructor(
     readonly schema: string,
     readonly mismatches: readonly string[],
+    table?: string,
   ) {
-    super("VALIDATION_FAILED", `validation of schema "${schema}" failed: ${mismatches.join("; ")}`);
+    super("VALIDATION_FAILED", `validation of schema "${schema}" failed: ${mismatches.join("; ")}`, table === undefined ? {} : { table });
   }
 }
 
@@ -145,6 +166,22 @@ export interface ServerErrorFields {
   table?: string;
   column?: string;
   constraint?: string;
+}
+
+/**
+ * Anything thrown, as a MigrationError with a code: a server error the
+ * engine did not expect is DATABASE_ERROR (with its SQLSTATE and the table
+ * the server names); anything else INTERNAL_ERROR.
+ */
+export function asMigrationError(error: unknown): MigrationError {
+  if (error instanceof MigrationError) return error;
+  const fields = (error ?? {}) as ServerErrorFields & { severity?: string };
+  if (error instanceof Error && typeof fields.code === "string" && /^[0-9A-Z]{5}$/.test(fields.code) && fields.severity !== undefined) {
+    return new MigrationError("DATABASE_ERROR", `PostgreSQL error ${fields.code}: ${describeError(error)}`, {
+      cause: error, ...(fields.table ? { table: fields.table } : {}), ...(fields.column ? { column: fields.column } : {}),
+    });
+  }
+  return new MigrationError("INTERNAL_ERROR", `unexpected error (please report it): ${describeError(error)}`, { cause: error });
 }
 
 /** The message of anything thrown, with the server's detail when present. */

@@ -8,12 +8,12 @@ import { Client } from "pg";
 import { describeError, MigrationError } from "../errors";
 import { loadSchema, SchemaLoadResult } from "../load/load-schema";
 import { MigrationPlan } from "../plan/model";
-import { gatherEvidence } from "../profile";
+import { gatherSubsetStructure } from "../profile";
 import { ProgressListener } from "../progress";
-import { introspectSource, openSource, SourceSchema } from "../source";
+import { attachSubset, openSource, SourceSchema } from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { applicableQueries } from "./queries";
-import { buildSampleDatabase, SampleOptions, validateSampleOptions } from "./sample";
+import { buildSample, SampleOptions, validateSampleOptions } from "./sample";
 
 export interface CanaryQueryResult {
   readonly name: string;
@@ -66,15 +66,21 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
   const started = performance.now();
   const { rate, seed } = validateSampleOptions(input.sample ?? {});
   input.onProgress?.({ phase: "canary", message: `sampling ${Math.round(rate * 1000) / 10}% of the export (seed ${seed})` });
-  const sample = buildSampleDatabase(input.sourcePath, input.source, input.plan, { rate, seed });
+  const sample = buildSample(input.sourcePath, input.source, input.plan, { rate, seed });
   try {
-    const db = openSource(sample.path);
-    const source = introspectSource(db);
-    const evidence = gatherEvidence(db, source, sample.path);
-    db.close();
+    // The migrated tables only: the sample names no rows of the others.
+    const source = { ...input.source, tables: input.plan.tables.map((t) => input.source.tables.find((s) => s.name === t.source)!) };
+    const db = openSource(input.sourcePath);
+    let evidence;
+    try {
+      attachSubset(db, sample.subset);
+      evidence = gatherSubsetStructure(db, source, input.sourcePath, sample.subset);
+    } finally {
+      db.close();
+    }
     let queries: CanaryQueryResult[] = [];
     const load = await loadSchema({
-      client: input.client, sourcePath: sample.path, source, evidence, plan: input.plan, schema: input.schema, commit: false,
+      client: input.client, sourcePath: input.sourcePath, subset: sample.subset, source, evidence, plan: input.plan, schema: input.schema, commit: false,
       onProgress: (event) => input.onProgress?.({ ...event, phase: "canary" }),
       beforeCommit: async () => {
         input.onProgress?.({ phase: "canary", message: `running test queries on ${input.schema}` });

@@ -1,10 +1,16 @@
 /**
  * A deterministic sample of the export that keeps referential integrity,
- * written as a small SQLite database with the same table definitions:
- * root tables (those referencing no other migrated table) are sampled by a
- * seeded hash of their rowid; a sampled row brings the rows that reference
- * it (a ticket its comments and timesheets); then every row a sampled row
- * references is added (a track its genre), until nothing is missing.
+ * kept as a row subset (source/row-subset.ts): the export is opened
+ * read-only, the sample's row identities are worked out in temporary
+ * tables of that connection, and only those identities are written to a key
+ * database of our own. The canary then reads the export through it.
+ *
+ * Tables whose foreign keys reach no other migrated table outside their
+ * own cycle (roots, including tables in a cycle of references and
+ * self-referencing ones) are sampled by a seeded hash of the rowid; a
+ * sampled row brings the rows that reference it (a ticket its comments and
+ * timesheets); then every row a sampled row references is added (a track
+ * its genre, an employee their manager), until nothing is missing.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,12 +18,19 @@ import * as path from "node:path";
 import Database from "better-sqlite3";
 import { OptionError } from "../errors";
 import { MigrationPlan } from "../plan/model";
-import { SourceSchema, SourceTable } from "../source";
+import { identityColumns, openSource, RowSubset, SourceDatabase, SourceSchema, SourceTable, sourceFailure } from "../source";
 import { quoteIdent } from "../sql/identifiers";
+import { referenceComponents } from "./components";
 
-/** A prime modulus for the rowid hash: rows are kept when hash < rate * modulus. */
+/**
+ * The rowid hash: rows are kept when (rowid * MULTIPLIER + shift) mod a
+ * prime is below rate * MODULUS. The seed moves the shift by a large
+ * stride, so another seed selects another window of the hash, not the
+ * same rows give or take one.
+ */
 const MODULUS = 1_000_003;
 const MULTIPLIER = 2_654_435_761;
+const SEED_STRIDE = 7_368_787n;
 const MAX_CLOSURE_ROUNDS = 50;
 
 export interface SampleOptions {
@@ -27,8 +40,9 @@ export interface SampleOptions {
   readonly seed?: number;
 }
 
-export interface SampleDatabase {
-  readonly path: string;
+export interface Sample {
+  readonly subset: RowSubset;
+  /** Removes the key database. */
   remove(): void;
 }
 
@@ -40,25 +54,59 @@ export function validateSampleOptions(options: SampleOptions): { rate: number; s
   return { rate, seed };
 }
 
-function createSqlOf(db: Database.Database, table: string): string {
-  return db.prepare("SELECT sql FROM src.sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table) as string;
+/** One table's sampled identities, in a temporary table of the read-only connection. */
+interface SampledTable {
+  readonly table: SourceTable;
+  readonly temp: string;
+  /** `alias.identity IN (sampled)` */
+  readonly member: (alias: string) => string;
 }
 
-export function buildSampleDatabase(sourcePath: string, source: SourceSchema, plan: MigrationPlan, options: SampleOptions = {}): SampleDatabase {
+function sampledTable(table: SourceTable, index: number): SampledTable {
+  const temp = `temp.${quoteIdent(`sdm_sample_${index}`)}`;
+  const identity = identityColumns(table);
+  const keys = identity.map((_, i) => `k${i}`).join(", ");
+  return {
+    table,
+    temp,
+    member: (alias) => {
+      const columns = identity.map((c) => `${alias}.${c === "rowid" ? c : quoteIdent(c)}`);
+      return `${columns.length === 1 ? columns[0] : `(${columns.join(", ")})`} IN (SELECT ${keys} FROM ${temp})`;
+    },
+  };
+}
+
+function keyTableSql(name: string, table: SourceTable): string {
+  const identity = identityColumns(table);
+  if (identity.length === 1 && identity[0] === "rowid") return `CREATE TABLE ${name} (k0 INTEGER PRIMARY KEY)`;
+  const columns = identity.map((_, i) => `k${i}`).join(", ");
+  return `CREATE TABLE ${name} (${columns}, PRIMARY KEY (${columns})) WITHOUT ROWID`;
+}
+
+const identitySelect = (table: SourceTable, alias: string) =>
+  identityColumns(table).map((c) => `${alias}.${c === "rowid" ? c : quoteIdent(c)}`).join(", ");
+
+export function buildSample(sourcePath: string, source: SourceSchema, plan: MigrationPlan, options: SampleOptions = {}): Sample {
   const { rate, seed } = validateSampleOptions(options);
+  const tables = plan.tables.map((t) => source.tables.find((s) => s.name === t.source)!);
   const dir = mkdtempSync(path.join(tmpdir(), "sdm-canary-"));
-  const file = path.join(dir, "sample.sqlite");
-  const db = new Database(file);
+  const file = path.join(dir, "sample-keys.sqlite");
+  const db = openSource(sourcePath);
   try {
-    db.pragma("journal_mode = OFF");
-    db.pragma("synchronous = OFF");
-    // Only read from: the statements below insert into main and select from src.
-    db.prepare("ATTACH DATABASE ? AS src").run(path.resolve(sourcePath));
-    const tables = plan.tables.map((t) => source.tables.find((s) => s.name === t.source)!);
-    for (const table of tables) db.exec(createSqlOf(db, table.name));
-    db.transaction(() => fillSample(db, tables, rate, seed))();
-    db.prepare("DETACH DATABASE src").run();
-    return { path: file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+    const sampled = tables.map(sampledTable);
+    let current = "";
+    try {
+      for (const s of sampled) {
+        current = s.table.name;
+        db.exec(keyTableSql(s.temp, s.table));
+      }
+      db.transaction(() => fillSample(db, sampled, rate, seed, (name) => (current = name)))();
+    } catch (error) {
+      throw sourceFailure(sourcePath, error, current);
+    }
+    const keyTables = Object.fromEntries(sampled.map((s, i) => [s.table.name, `k_${i}`]));
+    writeKeyDatabase(db, file, sampled, keyTables);
+    return { subset: { file, keyTables }, remove: () => rmSync(dir, { recursive: true, force: true }) };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -67,34 +115,43 @@ export function buildSampleDatabase(sourcePath: string, source: SourceSchema, pl
   }
 }
 
-function fillSample(db: Database.Database, tables: readonly SourceTable[], rate: number, seed: number): void {
-  const names = new Set(tables.map((t) => t.name));
-  const parentsOf = (t: SourceTable) => t.foreignKeys.filter((fk) => fk.parentTable !== t.name && names.has(fk.parentTable));
-  const t = (name: string, schema = "main") => `${schema}.${quoteIdent(name)}`;
-  // Roots: sampled by hash (WITHOUT ROWID roots are small lookup tables: kept whole).
-  for (const table of tables.filter((x) => parentsOf(x).length === 0)) {
-    const where = table.withoutRowid ? "" : ` WHERE ((rowid * ${MULTIPLIER} + ${seed}) % ${MODULUS}) < ${Math.ceil(rate * MODULUS)}`;
-    db.exec(`INSERT INTO ${t(table.name)} SELECT * FROM ${t(table.name, "src")}${where}`);
+function fillSample(db: SourceDatabase, sampled: readonly SampledTable[], rate: number, seed: number, at: (table: string) => void): void {
+  const byName = new Map(sampled.map((s) => [s.table.name, s]));
+  const from = (s: SampledTable, alias: string) => `main.${quoteIdent(s.table.name)} AS ${alias}`;
+  const components = referenceComponents(sampled.map((s) => s.table));
+  // Roots: sampled by hash, and never left empty when they hold rows, so every
+  // table below them gets rows too. WITHOUT ROWID roots (lookup tables: no
+  // rowid to hash) are kept whole, and bring no rows down: every row would.
+  const whole = new Set<string>();
+  for (const s of sampled.filter((x) => components.isRoot(x.table.name))) {
+    at(s.table.name);
+    if (s.table.withoutRowid) {
+      whole.add(s.table.name);
+      db.exec(`INSERT INTO ${s.temp} SELECT ${identitySelect(s.table, "t")} FROM ${from(s, "t")}`);
+      continue;
+    }
+    const shift = (BigInt(seed) * SEED_STRIDE) % BigInt(MODULUS);
+    const hash = `((t.rowid * ${MULTIPLIER} + ${shift}) % ${MODULUS})`;
+    const added = db.prepare(`INSERT INTO ${s.temp} SELECT t.rowid FROM ${from(s, "t")} WHERE ${hash} < ${Math.ceil(rate * MODULUS)}`).run().changes;
+    if (added === 0) db.exec(`INSERT INTO ${s.temp} SELECT t.rowid FROM ${from(s, "t")} ORDER BY t.rowid LIMIT 1`);
   }
-  // Down: rows referencing a sampled row, in load order (parents come first).
-  // A one-column key is matched with IN, so SQLite probes the child's index
-  // on it (when the export has one) instead of scanning the whole child.
-  for (const table of tables.filter((x) => parentsOf(x).length > 0)) {
-    const refs = parentsOf(table).map((fk) =>
-      fk.columns.length === 1
-        ? `c.${quoteIdent(fk.columns[0])} IN (SELECT ${quoteIdent(fk.parentColumns[0])} FROM ${t(fk.parentTable)})`
-        : `EXISTS (SELECT 1 FROM ${t(fk.parentTable)} p WHERE ${joinOn(fk)})`,
-    );
-    db.exec(`INSERT OR IGNORE INTO ${t(table.name)} SELECT * FROM ${t(table.name, "src")} c WHERE ${refs.join(" OR ")}`);
+  // Down, parents first: rows referencing a sampled row of a table outside their own cycle.
+  for (const s of components.order.map((name) => byName.get(name)!).filter((x) => !components.isRoot(x.table.name))) {
+    at(s.table.name);
+    const refs = s.table.foreignKeys
+      .filter((fk) => byName.has(fk.parentTable) && !whole.has(fk.parentTable) && !components.sameComponent(fk.parentTable, s.table.name))
+      .map((fk) => `${tuple("c", fk.columns)} IN (SELECT ${fk.parentColumns.map((c) => `p.${quoteIdent(c)}`).join(", ")} FROM ${from(byName.get(fk.parentTable)!, "p")} WHERE ${byName.get(fk.parentTable)!.member("p")})`);
+    if (refs.length > 0) db.exec(`INSERT OR IGNORE INTO ${s.temp} SELECT ${identitySelect(s.table, "c")} FROM ${from(s, "c")} WHERE ${refs.join(" OR ")}`);
   }
   // Up: every row a sampled row references, until the sample is closed.
   for (let round = 0; round < MAX_CLOSURE_ROUNDS; round++) {
     let added = 0;
-    for (const table of tables) {
-      for (const fk of table.foreignKeys.filter((f) => names.has(f.parentTable))) {
-        const sql = `INSERT OR IGNORE INTO ${t(fk.parentTable)} SELECT p.* FROM ${t(fk.parentTable, "src")} p
-          WHERE EXISTS (SELECT 1 FROM ${t(table.name)} c WHERE ${joinOn(fk)})
-            AND NOT EXISTS (SELECT 1 FROM ${t(fk.parentTable)} q WHERE ${fk.parentColumns.map((pc) => `q.${quoteIdent(pc)} IS p.${quoteIdent(pc)}`).join(" AND ")})`;
+    for (const child of sampled) {
+      for (const fk of child.table.foreignKeys.filter((f) => byName.has(f.parentTable))) {
+        const parent = byName.get(fk.parentTable)!;
+        at(parent.table.name);
+        const sql = `INSERT OR IGNORE INTO ${parent.temp} SELECT ${identitySelect(parent.table, "p")} FROM ${from(parent, "p")}
+          WHERE ${tuple("p", fk.parentColumns)} IN (SELECT ${fk.columns.map((c) => `c.${quoteIdent(c)}`).join(", ")} FROM ${from(child, "c")} WHERE ${child.member("c")})`;
         added += db.prepare(sql).run().changes;
       }
     }
@@ -102,6 +159,38 @@ function fillSample(db: Database.Database, tables: readonly SourceTable[], rate:
   }
 }
 
-function joinOn(fk: SourceTable["foreignKeys"][number]): string {
-  return fk.columns.map((c, i) => `p.${quoteIdent(fk.parentColumns[i])} = c.${quoteIdent(c)}`).join(" AND ");
+function tuple(alias: string, columns: readonly string[]): string {
+  const list = columns.map((c) => `${alias}.${quoteIdent(c)}`);
+  return list.length === 1 ? list[0] : `(${list.join(", ")})`;
+}
+
+/**
+ * Copies the sampled identities into the key database. Only identities
+ * cross: integers exactly (BigInt), keys of WITHOUT ROWID tables with their
+ * storage class (text bytes are cast back to text, not decoded).
+ */
+function writeKeyDatabase(db: SourceDatabase, file: string, sampled: readonly SampledTable[], keyTables: Record<string, string>): void {
+  const out = new Database(file);
+  try {
+    out.pragma("journal_mode = OFF");
+    out.pragma("synchronous = OFF");
+    for (const s of sampled) {
+      const name = quoteIdent(keyTables[s.table.name]);
+      out.exec(keyTableSql(name, s.table));
+      const width = identityColumns(s.table).length;
+      const columns = Array.from({ length: width }, (_, i) => `typeof(k${i}) = 'text', CASE WHEN typeof(k${i}) = 'text' THEN CAST(k${i} AS BLOB) ELSE k${i} END`).join(", ");
+      const read = db.prepare(`SELECT ${columns} FROM ${s.temp}`).raw(true).safeIntegers(true);
+      const values = Array.from({ length: width }, () => "CASE WHEN ? THEN CAST(? AS TEXT) ELSE ? END").join(", ");
+      const write = out.prepare(`INSERT INTO ${name} VALUES (${values})`);
+      out.transaction(() => {
+        for (const row of read.iterate() as IterableIterator<unknown[]>) {
+          const args: unknown[] = [];
+          for (let i = 0; i < row.length; i += 2) args.push(row[i], row[i + 1], row[i + 1]);
+          write.run(args);
+        }
+      })();
+    }
+  } finally {
+    out.close();
+  }
 }

@@ -7,10 +7,11 @@ import { MigrationError } from "../errors";
 import { BadValuePolicy, MigrationPlan, TablePlan } from "../plan/model";
 import { SourceEvidence, TableEvidence } from "../profile";
 import { rowKeyExpression } from "../profile/structure";
-import { openSource, rowidBounds, SourceDatabase, SourceSchema, SourceTable } from "../source";
+import { attachSubset, openSource, rowidBounds, RowSubset, SourceDatabase, SourceSchema, SourceTable, subsetWhere } from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { Exclusion, ParentRejections, ReaderJob } from "./protocol";
-import { ReadResult } from "./read-table";
+import { widenTable } from "../plan/widen";
+import { ReadResult, WideningRequired } from "./read-table";
 import { hashedByRows } from "./row-hash";
 
 /**
@@ -20,6 +21,9 @@ import { hashedByRows } from "./row-hash";
  * 20-40 MB higher at the same speed.
  */
 export const CHUNK_BYTES = 256 << 10;
+
+/** Reads of one table: the first, and one per widening (each finds every column needing it, so one is the rule). */
+const MAX_READS_PER_TABLE = 4;
 
 /** Canonical SQL of a key value under the column's conversion; NULL when it would not convert. */
 function canonicalKey(kind: string, c: string): string {
@@ -34,7 +38,7 @@ function canonicalKey(kind: string, c: string): string {
  * different values in a column without affinity, the same integer in
  * PostgreSQL). The first row by rowid keeps the key.
  */
-export function duplicateKeys(db: SourceDatabase, source: SourceTable, table: TablePlan): Exclusion[] {
+export function duplicateKeys(db: SourceDatabase, source: SourceTable, table: TablePlan, subset?: RowSubset): Exclusion[] {
   if (source.rowidAlias || source.withoutRowid || table.primaryKey.length === 0) return [];
   const keyColumns = source.primaryKey.map((k) => {
     const kind = table.columns.find((c) => c.source === k)!.converter.kind;
@@ -44,7 +48,7 @@ export function duplicateKeys(db: SourceDatabase, source: SourceTable, table: Ta
   const partition = keyColumns.map((_, i) => `k${i}`).join(", ");
   const notNull = keyColumns.map((_, i) => `k${i} IS NOT NULL`).join(" AND ");
   const sql = `SELECT rk FROM (
-      SELECT ${rowKeyExpression(source)} AS rk, row_number() OVER (PARTITION BY ${partition} ORDER BY rowid) AS n FROM (SELECT rowid, ${key} FROM ${quoteIdent(source.name)})
+      SELECT ${rowKeyExpression(source)} AS rk, row_number() OVER (PARTITION BY ${partition} ORDER BY rowid) AS n FROM (SELECT rowid, ${key} FROM ${quoteIdent(source.name)}${subsetWhere(source, subset)})
       WHERE ${notNull}) WHERE n > 1`;
   // rowKeyExpression refers to rowid, which the inner select carries.
   return (db.prepare(sql).pluck().all() as number[]).map((rowKey) => ({
@@ -102,12 +106,13 @@ export interface JobInputs {
   readonly policy: BadValuePolicy;
   /** min and max rowid of a rowid table (null for WITHOUT ROWID or empty tables). */
   readonly rowidRange: { lo: number; hi: number } | null;
+  readonly subset?: RowSubset;
 }
 
 /** The rowid span of a table, for splitting its reading; null when it has no rowid or no rows. */
-export function rowidRangeOf(db: SourceDatabase, source: SourceTable): { lo: number; hi: number } | null {
+export function rowidRangeOf(db: SourceDatabase, source: SourceTable, subset?: RowSubset): { lo: number; hi: number } | null {
   if (source.withoutRowid) return null;
-  return rowidBounds(db, source.name);
+  return rowidBounds(db, source.name, subset);
 }
 
 export function readerJob(inputs: JobInputs): ReaderJob {
@@ -126,15 +131,19 @@ export function readerJob(inputs: JobInputs): ReaderJob {
       keys: rejected.keys[k],
     });
   }
+  const referenced = new Set(referencedKeys(plan, table).flat());
+  const referencing = new Set(table.foreignKeys.flatMap((fk) => fk.columns));
   return {
     sourcePath: inputs.sourcePath,
     table: source.name,
     withoutRowid: source.withoutRowid,
     primaryKey: source.primaryKey,
     readOrder: table.readOrder,
-    columns: table.columns.map((c) => ({
+    columns: table.columns.map((c, i) => ({
       source: c.source, name: c.name, converter: c.converter, maxLength: c.maxLength, notNull: c.notNull,
       key: source.primaryKey.includes(c.source),
+      fixedType: c.typeSource === "override" ? "override" : source.primaryKey.includes(c.source) ? "key" : referencing.has(c.name) || referenced.has(i) ? "reference" : null,
+      widensToText: c.typeSource === "inferred" && c.converter.kind !== "text",
     })),
     policy: inputs.policy,
     exclusions: inputs.exclusions,
@@ -143,6 +152,7 @@ export function readerJob(inputs: JobInputs): ReaderJob {
     chunkBytes: CHUNK_BYTES,
     hashRows: hashedByRows(table),
     rowidRange: inputs.rowidRange,
+    ...(inputs.subset ? { subset: inputs.subset } : {}),
   };
 }
 
@@ -160,37 +170,53 @@ export interface SourceInputs {
   readonly source: SourceSchema;
   readonly evidence: SourceEvidence;
   readonly plan: MigrationPlan;
+  /** Read only these rows of the export (the canary's sample). */
+  readonly subset?: RowSubset;
 }
 
 /**
  * Runs `run` for every table in load order with its reader job: the rows
  * set aside up front, and the keys of rows rejected in parent tables (so
- * children follow them out). Checks the source did not change since it was
- * planned. Load and dry run share it.
+ * children follow them out). A table whose values need wider types than
+ * planned is run again with those columns widened: `run` must leave
+ * nothing behind when it throws WideningRequired. Checks the source did not
+ * change since it was planned. Load and dry run share it.
  */
 export async function forEachTableJob<T extends { read: ReadResult }>(
   inputs: SourceInputs,
   run: (context: TableRunContext) => Promise<T>,
+  onWidened?: (table: TablePlan) => void,
 ): Promise<(T & TableRunContext)[]> {
-  const { plan } = inputs;
+  const { plan, subset } = inputs;
   const db = openSource(inputs.sourcePath);
+  attachSubset(db, subset);
   const rejectedKeys = new Map<string, { sets: number[][]; keys: string[][] }>();
   const results: (T & TableRunContext)[] = [];
   try {
-    for (const table of plan.tables) {
-      const source = inputs.source.tables.find((t) => t.name === table.source)!;
-      const evidence = inputs.evidence.tables.find((t) => t.name === table.source)!;
-      const duplicates = duplicateKeys(db, source, table);
-      const exclusions = structuralExclusions(source, table, evidence, duplicates);
-      const job = readerJob({
-        sourcePath: inputs.sourcePath, plan, table, source, exclusions, rejectedKeys, policy: plan.badValuePolicy, rowidRange: rowidRangeOf(db, source),
-      });
-      const context = { table, source, evidence, job, duplicates: duplicates.length };
-      const result = await run(context);
-      if (result.read.stats.rowsRead !== evidence.rows) {
-        throw new MigrationError("LOAD_FAILED", `table "${table.source}" had ${evidence.rows} rows when planned and ${result.read.stats.rowsRead} when read: the source changed during the migration`);
+    for (const planned of plan.tables) {
+      const source = inputs.source.tables.find((t) => t.name === planned.source)!;
+      const evidence = inputs.evidence.tables.find((t) => t.name === planned.source)!;
+      const duplicates = duplicateKeys(db, source, planned, subset);
+      const exclusions = structuralExclusions(source, planned, evidence, duplicates);
+      const rowidRange = rowidRangeOf(db, source, subset);
+      let table = planned;
+      let outcome: { result: T; context: TableRunContext } | null = null;
+      for (let reads = 1; outcome === null; reads++) {
+        const job = readerJob({ sourcePath: inputs.sourcePath, plan, table, source, exclusions, rejectedKeys, policy: plan.badValuePolicy, rowidRange, subset });
+        const context = { table, source, evidence, job, duplicates: duplicates.length };
+        try {
+          outcome = { result: await run(context), context };
+        } catch (error) {
+          if (!(error instanceof WideningRequired) || reads >= MAX_READS_PER_TABLE) throw error;
+          table = widenTable(table, error.widenings);
+          onWidened?.(table);
+        }
       }
-      rejectedKeys.set(table.name, { sets: job.referencedKeys.map((s) => [...s]), keys: result.read.rejectedKeys });
+      const { result, context } = outcome;
+      if (result.read.stats.rowsRead !== evidence.rows) {
+        throw new MigrationError("LOAD_FAILED", `table "${table.source}" had ${evidence.rows} rows when planned and ${result.read.stats.rowsRead} when read: the source changed during the migration`, { table: table.source });
+      }
+      rejectedKeys.set(table.name, { sets: context.job.referencedKeys.map((s) => [...s]), keys: result.read.rejectedKeys });
       results.push({ ...result, ...context });
     }
   } finally {

@@ -8,18 +8,20 @@
 import { createHash } from "node:crypto";
 import { Client } from "pg";
 import { RollbackError, ValidationError } from "../errors";
-import { MigrationPlan } from "../plan/model";
+import { MigrationPlan, TablePlan } from "../plan/model";
+import { widenedMessage } from "../plan/widen";
 import { SourceEvidence } from "../profile";
 import { ProgressListener } from "../progress";
-import { SourceSchema } from "../source";
+import { RowSubset, SourceSchema } from "../source";
 import { qualified, quoteIdent } from "../sql/identifiers";
+import { checkMeaning } from "../validate/meaning";
 import { TableValidation, validateTable, validationMismatches } from "../validate/validate";
 import { addForeignKeys, addIndexes, addPrimaryKeys, RepairedRows } from "./constraints";
 import { createTableSql, LOAD_SESSION_SETTINGS, rejectsTableSql } from "./ddl";
 import { forEachTableJob, TableRunContext } from "./jobs";
 import { loadTable, TableLoadResult } from "./load-table";
 import { ReaderJob, TableReadStats } from "./protocol";
-import { ReadResult, readTable } from "./read-table";
+import { ReadResult, readTable, WideningRequired } from "./read-table";
 
 export interface LoadSchemaInput {
   readonly client: Client;
@@ -27,6 +29,8 @@ export interface LoadSchemaInput {
   readonly source: SourceSchema;
   readonly evidence: SourceEvidence;
   readonly plan: MigrationPlan;
+  /** Only these rows of the export (the canary's sample). */
+  readonly subset?: RowSubset;
   /** The schema to create; it must not exist. */
   readonly schema: string;
   readonly onProgress?: ProgressListener;
@@ -39,6 +43,8 @@ export interface LoadSchemaInput {
 export interface TableLoadSummary {
   readonly table: string;
   readonly source: string;
+  /** The table as loaded: the plan, with any column widened for values outside the sample. */
+  readonly plan: TablePlan;
   /** Column names in PostgreSQL, in the order of stats.columns. */
   readonly columns: readonly string[];
   readonly sourceRows: number;
@@ -104,24 +110,32 @@ async function loadInTransaction(input: LoadSchemaInput): Promise<SchemaLoadResu
 async function loadTables(input: LoadSchemaInput): Promise<LoadedTable[]> {
   const { client, schema } = input;
   return forEachTableJob(input, async ({ table, evidence, job }) => {
-    await client.query(createTableSql(schema, table));
+    // A table read again with wider columns starts from nothing: its first attempt is undone here.
+    await client.query("SAVEPOINT sdm_table_attempt");
     let done = 0;
     const progress = (message: string) => input.onProgress?.({ phase: "load", table: table.name, done, total: evidence.rows, message });
-    progress(`loading ${table.name}`);
-    const result = await loadTable({
-      client, schema, table, job,
-      onRows: (rows) => {
-        done += rows;
-        progress(`loading ${table.name}`);
-      },
-    });
-    // Rejected rows never reach COPY: report the table as fully read.
-    if (done !== result.read.stats.rowsRead) {
-      done = result.read.stats.rowsRead;
-      progress(`loaded ${table.name}`);
+    try {
+      await client.query(createTableSql(schema, table));
+      progress(`loading ${table.name}`);
+      const result = await loadTable({
+        client, schema, table, job,
+        onRows: (rows) => {
+          done += rows;
+          progress(`loading ${table.name}`);
+        },
+      });
+      await client.query("RELEASE SAVEPOINT sdm_table_attempt");
+      // Rejected rows never reach COPY: report the table as fully read.
+      if (done !== result.read.stats.rowsRead) {
+        done = result.read.stats.rowsRead;
+        progress(`loaded ${table.name}`);
+      }
+      return { result, read: result.read };
+    } catch (error) {
+      if (error instanceof WideningRequired) await client.query("ROLLBACK TO SAVEPOINT sdm_table_attempt");
+      throw error;
     }
-    return { result, read: result.read };
-  });
+  }, (table) => input.onProgress?.({ phase: "load", table: table.name, message: widenedMessage(table) }));
 }
 
 /** Rows changed in PostgreSQL after loading are taken out of the source hash too. */
@@ -152,10 +166,12 @@ async function validateAll(input: LoadSchemaInput, loaded: readonly LoadedTable[
     input.onProgress?.({ phase: "validation", table: item.table.name, message: `validating ${item.table.name} (rows, types, checksum)` });
     const expected = await sourceDigestAfterRepairs(item, repaired);
     const validation = await validateTable(input.client, input.schema, item.table, expected);
+    const meaning = await checkMeaning({ client: input.client, schema: input.schema, sourcePath: input.sourcePath, subset: input.subset, source: item.source, table: item.table });
     const changes = repaired.get(item.table.source) ?? [];
     summaries.push({
       table: item.table.name,
       source: item.table.source,
+      plan: item.table,
       columns: item.table.columns.map((c) => c.name),
       sourceRows: item.result.read.stats.rowsRead,
       rowsLoaded: validation.actualRows,
@@ -164,12 +180,12 @@ async function validateAll(input: LoadSchemaInput, loaded: readonly LoadedTable[
       refusedByServer: item.result.refusedByServer,
       duplicates: item.duplicates,
       stats: item.result.read.stats,
-      validation,
+      validation: meaning.length > 0 ? { ...validation, ok: false, meaningMismatches: meaning } : validation,
       seconds: item.result.seconds,
     });
   }
   const mismatches = validationMismatches(summaries.map((s) => s.validation));
-  if (mismatches.length > 0) throw new ValidationError(input.schema, mismatches);
+  if (mismatches.length > 0) throw new ValidationError(input.schema, mismatches, summaries.find((s) => !s.validation.ok)?.source);
   return summaries;
 }
 

@@ -89,7 +89,9 @@ async function setAsideRefusedRow(
     throw new BadValueError(job.table, column ?? "(row)", rowKey ?? `line ${line}`, "", reason);
   }
   if (refused + 1 >= MAX_REFUSED_ROWS) {
-    throw new MigrationError("LOAD_FAILED", `table "${job.table}": PostgreSQL refused ${MAX_REFUSED_ROWS} rows; last at row ${rowKey}: ${error.message}`, { cause: error });
+    throw new MigrationError("LOAD_FAILED", `table "${job.table}": PostgreSQL refused ${MAX_REFUSED_ROWS} rows; last at row ${rowKey}: ${error.message}`, {
+      cause: error, table: job.table, rowKey, ...(column ? { column: job.columns.find((c) => c.name === column)?.source ?? column } : {}),
+    });
   }
   const source = job.columns.find((c) => c.name === column)?.source ?? column;
   return { ...job, exclusions: [...job.exclusions, { rowKey: Number.isNaN(Number(rowKey)) ? rowKey : Number(rowKey), column: source, reason, nullable: [] }] };

@@ -1,5 +1,6 @@
 /** Messages between the loader and its reader worker. */
 import { BadValuePolicy, ReadOrder } from "../plan/model";
+import type { RowSubset } from "../source/row-subset";
 import { ConverterSpec } from "../types/converter-spec";
 
 export interface ReaderColumn {
@@ -10,6 +11,22 @@ export interface ReaderColumn {
   readonly notNull: boolean;
   /** Part of the primary key: a bad value here rejects the row under every policy but fail. */
   readonly key: boolean;
+  /** Why the column's type stays as planned (a value needing a wider one is then a bad value), or null when it may widen. */
+  readonly fixedType: "key" | "reference" | "override" | null;
+  /** The type was inferred from the sample: a value it cannot hold at all widens the column to text. */
+  readonly widensToText: boolean;
+}
+
+/** A column whose planned type cannot hold some of its values exactly, and the type that can. */
+export interface ColumnWidening {
+  /** Index of the column in the job. */
+  readonly column: number;
+  readonly to: ConverterSpec;
+  /** Why, for the first value that needed it. */
+  readonly reason: string;
+  /** Values that needed it. */
+  readonly values: number;
+  readonly example: { readonly rowKey: string; readonly value: string };
 }
 
 /** A row set aside before conversion (orphan, NULL key), by row key. */
@@ -47,6 +64,8 @@ export interface ReaderJob {
   readonly hashRows: boolean;
   /** Rowids to read (rowid tables); the loader splits it between workers. */
   readonly rowidRange: { readonly lo: number; readonly hi: number } | null;
+  /** Only these rows of the table (the canary's sample). */
+  readonly subset?: RowSubset;
   /** Report the row key of the nth emitted row (1-based) instead of loading. */
   readonly findRow?: number;
 }
@@ -84,7 +103,11 @@ export type WorkerMessage =
   | { type: "rejects"; records: RejectRecord[] }
   | { type: "done"; stats: TableReadStats; rejectedKeys: string[][]; rowHash: string | null }
   | { type: "found"; rowKey: string | null }
+  /** A column needs a wider type: the worker stops emitting chunks and reads on only to find every widening. */
+  | { type: "surveying" }
+  /** Sent instead of "done" after surveying: the table must be read again with these columns widened. */
+  | { type: "widen"; widenings: ColumnWidening[] }
   | { type: "error"; error: { name: string; message: string; fields?: Record<string, string> } };
 
-/** Parent to worker: one more chunk may be in flight. */
-export type ParentMessage = { type: "credit" };
+/** Parent to worker: one more chunk may be in flight; or stop emitting and survey (another part needs widening). */
+export type ParentMessage = { type: "credit" } | { type: "survey" };

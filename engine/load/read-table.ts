@@ -9,8 +9,9 @@
  */
 import { Worker } from "node:worker_threads";
 import { BadValueError, MigrationError } from "../errors";
+import { widerOf } from "../plan/widen";
 import { workerScript } from "../worker-script";
-import { ColumnReadStats, ReaderJob, RejectRecord, TableReadStats, WorkerMessage } from "./protocol";
+import { ColumnReadStats, ColumnWidening, ReaderJob, RejectRecord, TableReadStats, WorkerMessage } from "./protocol";
 import { combineRowHashes } from "./row-hash";
 
 /** Rowid spans smaller than this are read by one worker (starting one costs more than it saves). */
@@ -42,15 +43,40 @@ export interface ChunkConsumer {
   rejects(records: RejectRecord[]): Promise<void> | void;
 }
 
+/**
+ * Columns of the table need a wider type than planned: nothing read is
+ * kept, and the caller reads the table again with them widened.
+ */
+export class WideningRequired extends Error {
+  override readonly name = "WideningRequired";
+  constructor(
+    readonly table: string,
+    readonly widenings: readonly ColumnWidening[],
+  ) {
+    super(`table "${table}": ${widenings.map((w) => `column ${w.column} needs ${w.to.kind}`).join(", ")}`);
+  }
+}
+
+/** The widenings found by the parts of one read, one per column: the widest, with every value counted. */
+function mergeWidenings(found: readonly (readonly ColumnWidening[])[]): ColumnWidening[] {
+  const byColumn = new Map<number, ColumnWidening>();
+  for (const w of found.flat()) {
+    const known = byColumn.get(w.column);
+    if (!known) byColumn.set(w.column, w);
+    else byColumn.set(w.column, { ...known, to: widerOf(known.to, w.to), values: known.values + w.values });
+  }
+  return [...byColumn.values()].sort((a, b) => a.column - b.column);
+}
+
 function spawnReader(job: ReaderJob): Worker {
   const { script, execArgv } = workerScript("load/reader-worker");
   return new Worker(script, { workerData: job, execArgv, resourceLimits: READER_HEAP });
 }
 
-function workerError(error: Extract<WorkerMessage, { type: "error" }>["error"]): Error {
+function workerError(table: string, error: Extract<WorkerMessage, { type: "error" }>["error"]): Error {
   const f = error.fields ?? {};
   if (error.name === "BadValueError" && f.table) return new BadValueError(f.table, f.column ?? "", f.key ?? "", f.rawValue ?? "", f.reason ?? error.message);
-  return new MigrationError("LOAD_FAILED", error.message);
+  return new MigrationError("LOAD_FAILED", `reading table "${table}" failed: ${error.message}`, { table });
 }
 
 /** Splits a large rowid range in two halves. */
@@ -61,7 +87,8 @@ export function splitJob(job: ReaderJob): ReaderJob[] {
   return [{ ...job, rowidRange: { lo: range.lo, hi: middle } }, { ...job, rowidRange: { lo: middle + 1, hi: range.hi } }];
 }
 
-type PartResult = Extract<WorkerMessage, { type: "done" }>;
+type PartDone = Extract<WorkerMessage, { type: "done" }>;
+type PartResult = PartDone | Extract<WorkerMessage, { type: "widen" }>;
 
 /**
  * Reads the table through its parts. `chunkLog`, when given, is filled as
@@ -80,9 +107,14 @@ export async function readTable(
   // Chunks of all parts go through one queue: the consumer sees one at a time.
   let queue: Promise<void> = Promise.resolve();
   const serial = (fn: () => Promise<void> | void) => (queue = queue.then(fn));
+  const workers: Worker[] = [];
+  // One part needing a wider type makes every part survey: the read is thrown away anyway.
+  const surveyAll = () => workers.forEach((worker) => worker.postMessage({ type: "survey" }));
   try {
-    const results = await Promise.all(parts.map((part, index) => runPart(part, index, consumer, chunkLog, serial, local)));
-    return mergeResults(parts, results, chunkLog);
+    const results = await Promise.all(parts.map((part, index) => runPart(part, index, consumer, chunkLog, serial, local, workers, surveyAll)));
+    const widenings = results.filter((r) => r.type === "widen");
+    if (widenings.length > 0) throw new WideningRequired(job.table, mergeWidenings(widenings.map((r) => r.widenings)));
+    return mergeResults(parts, results as PartDone[], chunkLog);
   } catch (error) {
     local.abort(error);
     throw error;
@@ -98,9 +130,12 @@ function runPart(
   chunkLog: { part: number; rows: number }[],
   serial: (fn: () => Promise<void> | void) => Promise<void>,
   abort: AbortController,
+  workers: Worker[],
+  surveyAll: () => void,
 ): Promise<PartResult> {
   return new Promise((resolve, reject) => {
     const worker = spawnReader(job);
+    workers.push(worker);
     let settled = false;
     const fail = (error: unknown) => {
       if (settled) return;
@@ -118,12 +153,14 @@ function runPart(
           if (!settled) worker.postMessage({ type: "credit" });
         } else if (message.type === "rejects") {
           await consumer.rejects(message.records);
-        } else if (message.type === "done") {
+        } else if (message.type === "surveying") {
+          surveyAll();
+        } else if (message.type === "done" || message.type === "widen") {
           settled = true;
           await worker.terminate();
           resolve(message);
         } else if (message.type === "error") {
-          fail(workerError(message.error));
+          fail(workerError(job.table, message.error));
         }
       }).catch(fail);
     });
@@ -131,7 +168,7 @@ function runPart(
     worker.on("exit", (code) => {
       // Messages posted before the exit are still queued: let them settle first.
       void serial(() => {
-        if (!settled) fail(new MigrationError("LOAD_FAILED", `the reader of table "${job.table}" stopped unexpectedly (exit code ${code})`));
+        if (!settled) fail(new MigrationError("LOAD_FAILED", `the reader of table "${job.table}" stopped unexpectedly (exit code ${code})`, { table: job.table }));
       });
     });
   });
@@ -148,7 +185,7 @@ function mergeColumn(a: ColumnReadStats, b: ColumnReadStats): ColumnReadStats {
   return { nulls: a.nulls + b.nulls, converted: a.converted + b.converted, rejections, formats };
 }
 
-function mergeResults(parts: ReaderJob[], results: PartResult[], chunkLog: ReadResult["chunkLog"]): ReadResult {
+function mergeResults(parts: ReaderJob[], results: PartDone[], chunkLog: ReadResult["chunkLog"]): ReadResult {
   const stats = results.map((r) => r.stats).reduce((a, b) => ({
     rowsRead: a.rowsRead + b.rowsRead,
     rowsEmitted: a.rowsEmitted + b.rowsEmitted,
@@ -183,9 +220,9 @@ function findEmittedRow(job: ReaderJob, n: number): Promise<string | null> {
     const worker = spawnReader({ ...job, findRow: n });
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "found") resolve(message.rowKey);
-      else if (message.type === "done") resolve(null);
-      else if (message.type === "error") reject(workerError(message.error));
-      if (message.type !== "rejects" && message.type !== "chunk") void worker.terminate();
+      else if (message.type === "done" || message.type === "widen") resolve(null);
+      else if (message.type === "error") reject(workerError(job.table, message.error));
+      if (message.type !== "rejects" && message.type !== "chunk" && message.type !== "surveying") void worker.terminate();
     });
     worker.on("error", reject);
   });

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { SOURCE_BUSY_TIMEOUT_MS } from "../source/open";
+import { attachSubset } from "../source/row-subset";
 import { ParentMessage, ReaderJob, WorkerMessage } from "./protocol";
 import { rawBytesSql, readerSql } from "./reader-sql";
 import { addRowHash, rowHashText } from "./row-hash";
@@ -22,6 +23,7 @@ function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
 function run(job: ReaderJob): void {
   const started = performance.now();
   const db = new Database(job.sourcePath, { readonly: true, fileMustExist: true, timeout: SOURCE_BUSY_TIMEOUT_MS });
+  attachSubset(db, job.subset);
   const rawStatements = new Map<string, Database.Statement>();
   const encoder = new RowEncoder(job, {
     rawBytes(rowKey, column) {
@@ -56,7 +58,13 @@ function run(job: ReaderJob): void {
     used = 0;
     chunkRows = 0;
   };
+  let finished = false;
   const finish = () => {
+    finished = true;
+    if (encoder.surveying) {
+      post({ type: "widen", widenings: [...encoder.widenings.values()] });
+      return db.close();
+    }
     flushChunk();
     flushRejects(true);
     const stats = { rowsRead, rowsEmitted, rowsRejected: encoder.rowsRejected, valuesNulled: encoder.valuesNulled, columns: encoder.stats, seconds: (performance.now() - started) / 1000 };
@@ -64,18 +72,25 @@ function run(job: ReaderJob): void {
     db.close();
   };
 
+  // Surveying needs no credits: it emits nothing, it only reads on.
   const pump = () => {
-    while (credits > 0) {
+    while (credits > 0 || encoder.surveying) {
       const next = rows.next();
       if (next.done) return finish();
       rowsRead++;
       const values = next.value;
+      const wasSurveying = encoder.surveying;
       const line = encoder.encode(values);
+      if (encoder.surveying) {
+        if (!wasSurveying) startedSurveying();
+        continue;
+      }
       flushRejects(false);
       if (line === null) continue;
       rowsEmitted++;
       if (job.findRow !== undefined) {
         if (rowsEmitted === job.findRow) {
+          finished = true;
           post({ type: "found", rowKey: String(values[0]) });
           return db.close();
         }
@@ -95,11 +110,22 @@ function run(job: ReaderJob): void {
     }
   };
 
+  // What this read would have loaded is thrown away: the table is read again, widened.
+  const startedSurveying = () => {
+    used = 0;
+    chunkRows = 0;
+    encoder.rejects.length = 0;
+    post({ type: "surveying" });
+  };
+
   parentPort!.on("message", (message: ParentMessage) => {
-    if (message.type === "credit") {
-      credits++;
-      guarded(pump);
+    if (finished) return;
+    if (message.type === "credit") credits++;
+    if (message.type === "survey" && !encoder.surveying) {
+      encoder.startSurvey();
+      startedSurveying();
     }
+    guarded(pump);
   });
   guarded(pump);
 }

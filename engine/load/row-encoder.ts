@@ -4,12 +4,19 @@
  * (recorded), or fails the load naming table, column and row. Rows set
  * aside before loading (orphans, NULL keys) and rows pointing at rejected
  * parent rows follow the same policy. Nothing is dropped silently.
+ *
+ * A value the column's type cannot hold exactly (a Widening) switches the
+ * encoder to surveying: no more lines, only a search of the rest of the
+ * table for every column that needs a wider type, so that one more read
+ * loads it exactly. Key and reference columns keep their type: there such
+ * a value is a bad value.
  */
 import { BadValueError } from "../errors";
-import { Converter, describeRawValue, Rejection } from "../types/conversion";
+import { Converter, describeRawValue, Rejection, Widening } from "../types/conversion";
 import { buildConverter } from "../types/converter-spec";
+import { widerOf } from "../plan/widen";
 import { csvField } from "./csv";
-import { ColumnReadStats, Exclusion, ReaderColumn, ReaderJob, RejectRecord } from "./protocol";
+import { ColumnReadStats, ColumnWidening, Exclusion, ReaderColumn, ReaderJob, RejectRecord } from "./protocol";
 
 /** What the text fast path must look at again: a NUL byte, or U+FFFD (maybe invalid UTF-8). */
 const SUSPECT_TEXT = /[\0\uFFFD]/;
@@ -28,6 +35,9 @@ export class RowEncoder {
   readonly rejectedKeys: string[][];
   rowsRejected = 0;
   valuesNulled = 0;
+  /** Columns needing a wider type, by column index; non-empty once surveying. */
+  readonly widenings = new Map<number, ColumnWidening>();
+  private surveyOnly = false;
   private readonly encoders: FieldEncoder[];
   private readonly exclusions: Map<number | string, Exclusion>;
   private readonly parentSets: { columns: readonly number[]; keys: Set<string>; parentTable: string }[];
@@ -50,6 +60,10 @@ export class RowEncoder {
    * when the row is rejected. The row is not copied: this runs per row loaded.
    */
   encode(row: readonly unknown[]): string | null {
+    if (this.surveyOnly) {
+      this.survey(row, 0);
+      return null;
+    }
     const rowKey = row[0] as number | string;
     const exclusion = this.exclusions.size > 0 ? this.exclusions.get(rowKey) : undefined;
     const nullAnyway = exclusion ? this.applyExclusion(exclusion, rowKey, new RowValues(row)) : null;
@@ -72,9 +86,57 @@ export class RowEncoder {
         continue;
       }
       this.converted[i] = null;
-      if (!this.badValue(i, value, rowKey, result, new RowValues(row))) return null;
+      if (result instanceof Widening && this.job.columns[i].fixedType === null) {
+        this.startSurvey();
+        this.recordWidening(i, result, rowKey, value);
+        this.survey(row, i + 1);
+        return null;
+      }
+      if (!this.badValue(i, value, rowKey, this.asRejection(this.job.columns[i], result), new RowValues(row))) return null;
     }
     return this.parentSets.length > 0 && !this.parentsKept(rowKey, row) ? null : line + "\n";
+  }
+
+  /** Whether the encoder only surveys (no lines): a column of this part or another needs widening. */
+  get surveying(): boolean {
+    return this.surveyOnly;
+  }
+
+  startSurvey(): void {
+    this.surveyOnly = true;
+  }
+
+  /**
+   * Converts the rest of a row only to find values needing a wider type.
+   * Each value is tried in the planned type, so every such value is
+   * counted, and the widest type any of them needs is kept.
+   */
+  private survey(row: readonly unknown[], from: number): void {
+    const rowKey = row[0] as number | string;
+    for (let i = from; i < row.length - 1; i++) {
+      const value = row[i + 1];
+      if (value === null || this.job.columns[i].fixedType !== null) continue;
+      const result = this.encoders[i](value, rowKey);
+      if (result instanceof Widening) this.recordWidening(i, result, rowKey, value);
+    }
+  }
+
+  private recordWidening(i: number, widening: Widening, rowKey: number | string, value: unknown): void {
+    const known = this.widenings.get(i);
+    this.widenings.set(i, {
+      column: i,
+      to: known ? widerOf(known.to, widening.to) : widening.to,
+      reason: known?.reason ?? widening.reason,
+      values: (known?.values ?? 0) + 1,
+      example: known?.example ?? { rowKey: String(rowKey), value: describeRawValue(value as never) },
+    });
+  }
+
+  /** A Widening of a column whose type is fixed (key, reference, override) is a bad value. */
+  private asRejection(column: ReaderColumn, result: Rejection): Rejection {
+    if (!(result instanceof Widening)) return result;
+    const why = { key: "a key column keeps its type", reference: "a column of a foreign key keeps its type", override: "the type is the override's" } as const;
+    return new Rejection(`${result.reason} (${why[column.fixedType!]})`);
   }
 
   /** Records a bad value; true when the row goes on with a NULL, false when it is rejected. */
@@ -154,6 +216,17 @@ function countRejection(stats: ColumnReadStats, reason: string, rowKey: string, 
 }
 
 function fieldEncoder(column: ReaderColumn, stats: ColumnReadStats, raw: RawBytesSource): FieldEncoder {
+  const encode = typedFieldEncoder(column, stats, raw);
+  if (!column.widensToText) return encode;
+  // A value the inferred type cannot hold at all: text holds it as it is.
+  return (value, rowKey) => {
+    const result = encode(value, rowKey);
+    if (typeof result === "string" || result instanceof Widening) return result;
+    return new Widening({ kind: "text" }, `does not fit the type inferred from the sample (${result.reason})`);
+  };
+}
+
+function typedFieldEncoder(column: ReaderColumn, stats: ColumnReadStats, raw: RawBytesSource): FieldEncoder {
   const spec = column.converter;
   if (spec.kind === "temporal") {
     const convert = buildConverter(spec, (variant) => (stats.formats[variant.label] = (stats.formats[variant.label] ?? 0) + 1));
@@ -169,7 +242,7 @@ function fieldEncoder(column: ReaderColumn, stats: ColumnReadStats, raw: RawByte
 }
 
 function textEncoder(column: ReaderColumn, convert: Converter, raw: RawBytesSource): FieldEncoder {
-  const tooLong = column.maxLength === null ? null : new Rejection(`longer than ${column.maxLength} characters`);
+  const tooLong = column.maxLength === null ? null : new Widening({ kind: "text" }, `is longer than ${column.maxLength} characters`);
   return (value, rowKey) => {
     const text = typeof value === "string" ? value : convert(value as never);
     if (typeof text !== "string") return text;

@@ -15,7 +15,7 @@ import { unlink } from "node:fs/promises";
 import { Client } from "pg";
 import { BackupResult } from "../backup";
 import { CanaryResult, runCanary } from "../canary/canary";
-import { describeError, MigrationError } from "../errors";
+import { asMigrationError, describeError, MigrationError } from "../errors";
 import { loadSchema, SchemaLoadResult } from "../load/load-schema";
 import { Finding, QualityReport } from "../quality";
 import { connect, requireCreatePrivilege } from "../sql/connect";
@@ -23,23 +23,30 @@ import {
   allocateVersionName, canarySchemaName, collectGarbage, dropVersion, readVersionMetadata, stableState, switchTo,
   TOOL_NAME, VersionMetadata, withPrefixLock, writeVersionMetadata,
 } from "../versions";
-import { inspectSource } from "./inspect";
-import { MigrateOptions, resolveOptions } from "./options";
+import { Inspection, inspectSource } from "./inspect";
+import { MigrateOptions, ResolvedOptions, resolveOptions } from "./options";
 import { MigrationReport } from "./report";
-import { buildReport, qualityOf, ReportContext, tableReports } from "./report-builder";
+import { buildReport, failureReport, qualityOf, ReportContext, tableReports } from "./report-builder";
 import { adoptableVersion, healthFindings, startBackup } from "./steps";
 
 /** The gate blocked the run; `report` says why. Nothing was written. */
 export class GateBlockedError extends MigrationError {
   override readonly name = "GateBlockedError";
-  constructor(readonly report: MigrationReport) {
-    super("GATE_BLOCKED", `quality gate blocked the migration of ${report.source.path}: ${report.quality?.blockedBy.join("; ") ?? "see report"}`);
+  constructor(override readonly report: MigrationReport) {
+    const { table, column } = report.error ?? {};
+    super("GATE_BLOCKED", `quality gate blocked the migration of ${report.source.path}: ${report.quality?.blockedBy.join("; ") ?? "see report"}`, {
+      ...(table !== undefined ? { table } : {}),
+      ...(column !== undefined ? { column } : {}),
+    });
   }
 }
 
+/** The report context of a run past inspection. */
+type RunContext = ReportContext & { readonly inspection: Inspection };
+
 interface RunState {
   readonly client: Client;
-  readonly ctx: ReportContext;
+  readonly ctx: RunContext;
   readonly active: string | null;
   readonly previousRows: Record<string, number> | undefined;
 }
@@ -53,10 +60,30 @@ async function timed<T>(timings: Record<string, number>, name: string, fn: () =>
   }
 }
 
+/**
+ * Runs one migration. Every failure is a MigrationError with a code (see
+ * errors.ts) and, in `report`, the run report up to the failure.
+ */
 export async function migrate(raw: MigrateOptions): Promise<MigrationReport> {
   const options = resolveOptions(raw);
   const timings: Record<string, number> = {};
   const startedAt = new Date();
+  let inspection: Inspection | null = options.inspection ?? null;
+  try {
+    return await connectAndRun(options, startedAt, timings, (done) => (inspection = done));
+  } catch (error) {
+    const failure = asMigrationError(error);
+    failure.report ??= failureReport({ options, inspection, startedAt, timings }, failure);
+    throw failure;
+  }
+}
+
+async function connectAndRun(
+  options: ResolvedOptions,
+  startedAt: Date,
+  timings: Record<string, number>,
+  inspected: (inspection: Inspection) => void,
+): Promise<MigrationReport> {
   // The server first: a wrong URL or a role without CREATE is refused in
   // seconds, not after the export has been read.
   const client = await connect(options.databaseUrl);
@@ -64,6 +91,7 @@ export async function migrate(raw: MigrateOptions): Promise<MigrationReport> {
     await requireCreatePrivilege(client, options.databaseUrl);
     options.onProgress?.({ phase: "inspect", message: `inspecting ${options.sourcePath}` });
     const inspection = options.inspection ?? (await timed(timings, "inspect", () => inspectSource(options.sourcePath, options)));
+    inspected(inspection);
     return await withPrefixLock(client, options.schemaPrefix, { timeoutMs: options.lockTimeoutMs }, async () => {
       const state = await stableState(client, options.schemaPrefix);
       const meta = state?.active ? await readVersionMetadata(client, state.active) : null;
@@ -123,9 +151,14 @@ async function discardBackup(backupRun: Promise<BackupResult | null>): Promise<v
 
 function blocked(state: RunState, quality: QualityReport, canary: CanaryResult | null): GateBlockedError {
   state.ctx.options.onProgress?.({ phase: "gate", message: `gate blocked: ${quality.blockedBy.join("; ")}` });
+  // The error names the table and column of the worst finding that blocks, when it has them.
+  const worst = quality.findings.find((f) => f.severity === "critical") ?? quality.findings.find((f) => f.severity === "fail");
   return new GateBlockedError(buildReport(state.ctx, {
     outcome: "blocked", schema: null, previousSchema: state.active, cutOver: false, quality, canary,
-    error: { code: "GATE_BLOCKED", message: quality.blockedBy.join("; ") },
+    error: {
+      code: "GATE_BLOCKED", message: quality.blockedBy.join("; "),
+      ...(worst?.table !== undefined ? { table: worst.table } : {}), ...(worst?.column !== undefined ? { column: worst.column } : {}),
+    },
   }));
 }
 
@@ -188,7 +221,7 @@ async function awaitBackup(state: RunState, backupRun: Promise<BackupResult | nu
   }
 }
 
-function versionMetadata(ctx: ReportContext, schema: string, result: SchemaLoadResult): VersionMetadata {
+function versionMetadata(ctx: RunContext, schema: string, result: SchemaLoadResult): VersionMetadata {
   return {
     tool: TOOL_NAME,
     formatVersion: 1,

@@ -2,11 +2,12 @@
 import { BackupResult, restoreCommand } from "../backup";
 import { CanaryResult } from "../canary/canary";
 import { SchemaLoadResult, TableLoadSummary } from "../load/load-schema";
+import { MigrationError } from "../errors";
 import { evaluateGate, Finding, QualityReport } from "../quality";
 import { stableSchemaName, switchCommands } from "../versions";
 import { Inspection } from "./inspect";
 import { ResolvedOptions } from "./options";
-import { CommandSet, EMPTY_COMMANDS, MigrationReport, Outcome, TableReport } from "./report";
+import { CommandSet, EMPTY_COMMANDS, MigrationReport, Outcome, ReportedError, TableReport } from "./report";
 
 export function tableReports(load: SchemaLoadResult): TableReport[] {
   return load.tables.map((t) => {
@@ -32,7 +33,7 @@ export function qualityOf(
 ): QualityReport {
   return evaluateGate({
     tables: tables.map((t) => ({
-      plan: inspection.plan.tables.find((p) => p.name === t.table)!,
+      plan: t.plan,
       evidence: inspection.evidence.tables.find((e) => e.name === t.source)!,
       stats: t.stats,
       duplicates: t.duplicates,
@@ -54,7 +55,8 @@ export function commandsFor(prefix: string, schema: string | null, previous: str
 
 export interface ReportContext {
   readonly options: ResolvedOptions;
-  readonly inspection: Inspection;
+  /** Null when the run failed before the export was inspected. */
+  readonly inspection: Inspection | null;
   readonly startedAt: Date;
   readonly timings: Record<string, number>;
 }
@@ -69,7 +71,7 @@ export interface ReportParts {
   readonly canary?: CanaryResult | null;
   readonly backup?: BackupResult | null;
   readonly droppedVersions?: readonly string[];
-  readonly error?: { code: string; message: string } | null;
+  readonly error?: ReportedError | null;
 }
 
 export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationReport {
@@ -83,8 +85,8 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
     prefix: options.schemaPrefix,
     startedAt: ctx.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    source: { path: inspection.sourcePath, bytes: inspection.sourceBytes, digest: inspection.digest },
-    optionsFingerprint: inspection.plan.fingerprint,
+    source: { path: options.sourcePath, bytes: inspection?.sourceBytes ?? null, digest: inspection?.digest ?? null },
+    optionsFingerprint: inspection?.plan.fingerprint ?? null,
     schema: parts.schema,
     previousSchema: parts.previousSchema,
     stableSchema: stableSchemaName(options.schemaPrefix),
@@ -99,7 +101,20 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
     droppedVersions: parts.droppedVersions ?? [],
     commands: commandsFor(options.schemaPrefix, parts.schema, parts.previousSchema, parts.backup ?? null),
     timings: { ...ctx.timings, total: (Date.now() - ctx.startedAt.getTime()) / 1000 },
-    notes: inspection.plan.notes,
+    notes: inspection?.plan.notes ?? [],
     error: parts.error ?? null,
   };
+}
+
+/** The report of a run that failed: what was done up to the error, and the error with its location. */
+export function failureReport(ctx: ReportContext, error: MigrationError): MigrationReport {
+  return buildReport(ctx, {
+    outcome: "failed", schema: null, previousSchema: null, cutOver: false,
+    error: {
+      code: error.code, message: error.message,
+      ...(error.table !== undefined ? { table: error.table } : {}),
+      ...(error.column !== undefined ? { column: error.column } : {}),
+      ...(error.rowKey !== undefined ? { rowKey: error.rowKey } : {}),
+    },
+  });
 }

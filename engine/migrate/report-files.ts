@@ -16,7 +16,9 @@ export function reportMarkdown(report: MigrationReport): string {
     `# Migration report: ${report.schema ?? "(no schema)"}`,
     "",
     `- mode: ${report.mode}, outcome: **${report.outcome}**`,
-    `- source: \`${report.source.path}\` (${n(report.source.bytes)} bytes, sha256 \`${report.source.digest.slice(0, 16)}…\`)`,
+    report.source.digest === null
+      ? `- source: \`${report.source.path}\` (not read)`
+      : `- source: \`${report.source.path}\` (${n(report.source.bytes ?? 0)} bytes, sha256 \`${report.source.digest.slice(0, 16)}…\`)`,
     `- stable schema \`${report.stableSchema}\`${report.cutOver ? ` now points at \`${report.schema}\`` : " unchanged"}; previous version: ${report.previousSchema ? `\`${report.previousSchema}\`` : "none"}`,
     `- started ${report.startedAt}, finished ${report.finishedAt}`,
   ];

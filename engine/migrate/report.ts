@@ -43,8 +43,9 @@ export interface MigrationReport {
   readonly prefix: string;
   readonly startedAt: string;
   readonly finishedAt: string;
-  readonly source: { readonly path: string; readonly bytes: number; readonly digest: string };
-  readonly optionsFingerprint: string;
+  /** bytes and digest are null when the run failed before the export was read. */
+  readonly source: { readonly path: string; readonly bytes: number | null; readonly digest: string | null };
+  readonly optionsFingerprint: string | null;
   /** The versioned schema this run loaded or adopted (null when none). */
   readonly schema: string | null;
   /** The version that was active before this run. */
@@ -67,7 +68,16 @@ export interface MigrationReport {
   readonly commands: CommandSet;
   readonly timings: Readonly<Record<string, number>>;
   readonly notes: readonly PlanNote[];
-  readonly error: { readonly code: string; readonly message: string } | null;
+  /** Why the run failed or was blocked: the error's code and message, and the table, column and row it names. */
+  readonly error: ReportedError | null;
+}
+
+export interface ReportedError {
+  readonly code: string;
+  readonly message: string;
+  readonly table?: string;
+  readonly column?: string;
+  readonly rowKey?: string;
 }
 
 export const EMPTY_COMMANDS: CommandSet = { cutoverSql: null, cutoverCommand: null, rollbackSql: null, rollbackCommand: null, restoreCommand: null };

@@ -54,6 +54,7 @@ const RULES: Readonly<Record<DeclaredFamily, Rule>> = {
   json: () => decision({ kind: "text" }, "JSON is kept as text (not validated)"),
   blob: () => decision({ kind: "bytea" }, "blobs are bytea"),
   none: (ctx) => noDeclaredType(ctx),
+  unknown: (ctx) => unknownType(ctx),
 };
 
 function decision(converter: ConverterSpec, reason: string, warnings: string[] = [], maxLength: number | null = null): CastDecision {
@@ -93,6 +94,16 @@ function noDeclaredType(ctx: CastContext): CastDecision {
   if (values > 0 && e.integers + e.reals === values) return decision({ kind: "float" }, "every sampled value is a number: double precision");
   if (values > 0 && e.blobs === values) return decision({ kind: "bytea" }, "every sampled value is a blob: bytea");
   return detectInText(ctx) ?? decision({ kind: "text" }, "mixed or text values: text");
+}
+
+/** A type name SQLite gives NUMERIC affinity: integers stay bigint, other numbers are exact numeric, texts are texts. */
+function unknownType(ctx: CastContext): CastDecision {
+  const e = ctx.evidence;
+  const values = e.sampled - e.nulls;
+  if (values > 0 && e.integers === values) return decision({ kind: "integer", type: "bigint" }, "unknown type name; every sampled value is an integer: bigint");
+  if (values > 0 && e.integers + e.reals === values) return decision({ kind: "numeric", precision: null, scale: 0 }, "unknown type name (NUMERIC affinity); every sampled value is a number: numeric");
+  if (values > 0 && e.blobs === values) return decision({ kind: "bytea" }, "unknown type name; every sampled value is a blob: bytea");
+  return detectInText(ctx) ?? decision({ kind: "text" }, "unknown type name; text values: text");
 }
 
 /**

@@ -19,6 +19,28 @@ export interface ColumnPlan {
   readonly defaultSql: string | null;
   /** Why this type: the declared type and what the sample showed. */
   readonly reason: string;
+  /**
+   * Where the type came from, which decides what a value it cannot hold
+   * does: "declared" (the declared type) widens the column to the next type
+   * that holds it (plan/widen.ts); "inferred" (no declared type, or one
+   * SQLite does not know: the sample alone) widens it too, to text if
+   * nothing narrower holds it; "override" (the user's typeOverrides) never
+   * widens: the value follows the bad-value policy.
+   */
+  readonly typeSource: "declared" | "inferred" | "override";
+  /** Set when values outside the sample needed a wider type than planned (plan/widen.ts). */
+  readonly widened?: ColumnWidened;
+}
+
+/** A column whose planned type could not hold every value exactly, and was widened. */
+export interface ColumnWidened {
+  /** The type planned from the sample. */
+  readonly from: string;
+  /** Why, for the first value that needed it ("carries a UTC offset, ..."). */
+  readonly reason: string;
+  /** Values that needed the wider type. */
+  readonly values: number;
+  readonly example: { readonly rowKey: string; readonly value: string };
 }
 
 export interface ForeignKeyPlan {

@@ -16,7 +16,7 @@ export interface RenameMap {
   readonly columns?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-function assertNoCollision(names: readonly { source: string; target: string }[], what: string): void {
+function assertNoCollision(names: readonly { source: string; target: string }[], what: string, table?: string): void {
   const seen = new Map<string, string>();
   for (const { source, target } of names) {
     const stored = truncatedIdentifier(target);
@@ -25,16 +25,17 @@ function assertNoCollision(names: readonly { source: string; target: string }[],
       throw new IdentifierError(
         "IDENTIFIER_COLLISION",
         [other, source],
-        `${what} "${other}" and "${source}" would both be stored as "${stored}" in PostgreSQL; give one of them another name with the rename map`,
+        `${what} "${other}" and "${source}" would both be stored as "${stored}" in PostgreSQL; give one of them another name with the rename map (--rename-table / --rename-column)`,
+        table === undefined ? { table: source } : { table, column: source },
       );
     }
     seen.set(stored, source);
   }
 }
 
-function assertFits(names: readonly { source: string; target: string }[], what: string): void {
+function assertFits(names: readonly { source: string; target: string }[], what: string, table?: string): void {
   for (const { source, target } of names) {
-    assertIdentifierFits(target, source === target ? what : `${what} "${source}" renamed to`);
+    assertIdentifierFits(target, source === target ? what : `${what} "${source}" renamed to`, table === undefined ? { table: source } : { table, column: source });
   }
 }
 
@@ -55,8 +56,8 @@ export function checkNames(renames: RenameMap, tables: readonly { name: string; 
   if (rejects) throw new OptionError("renames.tables", `table "${rejects.source}" would clash with the rejects table "${REJECTS_TABLE}"; rename it`);
   for (const table of tables) {
     const columns = table.columns.map((c) => ({ source: c.name, target: columnName(renames, table.name, c.name) }));
-    assertNoCollision(columns, `columns of table "${table.name}":`);
-    assertFits(columns, `column of table "${table.name}":`);
+    assertNoCollision(columns, `columns of table "${table.name}":`, table.name);
+    assertFits(columns, `column of table "${table.name}":`, table.name);
   }
   for (const [table, map] of Object.entries(renames.columns ?? {})) {
     const known = tables.find((t) => t.name === table);

@@ -8,7 +8,7 @@ import { OptionError, SourceError } from "../errors";
 import { ColumnEvidence, SourceEvidence, TableEvidence } from "../profile";
 import { SourceSchema, SourceTable } from "../source";
 import { targetTypeOf } from "../types/converter-spec";
-import { parseDeclaredType } from "../types/declared";
+import { isInferredFamily, parseDeclaredType } from "../types/declared";
 import { castColumn } from "./cast-table";
 import { translateDefault } from "./defaults";
 import { BadValuePolicy, ColumnPlan, MigrationPlan, PlanNote, TablePlan } from "./model";
@@ -115,9 +115,10 @@ function planColumn(
   const where = `"${table.name}"."${column.name}"`;
   const override = options.typeOverrides?.[table.name]?.[column.name];
   const timezone = options.timezone ?? null;
+  const declared = parseDeclaredType(column.declaredType);
   const decided = override
     ? { ...overrideConverter(override, evidence, timezone, `${table.name}.${column.name}`), reason: `override: ${override}`, warnings: [] as string[] }
-    : castColumn({ declared: parseDeclaredType(column.declaredType), evidence, timezone });
+    : castColumn({ declared, evidence, timezone });
   for (const warning of decided.warnings) notes.push({ level: "warning", message: `${where}: ${warning}` });
   const def = translateDefault(column.defaultSql, decided.converter, where);
   if (def.warning) notes.push({ level: "warning", message: def.warning });
@@ -132,13 +133,14 @@ function planColumn(
     notNull: column.notNull || (table.rowidAlias === column.name),
     defaultSql: def.sql,
     reason: decided.reason,
+    typeSource: override ? "override" : isInferredFamily(declared.family) ? "inferred" : "declared",
   };
 }
 
 function fingerprintOf(tables: readonly TablePlan[], policy: BadValuePolicy): string {
   const shape = tables.map((t) => ({
     source: t.source, name: t.name, pk: t.primaryKey, fks: t.foreignKeys, indexes: t.indexes,
-    columns: t.columns.map((c) => ({ source: c.source, name: c.name, type: c.type, converter: c.converter, notNull: c.notNull, defaultSql: c.defaultSql })),
+    columns: t.columns.map((c) => ({ source: c.source, name: c.name, type: c.type, converter: c.converter, notNull: c.notNull, defaultSql: c.defaultSql, typeSource: c.typeSource })),
   }));
   return createHash("sha256").update(JSON.stringify({ version: 1, policy, tables: shape })).digest("hex");
 }

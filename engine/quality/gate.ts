@@ -17,6 +17,8 @@ export const DEFAULT_MIN_QUALITY = 80;
 
 export const DEFAULT_THRESHOLDS: Readonly<Record<CheckKind, CheckThreshold>> = {
   type_conformity: { warn: 0.1, fail: 5 },
+  // A widened column holds every value exactly: always reported, never failing.
+  type_widened: { warn: 0, fail: 100 },
   timestamp_parse_rate: { warn: 0.1, fail: 5 },
   invalid_utf8: { warn: 0, fail: 1 },
   nul_bytes: { warn: 0, fail: 1 },
@@ -68,6 +70,15 @@ function columnFindings(input: GateInput["tables"][number], thresholds: Record<C
   input.plan.columns.forEach((column, i) => {
     const stats = input.stats.columns[i];
     const nonNull = stats.converted + Object.values(stats.rejections).reduce((n, r) => n + r.count, 0);
+    if (column.widened) {
+      const { from, reason, values, example } = column.widened;
+      findings.push({
+        check: "type_widened", table: input.plan.name, column: column.name, count: values, total: nonNull, ratePercent: rate(values, nonNull),
+        severity: severityOf(rate(values, nonNull), values, thresholds.type_widened),
+        message: `"${input.plan.name}"."${column.name}" widened from ${from} to ${column.type} for ${values} of ${nonNull} values (first, row ${example.rowKey}: ${example.value} ${reason})`,
+        examples: [example],
+      });
+    }
     for (const [reason, entry] of Object.entries(stats.rejections)) {
       const check = checkOfReason(reason);
       const ratePercent = rate(entry.count, nonNull);

@@ -9,10 +9,12 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import { SourceInputs } from "../load/jobs";
 import { TableReadStats } from "../load/protocol";
+import { TablePlan } from "../plan/model";
 import { ProgressListener } from "../progress";
 import { measureByReading, MeasuredTable } from "./measure";
 
-const CACHE_VERSION = 1;
+/** 2: the entry keeps each table's plan as measured (columns widened for values outside the sample). */
+const CACHE_VERSION = 2;
 
 export function measureCacheDirectory(): string {
   return process.env.SERVICEDESK_MIGRATION_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "servicedesk-migration", "measures");
@@ -20,6 +22,7 @@ export function measureCacheDirectory(): string {
 
 interface CachedMeasure {
   version: number;
+  plans: Record<string, TablePlan>;
   stats: Record<string, TableReadStats>;
   duplicates: Record<string, number>;
 }
@@ -29,9 +32,9 @@ export async function measureWithCache(inputs: SourceInputs & { digest: string }
   const file = path.join(dir, `${inputs.digest.slice(0, 32)}-${inputs.plan.fingerprint.slice(0, 32)}.json`);
   try {
     const cached = JSON.parse(readFileSync(file, "utf8")) as CachedMeasure;
-    if (cached.version === CACHE_VERSION && inputs.plan.tables.every((t) => cached.stats[t.name])) {
+    if (cached.version === CACHE_VERSION && inputs.plan.tables.every((t) => cached.stats[t.name] && cached.plans[t.name])) {
       const tables = inputs.plan.tables.map((plan) => ({
-        plan, evidence: inputs.evidence.tables.find((e) => e.name === plan.source)!, stats: cached.stats[plan.name], duplicates: cached.duplicates[plan.name] ?? 0,
+        plan: cached.plans[plan.name], evidence: inputs.evidence.tables.find((e) => e.name === plan.source)!, stats: cached.stats[plan.name], duplicates: cached.duplicates[plan.name] ?? 0,
       }));
       return { tables, cached: true };
     }
@@ -41,6 +44,7 @@ export async function measureWithCache(inputs: SourceInputs & { digest: string }
   const measured = await measureByReading(inputs, onProgress);
   const entry: CachedMeasure = {
     version: CACHE_VERSION,
+    plans: Object.fromEntries(measured.tables.map((t) => [t.plan.name, t.plan])),
     stats: Object.fromEntries(measured.tables.map((t) => [t.plan.name, t.stats])),
     duplicates: Object.fromEntries(measured.tables.map((t) => [t.plan.name, t.duplicates])),
   };

@@ -5,6 +5,7 @@
  * `profile` run; a load measures the same things as it goes.
  */
 import { forEachTableJob, SourceInputs } from "../load/jobs";
+import { widenedMessage } from "../plan/widen";
 import { TableReadStats } from "../load/protocol";
 import { readTable } from "../load/read-table";
 import { TablePlan } from "../plan/model";
@@ -31,7 +32,7 @@ export async function measureByReading(inputs: SourceInputs, onProgress?: Progre
       rejects: () => undefined,
     });
     return { read };
-  });
+  }, (table) => onProgress?.({ phase: "gate", table: table.name, message: widenedMessage(table) }));
   return {
     tables: results.map((r) => ({ plan: r.table, evidence: r.evidence, stats: r.read.stats, duplicates: r.duplicates })),
     seconds: (performance.now() - started) / 1000,

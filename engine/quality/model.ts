@@ -2,6 +2,7 @@
 
 export type CheckKind =
   | "type_conformity"
+  | "type_widened"
   | "timestamp_parse_rate"
   | "invalid_utf8"
   | "nul_bytes"

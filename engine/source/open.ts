@@ -79,7 +79,9 @@ function isWalMode(path: string): boolean {
 
 /** Maps a better-sqlite3 error to a SourceError that names the file (and table). */
 export function sourceFailure(path: string, error: unknown, table?: string): SourceError {
+  if (error instanceof SourceError) return error;
   const code = (error as { code?: string }).code ?? "";
+  const options = table === undefined ? { cause: error } : { cause: error, table };
   const where = table ? ` while reading table "${table}"` : "";
   const message = (error as Error).message ?? String(error);
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
@@ -88,11 +90,11 @@ export function sourceFailure(path: string, error: unknown, table?: string): Sou
       path,
       `source ${path} is locked by a writer${where} (waited ${SOURCE_BUSY_TIMEOUT_MS / 1000} s): ${message}. ` +
         "Let the writer finish, or migrate a copy made with `sqlite3 <file> .backup`.",
-      { cause: error },
+      options,
     );
   }
   if (code === "SQLITE_NOTADB") {
-    return new SourceError("SOURCE_NOT_SQLITE", path, `source ${path} is not a SQLite database: ${message}`, { cause: error });
+    return new SourceError("SOURCE_NOT_SQLITE", path, `source ${path} is not a SQLite database: ${message}`, options);
   }
   if (code.startsWith("SQLITE_CANTOPEN") && isWalMode(path)) {
     // A WAL-mode file is read through its -shm index, which SQLite creates beside
@@ -102,11 +104,11 @@ export function sourceFailure(path: string, error: unknown, table?: string): Sou
       path,
       `source ${path} is a WAL-mode database and SQLite cannot create ${path}-shm beside it (a read-only folder?): ${message}. ` +
         "Copy it to a writable folder, or convert a copy with `sqlite3 <copy> 'PRAGMA journal_mode=DELETE'`.",
-      { cause: error },
+      options,
     );
   }
   if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_IOERR") || code === "SQLITE_FORMAT") {
-    return new SourceError("SOURCE_CORRUPT", path, `source ${path} is corrupt or truncated${where}: ${message}`, { cause: error });
+    return new SourceError("SOURCE_CORRUPT", path, `source ${path} is corrupt or truncated${where}: ${message}`, options);
   }
-  return new SourceError("SOURCE_CORRUPT", path, `source ${path} could not be read${where}: ${message}`, { cause: error });
+  return new SourceError("SOURCE_CORRUPT", path, `source ${path} could not be read${where}: ${message}`, options);
 }

@@ -4,7 +4,7 @@
  * bytes, so two long source names can become one; the engine refuses that
  * up front instead.
  */
-import { IdentifierError } from "../errors";
+import { FailureLocation, IdentifierError } from "../errors";
 
 export const MAX_IDENTIFIER_BYTES = 63;
 
@@ -29,14 +29,15 @@ export function identifierBytes(name: string): number {
 }
 
 /** Throws IDENTIFIER_TOO_LONG naming `what` when name exceeds 63 bytes. */
-export function assertIdentifierFits(name: string, what: string): void {
+export function assertIdentifierFits(name: string, what: string, location: FailureLocation = {}): void {
   const bytes = identifierBytes(name);
   if (bytes > MAX_IDENTIFIER_BYTES) {
     throw new IdentifierError(
       "IDENTIFIER_TOO_LONG",
       [name],
       `${what} "${name}" is ${bytes} bytes; PostgreSQL keeps only ${MAX_IDENTIFIER_BYTES} and would silently truncate it. ` +
-        "Give it a shorter name with the rename map.",
+        "Give it a shorter name with the rename map (--rename-table / --rename-column).",
+      location,
     );
   }
 }

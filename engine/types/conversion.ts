@@ -1,7 +1,12 @@
 /**
  * A converter turns one SQLite value into the exact text PostgreSQL will
  * store and print back for it, or into a Rejection saying why it cannot.
+ * A converter never rounds, truncates or drops part of a value: when the
+ * column's type cannot hold a value exactly but a wider type can, it
+ * answers with a Widening, and the loader widens the column (or, for a key
+ * column, rejects the row).
  */
+import type { ConverterSpec } from "./converter-spec";
 
 /** Why a value cannot be converted (the loader applies the bad-value policy). */
 export class Rejection {
@@ -10,6 +15,16 @@ export class Rejection {
     readonly reason: string,
     readonly rawValue?: string,
   ) {}
+}
+
+/** The column's type cannot hold the value exactly; `to` can. */
+export class Widening extends Rejection {
+  constructor(
+    readonly to: ConverterSpec,
+    reason: string,
+  ) {
+    super(reason);
+  }
 }
 
 export type SqliteValue = number | bigint | string | Buffer | null;

@@ -2,7 +2,7 @@
  * The serialisable description of a column's conversion: the plan carries
  * it, the reader worker builds the converter from it.
  */
-import { Converter } from "./conversion";
+import { Converter, Widening } from "./conversion";
 import { EpochUnit, TemporalTarget, temporalConverter } from "./temporal";
 import { TimestampVariant, VARIANTS_BY_LABEL } from "./timestamp-formats";
 import {
@@ -39,7 +39,7 @@ export function buildConverter(spec: ConverterSpec, onVariant?: (variant: Timest
         }),
         epoch: spec.epoch,
         naiveZone: spec.naiveZone,
-      }, onVariant);
+      }, onVariant, (target, reason) => new Widening({ ...spec, target }, reason));
     case "text":
       return textConverter();
     case "bytea":

@@ -6,7 +6,9 @@
 
 export type DeclaredFamily =
   | "integer" | "smallint" | "int" | "real" | "numeric" | "boolean"
-  | "date" | "datetime" | "time" | "varchar" | "text" | "blob" | "json" | "none";
+  | "date" | "datetime" | "time" | "varchar" | "text" | "blob" | "json" | "none"
+  /** A name neither this list nor SQLite's affinity words know (ENUM, YEAR, GEOMETRY): SQLite gives it NUMERIC affinity. */
+  | "unknown";
 
 export interface DeclaredType {
   readonly raw: string;
@@ -40,7 +42,12 @@ function affinityFamily(name: string): DeclaredFamily {
   if (/CHAR|CLOB|TEXT/.test(name)) return "text";
   if (name === "" || name.includes("BLOB")) return name === "" ? "none" : "blob";
   if (/REAL|FLOA|DOUB/.test(name)) return "real";
-  return "numeric";
+  return "unknown";
+}
+
+/** Families whose PostgreSQL type comes from the sample alone: no declared type to honour. */
+export function isInferredFamily(family: DeclaredFamily): boolean {
+  return family === "none" || family === "unknown";
 }
 
 export function parseDeclaredType(raw: string): DeclaredType {

@@ -60,41 +60,40 @@ export function parseDecimal(text: string): DecimalParts | null {
   return { negative: sign === "-", integer, fraction: digits.slice(point) };
 }
 
-/** A JavaScript number as a decimal, from its shortest round-trip digits. */
-export function decimalOfNumber(value: number): DecimalParts | null {
+/**
+ * A finite double as a decimal: the digits PostgreSQL's float8out prints
+ * for it (the value a reader of the column sees), not JavaScript's, which
+ * differ on a rounding bound above 2^53.
+ */
+export function decimalOfDouble(value: number): DecimalParts | null {
   if (!Number.isFinite(value)) return null;
-  return parseDecimal(value.toExponential());
+  if (value === 0) return { negative: Object.is(value, -0), integer: "0", fraction: "" };
+  const { digits, exponent } = float8Digits(Math.abs(value));
+  const parts = parseDecimal(`${digits[0]}.${digits.slice(1)}e${exponent}`)!;
+  return { ...parts, negative: value < 0 };
+}
+
+/** A decimal without insignificant zeros or the sign of zero: equal values, equal keys. */
+function canonicalDecimal(parts: DecimalParts): string {
+  const integer = parts.integer.replace(/^0+/, "");
+  const fraction = parts.fraction.replace(/0+$/, "");
+  const zero = integer === "" && fraction === "";
+  return `${parts.negative && !zero ? "-" : ""}${integer || "0"}.${fraction}`;
+}
+
+export function sameDecimal(a: DecimalParts, b: DecimalParts): boolean {
+  return canonicalDecimal(a) === canonicalDecimal(b);
 }
 
 /**
- * Rounds to `scale` fraction digits, half away from zero, as PostgreSQL's
- * numeric does on input. Returns the digits with exactly `scale` decimals.
+ * The decimal with exactly `scale` fraction digits, as numeric(p, s)
+ * stores it, or null when that would drop a non-zero digit (PostgreSQL
+ * would round it: the loader widens the column instead).
  */
-export function roundDecimal(parts: DecimalParts, scale: number): DecimalParts {
-  if (parts.fraction.length <= scale) {
-    return { ...parts, fraction: parts.fraction.padEnd(scale, "0") };
-  }
-  const kept = parts.integer + parts.fraction.slice(0, scale);
-  const roundUp = parts.fraction.charCodeAt(scale) >= 53; /* '5' */
-  const rounded = roundUp ? incrementDigits(kept) : kept;
-  const integerLength = rounded.length - scale;
-  return {
-    negative: parts.negative,
-    integer: rounded.slice(0, integerLength).replace(/^0+(?=\d)/, "") || "0",
-    fraction: rounded.slice(integerLength),
-  };
-}
-
-function incrementDigits(digits: string): string {
-  const chars = digits.split("");
-  for (let i = chars.length - 1; i >= 0; i--) {
-    if (chars[i] !== "9") {
-      chars[i] = String(Number(chars[i]) + 1);
-      return chars.join("");
-    }
-    chars[i] = "0";
-  }
-  return "1" + chars.join("");
+export function fitScale(parts: DecimalParts, scale: number): DecimalParts | null {
+  if (parts.fraction.length <= scale) return { ...parts, fraction: parts.fraction.padEnd(scale, "0") };
+  if (/[^0]/.test(parts.fraction.slice(scale))) return null;
+  return { ...parts, fraction: parts.fraction.slice(0, scale) };
 }
 
 /** PostgreSQL's text form of a numeric: no exponent, "-" only when non-zero. */

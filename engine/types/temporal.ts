@@ -127,49 +127,98 @@ function naiveOffsetFinder(zone: string): (wallSeconds: number) => number {
   };
 }
 
-function fieldsConverter(spec: TemporalSpec): (f: TimestampFields) => string | Rejection {
-  if (spec.target !== "timestamptz") {
-    return (f) => {
+/**
+ * Where a value needs a wider target than the column's: an offset needs
+ * timestamptz (a naive type would drop it), a time of day needs a
+ * timestamp (a date would drop it). Null when the target holds it.
+ */
+function widerTargetFor(f: TimestampFields, spec: TemporalSpec): { target: TemporalTarget; reason: string } | null {
+  if (f.offsetMinutes !== null && spec.target !== "timestamptz") {
+    return { target: "timestamptz", reason: `carries a UTC offset, which ${spec.target === "date" ? "a date" : "timestamp without time zone"} would drop` };
+  }
+  const midnight = f.hour === 0 && f.minute === 0 && f.second === 0 && f.microsecond === 0;
+  if (spec.target === "date" && !midnight) return { target: spec.naiveZone ? "timestamptz" : "timestamp", reason: "has a time of day, which a date would drop" };
+  return null;
+}
+
+function fieldsConverter(spec: TemporalSpec, widen: WidenTo): (f: TimestampFields) => string | Rejection {
+  const naiveOffset = spec.naiveZone ? naiveOffsetFinder(spec.naiveZone) : () => 0;
+  return (f) => {
+    const wider = widerTargetFor(f, spec);
+    if (wider) return widen(wider.target, wider.reason);
+    if (spec.target !== "timestamptz") {
       const date = datePart(f.year, f.month, f.day);
       if (spec.target === "date") return date;
       return `${date} ${PAD2[f.hour]}:${PAD2[f.minute]}:${PAD2[f.second]}${fractionText(f.microsecond)}`;
-    };
-  }
-  const naiveOffset = spec.naiveZone ? naiveOffsetFinder(spec.naiveZone) : () => 0;
-  return (f) => {
+    }
     const wall = wallClockSeconds(f);
     const offset = f.offsetMinutes ?? naiveOffset(wall);
     return renderUtc(wall - offset * 60, f.microsecond, "timestamptz");
   };
 }
 
-function epochConverter(spec: TemporalSpec): (n: number) => string | Rejection {
+/**
+ * Epoch numbers are instants, rounded to the microsecond (PostgreSQL's
+ * resolution, as its to_timestamp rounds). In a date column an instant
+ * that is not a UTC midnight needs timestamptz.
+ */
+function epochConverter(spec: TemporalSpec, widen: WidenTo): (n: number) => string | Rejection {
   const perUnit = spec.epoch === "milliseconds" ? 1_000 : 1_000_000;
   return (n) => {
     if (!Number.isFinite(n)) return new Rejection("not a finite epoch value");
     const micros = Math.round(n * perUnit);
     const seconds = Math.floor(micros / 1_000_000);
-    return renderUtc(seconds, micros - seconds * 1_000_000, spec.target);
+    const microsecond = micros - seconds * 1_000_000;
+    if (spec.target === "date" && (microsecond !== 0 || seconds % 86400 !== 0)) return widen("timestamptz", "is an instant with a time of day, which a date would drop");
+    return renderUtc(seconds, microsecond, spec.target);
+  };
+}
+
+/** Answers a value that needs another target (converter-spec.ts builds the Widening). */
+export type WidenTo = (target: TemporalTarget, reason: string) => Rejection;
+
+/** Without a caller to widen, a value needing a wider target is rejected with the reason. */
+const rejectWider: WidenTo = (_target, reason) => new Rejection(reason);
+
+/**
+ * The ISO variants tried after the detected ones, and the slash-date order
+ * settled by the sample (null when the sample held no slash date).
+ */
+function fallbacksOf(detected: readonly TimestampVariant[]): { iso: TimestampVariant[]; slashOrder: "dmy" | "mdy" | null } {
+  return {
+    iso: TIMESTAMP_VARIANTS.filter((v) => !detected.includes(v) && v.order === "ymd"),
+    slashOrder: (detected.find((v) => v.order !== "ymd")?.order as "dmy" | "mdy" | undefined) ?? null,
   };
 }
 
 /**
- * The variants tried after the detected ones: the rest of the catalogue,
- * except slash dates in the other day/month order (a column has one order).
+ * A slash date the sample settled no order for: read in whichever order
+ * fits, and rejected when both fit differently (03/04/2024 is 3 April or
+ * 4 March; nothing in the data says which).
  */
-export function fallbackVariants(detected: readonly TimestampVariant[]): TimestampVariant[] {
-  const order = detected.find((v) => v.order !== "ymd")?.order ?? "dmy";
-  return TIMESTAMP_VARIANTS.filter((v) => !detected.includes(v) && (v.order === "ymd" || v.order === order));
+function parseUnsettledSlash(text: string): { variant: TimestampVariant; fields: TimestampFields } | Rejection | null {
+  const parsed = TIMESTAMP_VARIANTS.filter((v) => v.order !== "ymd" && v.length === text.length)
+    .map((variant) => ({ variant, fields: parseVariant(variant, text) }))
+    .filter((p): p is { variant: TimestampVariant; fields: TimestampFields } => p.fields !== null);
+  if (parsed.length === 0) return null;
+  const [first, second] = parsed;
+  if (second && (first.fields.day !== second.fields.day || first.fields.month !== second.fields.month)) {
+    return new Rejection("ambiguous slash date: day and month could be either way round, and the sample settled no order");
+  }
+  return first;
 }
 
 /**
  * Builds the converter of one temporal column. `onVariant` hears which
- * variant parsed each value, for the report's "formats found".
+ * variant parsed each value, for the report's "formats found"; `widen`
+ * answers values the target cannot hold.
  */
-export function temporalConverter(spec: TemporalSpec, onVariant?: (variant: TimestampVariant) => void): Converter {
-  const fromFields = fieldsConverter(spec);
-  const fromEpoch = spec.epoch ? epochConverter(spec) : null;
-  const variants = [...spec.variants, ...fallbackVariants(spec.variants)];
+export function temporalConverter(spec: TemporalSpec, onVariant?: (variant: TimestampVariant) => void, widen: WidenTo = rejectWider): Converter {
+  const fromFields = fieldsConverter(spec, widen);
+  const fromEpoch = spec.epoch ? epochConverter(spec, widen) : null;
+  const { iso, slashOrder } = fallbacksOf(spec.variants);
+  const settledSlash = slashOrder ? TIMESTAMP_VARIANTS.filter((v) => v.order === slashOrder && !spec.variants.includes(v)) : [];
+  const variants = [...spec.variants, ...iso, ...settledSlash];
   return (value) => {
     if (typeof value === "string") {
       for (const variant of variants) {
@@ -178,6 +227,14 @@ export function temporalConverter(spec: TemporalSpec, onVariant?: (variant: Time
         if (fields) {
           onVariant?.(variant);
           return fromFields(fields);
+        }
+      }
+      if (!slashOrder && value.includes("/")) {
+        const parsed = parseUnsettledSlash(value);
+        if (parsed instanceof Rejection) return parsed;
+        if (parsed) {
+          onVariant?.(parsed.variant);
+          return fromFields(parsed.fields);
         }
       }
       return new Rejection("not a valid date or timestamp in any recognised format");

@@ -11,8 +11,7 @@
 import { createHash } from "node:crypto";
 import { Client } from "pg";
 import { to as copyTo } from "pg-copy-streams";
-import { csvRows } from "../load/csv";
-import { addRowHash, hashedByRows, rowHashText } from "../load/row-hash";
+import { CsvRowHasher, hashedByRows } from "../load/row-hash";
 import { TablePlan } from "../plan/model";
 import { qualified, quoteIdent } from "../sql/identifiers";
 
@@ -21,6 +20,8 @@ export interface TableValidation {
   readonly expectedRows: number;
   readonly actualRows: number;
   readonly typeMismatches: readonly string[];
+  /** Sampled rows whose stored values do not mean what the source's do (validate/meaning.ts). */
+  readonly meaningMismatches?: readonly string[];
   readonly sourceDigest: string;
   readonly targetDigest: string;
   readonly ok: boolean;
@@ -55,18 +56,9 @@ export async function targetDigest(client: Client, schema: string, table: TableP
     for await (const chunk of stream) hasher.update(chunk as Buffer);
     return hasher.digest("hex");
   }
-  let sum = 0n;
-  let pending = "";
-  for await (const chunk of stream) {
-    pending += (chunk as Buffer).toString("utf8");
-    let last = "";
-    for (const row of csvRows(pending)) {
-      if (!row.endsWith("\n")) last = row;
-      else sum = addRowHash(sum, row);
-    }
-    pending = last;
-  }
-  return rowHashText(sum);
+  const rows = new CsvRowHasher();
+  for await (const chunk of stream) rows.update(chunk as Buffer);
+  return rows.digest();
 }
 
 export async function validateTable(
@@ -104,7 +96,7 @@ export function validationMismatches(results: readonly TableValidation[]): strin
   const out: string[] = [];
   for (const r of results) {
     if (r.actualRows !== r.expectedRows) out.push(`"${r.table}" holds ${r.actualRows} rows, expected ${r.expectedRows}`);
-    out.push(...r.typeMismatches);
+    out.push(...r.typeMismatches, ...(r.meaningMismatches ?? []));
     if (r.sourceDigest !== r.targetDigest) out.push(`"${r.table}" content checksum differs (source ${r.sourceDigest.slice(0, 12)}, loaded ${r.targetDigest.slice(0, 12)})`);
   }
   return out;

@@ -6,7 +6,8 @@
  * check computed in JavaScript from SQLite.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { Client } from "pg";
@@ -14,16 +15,18 @@ import { to as copyTo } from "pg-copy-streams";
 import { inspectSource, migrate, MigrationReport } from "../../engine";
 import { forEachTableJob } from "../../engine/load/jobs";
 import { readTable } from "../../engine/load/read-table";
+import { CORPUS_DIR } from "../support/corpus";
 import { queryRows, useTestDatabase } from "../support/database";
 import { columnTypes, pgCount, quoteIdent, rejectsOf } from "./engine-fixtures";
 
-const CHINOOK = path.resolve(__dirname, "../../../shared/datasets/chinook.sqlite");
+const CHINOOK = path.join(CORPUS_DIR, "chinook.sqlite");
 const PREFIX = "chinook";
 
 const database = useTestDatabase("chinook");
 let report: MigrationReport;
 let sqlite: Database.Database;
 let fileDigestBefore: string;
+let backups: string;
 
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
@@ -44,11 +47,14 @@ function keyOf(table: string): string[] {
 beforeAll(async () => {
   fileDigestBefore = sha256(readFileSync(CHINOOK));
   sqlite = new Database(CHINOOK, { readonly: true, fileMustExist: true });
-  report = await migrate({ sourcePath: CHINOOK, databaseUrl: database.url, mode: "simple", schemaPrefix: PREFIX });
+  // The default mode (complete): gate, canary on a closed sample, load, cutover.
+  backups = mkdtempSync(path.join(tmpdir(), "sdm-chinook-backups-"));
+  report = await migrate({ sourcePath: CHINOOK, databaseUrl: database.url, schemaPrefix: PREFIX, backupDirectory: backups });
 });
 
 afterAll(() => {
   sqlite?.close();
+  rmSync(backups, { recursive: true, force: true });
 });
 
 it("loads every row of every table, with no rejects", async () => {
@@ -65,8 +71,11 @@ it("loads every row of every table, with no rejects", async () => {
       .toEqual({ table, loaded: rows, viaStableView: rows, reported: rows, rejected: 0, nulled: 0 });
   }
   expect(await rejectsOf(database.url, report.schema!)).toEqual([]);
-  // Simple mode measures quality without blocking on it: a clean export scores 100.
-  expect(report.quality).toMatchObject({ score: 100, affectedRows: 0, totalRows: 15607, findings: [], blocked: false });
+  expect(report.mode).toBe("complete");
+  expect(report.canary!.sampleRows.Track).toBeGreaterThan(0);
+  // The gate measured every value: a clean export scores 100.
+  expect(report.quality).toMatchObject({ score: 100, affectedRows: 0, totalRows: 15607, blocked: false });
+  expect(report.quality!.findings.filter((f) => f.severity !== "ok")).toEqual([]);
 });
 
 it("types dates as timestamps, money as numeric(10,2), and keeps names and lengths", async () => {

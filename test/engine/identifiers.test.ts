@@ -89,7 +89,7 @@ describe("names colliding once truncated to 63 bytes", () => {
     expect(error).toMatchObject({
       code: "IDENTIFIER_COLLISION",
       identifiers: [first, second],
-      message: `columns of table "t": "${first}" and "${second}" would both be stored as "${LONG_STEM}" in PostgreSQL; give one of them another name with the rename map`,
+      message: `columns of table "t": "${first}" and "${second}" would both be stored as "${LONG_STEM}" in PostgreSQL; give one of them another name with the rename map (--rename-table / --rename-column)`,
     });
     expect(await schemasOf(database.url, `id_collision_${policy}`)).toEqual([]);
   });
@@ -109,7 +109,7 @@ describe("names colliding once truncated to 63 bytes", () => {
     expect(await failure(load(tables, "id_tables"))).toMatchObject({
       code: "IDENTIFIER_COLLISION",
       identifiers: [`${LONG_STEM}A`, `${LONG_STEM}B`],
-      message: `tables "${LONG_STEM}A" and "${LONG_STEM}B" would both be stored as "${LONG_STEM}" in PostgreSQL; give one of them another name with the rename map`,
+      message: `tables "${LONG_STEM}A" and "${LONG_STEM}B" would both be stored as "${LONG_STEM}" in PostgreSQL; give one of them another name with the rename map (--rename-table / --rename-column)`,
     });
     // 62 ASCII bytes + a 2-byte letter: PostgreSQL keeps 62 bytes, never half a character.
     const stem = "x".repeat(62);
@@ -145,7 +145,7 @@ describe("a single name of 64 bytes", () => {
     expect(error).toMatchObject({
       code: "IDENTIFIER_TOO_LONG",
       identifiers: [long],
-      message: `column of table "t": "${long}" is 64 bytes; PostgreSQL keeps only 63 and would silently truncate it. Give it a shorter name with the rename map.`,
+      message: `column of table "t": "${long}" is 64 bytes; PostgreSQL keeps only 63 and would silently truncate it. Give it a shorter name with the rename map (--rename-table / --rename-column).`,
     });
     expect(await schemasOf(database.url, `id_long_${policy}`)).toEqual([]);
   });

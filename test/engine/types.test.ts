@@ -114,6 +114,7 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
   const BIG = [2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 12345678901234567n];
   let file: string;
   let schema: string;
+  let report: MigrationReport;
 
   beforeAll(async () => {
     file = sqliteFile(tmp.dir, "scalars", `
@@ -122,6 +123,8 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
       CREATE TABLE money (id INTEGER PRIMARY KEY, price NUMERIC(6,2), rate DECIMAL(12,4), plain NUMERIC);
       INSERT INTO money VALUES (1, 1.005, 1234567.12345, 9223372036854775807), (2, 2.345, 0.00005, 0.1), (3, -2.345, -0.00005, 1e20),
         (4, 12, -0.0000001, -12.5), (5, 9999.995, 7, NULL), (6, 0.125, 0.00015, 3);
+      CREATE TABLE money_fits (id INTEGER PRIMARY KEY, price NUMERIC(6,2));
+      INSERT INTO money_fits VALUES (1, 1.5), (2, 12), (3, -0.25), (4, 9999.99), (5, '0.10');
       CREATE TABLE reals (id INTEGER PRIMARY KEY, r REAL);
       CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB);
       CREATE TABLE bigs (id INTEGER PRIMARY KEY, n INTEGER, d NUMERIC(20,0), t TEXT);`, (db) => {
@@ -132,7 +135,8 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
       const big = db.prepare("INSERT INTO bigs VALUES (?, ?, ?, ?)");
       BIG.forEach((n, i) => big.run(i + 1, n, n, String(n)));
     });
-    schema = (await load(file, "ty_scalars")).schema!;
+    report = await load(file, "ty_scalars");
+    schema = report.schema!;
   });
 
   it("reads booleans from 1/0, true/false and Yes/No in any case", async () => {
@@ -154,24 +158,24 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
     ]);
   });
 
-  it("keeps NUMERIC(p,s) and rounds as PostgreSQL does; a value too wide for it is rejected", async () => {
-    expect(await columnTypes(database.url, schema, "money")).toEqual({ id: "bigint", price: "numeric(6,2)", rate: "numeric(12,4)", plain: "numeric" });
-    const loaded = await columnsAsText(schema, "money");
-    expect(loaded).toEqual({
-      id: ["1", "2", "3", "4", "6"],
-      price: ["1.01", "2.35", "-2.35", "12.00", "0.13"],
-      rate: ["1234567.1235", "0.0001", "-0.0001", "0.0000", "0.0002"],
-      plain: ["9223372036854775807", "0.1", "100000000000000000000", "-12.5", "3"],
+  it("keeps NUMERIC(p,s) while every value fits, and widens to numeric, exactly, when one would round or overflow", async () => {
+    expect(await columnTypes(database.url, schema, "money_fits")).toEqual({ id: "bigint", price: "numeric(6,2)" });
+    expect((await columnsAsText(schema, "money_fits")).price).toEqual(["1.50", "12.00", "-0.25", "9999.99", "0.10"]);
+    expect(await columnTypes(database.url, schema, "money")).toEqual({ id: "bigint", price: "numeric", rate: "numeric", plain: "numeric" });
+    expect(await columnsAsText(schema, "money")).toEqual({
+      id: ["1", "2", "3", "4", "5", "6"],
+      price: ["1.005", "2.345", "-2.345", "12", "9999.995", "0.125"],
+      rate: ["1234567.12345", "0.00005", "-0.00005", "-0.0000001", "7", "0.00015"],
+      plain: ["9223372036854775807", "0.1", "100000000000000000000", "-12.5", null, "3"],
     });
-    // The server's own rounding of the same literals agrees.
-    const server = await queryRows<{ price: string; rate: string }>(database.url,
-      `SELECT p::numeric(6,2)::text AS price, r::numeric(12,4)::text AS rate FROM unnest($1::text[], $2::text[]) WITH ORDINALITY u(p, r, i) ORDER BY i`,
-      [["1.005", "2.345", "-2.345", "12", "0.125"], ["1234567.12345", "0.00005", "-0.00005", "-0.0000001", "0.00015"]]);
-    expect(server.map((s) => s.price)).toEqual(loaded.price);
-    expect(server.map((s) => s.rate)).toEqual(loaded.rate);
-    expect(await rejectsOf(database.url, schema)).toEqual([
-      { table_name: "money", row_key: "5", column_name: "price", raw_value: "9999.995", reason: "too many digits for numeric(6,2)", action: "rejected" },
-    ]);
+    // PostgreSQL's numeric(6,2) would have rounded or refused these: nothing was rounded, nothing rejected.
+    const server = await queryRows<{ price: string }>(database.url, `SELECT (p::numeric(6,2) = p::numeric) AS price FROM unnest($1::text[]) AS u(p)`, [["1.005", "2.345"]]);
+    expect(server.map((s) => s.price)).toEqual([false, false]);
+    expect((await rejectsOf(database.url, schema)).filter((r) => r.table_name.startsWith("money"))).toEqual([]);
+    const widened = report.quality!.findings.filter((f) => f.check === "type_widened" && f.table === "money").map((f) => [f.column, f.count, f.severity]);
+    expect(widened).toEqual([["price", 5, "warn"], ["rate", 5, "warn"]]);
+    expect(report.quality!.findings.find((f) => f.check === "type_widened" && f.column === "price")!.message)
+      .toBe('"money"."price" widened from numeric(6,2) to numeric for 5 of 6 values (first, row 1: 1.005 has more than 2 decimal places, which numeric(6,2) would round)');
   });
 
   it("keeps REAL as double precision, bit for bit", async () => {
@@ -250,11 +254,13 @@ describe("defaults", () => {
 
 describe("per-column type overrides", () => {
   const SQL = `CREATE TABLE o (id INTEGER PRIMARY KEY, code TEXT, happened TEXT, amount TEXT, n INTEGER, short TEXT);
-    INSERT INTO o VALUES (1, '0042', '2024-03-01 10:00:00', '12.345', 1, 'abc'), (2, '17', '2024-03-02 11:30:00', '7', 2, 'abcdefgh');`;
+    INSERT INTO o VALUES (1, '0042', '2024-03-01 10:00:00', '12.34', 1, 'abc'), (2, '17', '2024-03-02 11:30:00', '7', 2, 'abcdefgh'),
+      (3, '18', '2024-03-03 12:00:00', '12.345', 3, 'ab');`;
 
   it("loads each column as the type asked for", async () => {
     const file = sqliteFile(tmp.dir, "overrides", SQL);
     const typeOverrides = { o: { code: "bigint", happened: "timestamptz", amount: "numeric(8,2)", n: "text", short: "varchar(5)" } };
+    // An override is the user's type: a value it cannot hold is a bad value, never rounded, never widened.
     const plan = await inspectSource(file, { typeOverrides });
     expect(plan.plan.tables[0].columns.map((c) => c.reason)).toEqual([
       "declared INTEGER; SQLite integers are 64-bit: bigint",
@@ -265,10 +271,11 @@ describe("per-column type overrides", () => {
       id: "bigint", code: "bigint", happened: "timestamp with time zone", amount: "numeric(8,2)", n: "text", short: "character varying(5)",
     });
     expect(await textRows(database.url, report.schema!, "o")).toEqual([
-      { id: "1", code: "42", happened: "2024-03-01 10:00:00+00", amount: "12.35", n: "1", short: "abc" },
+      { id: "1", code: "42", happened: "2024-03-01 10:00:00+00", amount: "12.34", n: "1", short: "abc" },
     ]);
     expect(await rejectsOf(database.url, report.schema!)).toEqual([
-      { table_name: "o", row_key: "2", column_name: "short", raw_value: "abcdefgh", reason: "longer than 5 characters", action: "rejected" },
+      { table_name: "o", row_key: "2", column_name: "short", raw_value: "abcdefgh", reason: "is longer than 5 characters (the type is the override's)", action: "rejected" },
+      { table_name: "o", row_key: "3", column_name: "amount", raw_value: "12.345", reason: "has more than 2 decimal places, which numeric(8,2) would round (the type is the override's)", action: "rejected" },
     ]);
   });
 

@@ -37,8 +37,9 @@ const CLASSES: readonly BadDataClass[] = [
   },
   {
     name: "numeric",
+    // 123456789012.5 is too wide for numeric(10,2): the column widens to numeric and the row loads.
     sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, amount NUMERIC(10,2)); INSERT INTO t VALUES (1, 12.5), (2, 'ten'), (3, 123456789012.5), (4, 7);",
-    rejects: [["t", "2", "amount", "not a number"], ["t", "3", "amount", "too many digits for numeric(10,2)"]],
+    rejects: [["t", "2", "amount", "not a number"]],
   },
   {
     name: "boolean",

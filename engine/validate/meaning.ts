@@ -1,0 +1,229 @@
+/**
+ * The meaning check. The content checksum compares the bytes the loader
+ * sent with the bytes PostgreSQL stored, so it cannot notice a converter
+ * that changed what a value means (an offset dropped, a time of day lost,
+ * an integer rounded through a double). This check does not use the
+ * converters: for a spread sample of each table's rows, the raw SQLite
+ * values go to PostgreSQL as text, PostgreSQL's own input functions read
+ * them (timestamptz, numeric, float8, boolean), and the result is compared
+ * with what the load stored, in the value's meaning: the instant of a
+ * timestamp (a naive one read in UTC or the configured zone), the exact
+ * decimal, the double, the text, the bytes. Rejected rows and nulled
+ * values are left out as _rejects records them.
+ *
+ * It runs inside the load's transaction, in a savepoint that is always
+ * rolled back: its scratch table and session settings leave no trace.
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Client } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { csvField } from "../load/csv";
+import { ColumnPlan, REJECTS_TABLE, TablePlan } from "../plan/model";
+import { rowKeyExpression } from "../profile/structure";
+import { attachSubset, openSource, rowidBounds, RowSubset, SourceTable, subsetCondition } from "../source";
+import { qualified, quoteIdent, quoteLiteral } from "../sql/identifiers";
+
+/** Rows checked per table: spread over it, away from the rows type inference sampled. */
+export const MEANING_SAMPLE_ROWS = 1000;
+const SCRATCH_TABLE = "_sdm_meaning_check";
+const SHOWN_MISMATCHES = 3;
+
+export interface MeaningCheckInput {
+  readonly client: Client;
+  readonly schema: string;
+  readonly sourcePath: string;
+  readonly subset?: RowSubset;
+  readonly source: SourceTable;
+  /** The table as loaded (widened columns included). */
+  readonly table: TablePlan;
+}
+
+/** One line per sampled row whose stored values do not mean what the source's do (empty when all do). */
+export async function checkMeaning(input: MeaningCheckInput): Promise<string[]> {
+  const rows = sampleSourceRows(input);
+  if (rows.length === 0) return [];
+  const { client } = input;
+  await client.query("SAVEPOINT sdm_meaning");
+  try {
+    await client.query(scratchTableSql(input));
+    await copyRows(client, qualified(input.schema, SCRATCH_TABLE), rows);
+    for (const setting of readingSettings(input.table)) await client.query(setting);
+    const { rows: found } = await client.query<{ row_key: string; expected: string; stored: string | null }>(mismatchSql(input), [input.table.source]);
+    return found.map((f) => mismatchLine(input.table, f));
+  } catch (error) {
+    return [`"${input.table.name}": PostgreSQL could not read the sampled source values back as their types (${(error as Error).message})`];
+  } finally {
+    await client.query("ROLLBACK TO SAVEPOINT sdm_meaning");
+    await client.query("RELEASE SAVEPOINT sdm_meaning");
+  }
+}
+
+type SourceValue = bigint | number | string | Buffer | null;
+
+/** [row key, then per column: SQLite storage class, value as text] */
+function sampleSourceRows({ sourcePath, subset, source, table }: MeaningCheckInput): (string | null)[][] {
+  const db = openSource(sourcePath);
+  try {
+    attachSubset(db, subset);
+    const columns = table.columns.map((c) => quoteIdent(c.source)).join(", ");
+    const inSubset = subsetCondition(source, subset);
+    const from = `SELECT ${rowKeyExpression(source)}, ${columns} FROM ${quoteIdent(source.name)}`;
+    let raw: SourceValue[][];
+    if (source.withoutRowid) {
+      const order = source.primaryKey.map(quoteIdent).join(", ");
+      raw = db.prepare(`${from}${inSubset ? ` WHERE ${inSubset}` : ""} ORDER BY ${order} LIMIT ${MEANING_SAMPLE_ROWS}`).raw(true).safeIntegers(true).all() as SourceValue[][];
+    } else {
+      const bounds = rowidBounds(db, source.name, subset);
+      if (bounds === null) return [];
+      const rowids = spreadRowids(bounds.lo, bounds.hi);
+      const where = [`rowid IN (SELECT value FROM json_each(?))`, ...(inSubset ? [inSubset] : [])].join(" AND ");
+      raw = db.prepare(`${from} WHERE ${where}`).raw(true).safeIntegers(true).all(JSON.stringify(rowids)) as SourceValue[][];
+    }
+    return raw.map(([key, ...values]) => [String(key), ...values.flatMap(describe)]);
+  } finally {
+    db.close();
+  }
+}
+
+/** Rowids half a step off the inference sample's, so the check also meets values inference never saw. */
+function spreadRowids(lo: number, hi: number): number[] {
+  const step = Math.max(1, Math.floor((hi - lo + 1) / MEANING_SAMPLE_ROWS));
+  const rowids: number[] = [];
+  for (let id = lo + Math.floor(step / 2); id <= hi && rowids.length < MEANING_SAMPLE_ROWS; id += step) rowids.push(id);
+  return rowids;
+}
+
+/**
+ * A SQLite value as (storage class, text): integers exact, doubles as 17
+ * significant digits (exactly that double; -0 kept), blobs as hex.
+ */
+function describe(value: SourceValue): [string, string | null] {
+  if (value === null) return ["null", null];
+  if (typeof value === "bigint") return ["integer", value.toString()];
+  if (typeof value === "number") return ["real", Object.is(value, -0) ? "-0" : Number.isFinite(value) ? value.toPrecision(17) : String(value)];
+  // COPY cannot carry a NUL in text: such a text goes as the hex of its UTF-8 (only bytea can hold it).
+  if (typeof value === "string") return value.includes("\0") ? ["nul-text", Buffer.from(value, "utf8").toString("hex")] : ["text", value];
+  return ["blob", value.toString("hex")];
+}
+
+function scratchTableSql({ schema, table }: MeaningCheckInput): string {
+  const columns = table.columns.flatMap((_, i) => [`t${i} text`, `v${i} text`]);
+  return `CREATE TABLE ${qualified(schema, SCRATCH_TABLE)} (row_key text NOT NULL, ${columns.join(", ")})`;
+}
+
+async function copyRows(client: Client, target: string, rows: readonly (string | null)[][]): Promise<void> {
+  const csv = rows.map((row) => row.map((v) => (v === null ? "" : csvField(v))).join(",") + "\n");
+  await pipeline(Readable.from(csv), client.query(copyFrom(`COPY ${target} FROM STDIN WITH (FORMAT csv)`)));
+}
+
+/** The zone naive values mean, and the day/month order slash dates are read in. */
+function readingSettings(table: TablePlan): string[] {
+  const temporal = table.columns.map((c) => c.converter).find((c) => c.kind === "temporal");
+  if (!temporal || temporal.kind !== "temporal") return [];
+  const monthFirst = table.columns.some((c) => c.converter.kind === "temporal" && c.converter.variants.some((v) => v.startsWith("MM/")));
+  return [`SET LOCAL TimeZone = ${quoteLiteral(temporal.naiveZone ?? "UTC")}`, `SET LOCAL DateStyle = 'ISO, ${monthFirst ? "MDY" : "DMY"}'`];
+}
+
+/** What a stored value means, as text, by the column's type. */
+function storedMeaning(column: ColumnPlan, c: string): string {
+  const spec = column.converter;
+  switch (spec.kind) {
+    case "integer": case "float": case "boolean": case "text":
+      return `${c}::text`;
+    case "numeric":
+      return `trim_scale(${c})::text`;
+    case "bytea":
+      return `encode(${c}, 'hex')`;
+    case "temporal": {
+      const zone = quoteLiteral(spec.naiveZone ?? "UTC");
+      const instant = spec.target === "timestamptz" ? c : spec.target === "timestamp" ? `(${c} AT TIME ZONE ${zone})` : `(${c}::timestamp AT TIME ZONE ${zone})`;
+      return `trim_scale(extract(epoch FROM ${instant}))::text`;
+    }
+  }
+}
+
+/**
+ * What a source value (storage class t, text v) means, read by
+ * PostgreSQL's input function for the column's type.
+ */
+function sourceMeaning(column: ColumnPlan, t: string, v: string): string {
+  const spec = column.converter;
+  // A double or a decimal text is held by float8 only if it reads back as the same decimal.
+  const asDouble = `CASE WHEN ${t} = 'real' OR ((${v}::float8)::text)::numeric = ${v}::numeric THEN (${v}::float8)::text ELSE 'not exactly a double: ' || ${v} END`;
+  switch (spec.kind) {
+    case "integer":
+      return `CASE ${t} WHEN 'real' THEN (${v}::float8)::bigint::text ELSE (${v}::bigint)::text END`;
+    case "numeric":
+      return `CASE ${t} WHEN 'real' THEN trim_scale(((${v}::float8)::text)::numeric)::text ELSE trim_scale(${v}::numeric)::text END`;
+    case "float":
+      return asDouble;
+    case "boolean":
+      return `(CASE ${t} WHEN 'real' THEN (${v}::float8)::text ELSE ${v} END)::boolean::text`;
+    case "text":
+      return `CASE ${t} WHEN 'real' THEN (${v}::float8)::text WHEN 'blob' THEN convert_from(decode(${v}, 'hex'), 'UTF8') ELSE ${v} END`;
+    case "bytea":
+      return `CASE ${t} WHEN 'blob' THEN ${v} WHEN 'real' THEN encode(convert_to((${v}::float8)::text, 'UTF8'), 'hex') ELSE encode(convert_to(${v}, 'UTF8'), 'hex') END`;
+    case "temporal": {
+      const perSecond = spec.epoch === "milliseconds" ? 1000 : 1;
+      const epoch = `trim_scale(round(${v}::numeric * ${1_000_000 / perSecond}) / 1000000)::text`;
+      return `CASE WHEN ${t} IN ('integer', 'real') THEN ${epoch} ELSE trim_scale(extract(epoch FROM ${v}::timestamptz))::text END`;
+    }
+  }
+}
+
+/**
+ * Sampled rows (not rejected) with no stored row meaning the same, each
+ * with the stored row of the same key when the table has a key. Stored
+ * rows are looked up by key; a table without one is searched by its first
+ * column's meaning.
+ */
+function mismatchSql({ schema, table }: MeaningCheckInput): string {
+  const rejects = qualified(schema, REJECTS_TABLE);
+  const nulled = (column: ColumnPlan) =>
+    `EXISTS (SELECT 1 FROM ${rejects} r WHERE r.table_name = $1 AND r.row_key = m.row_key AND r.action = 'nulled' AND r.column_name = ${quoteLiteral(column.source)})`;
+  const expectedValues = table.columns.map((c, i) => {
+    const nulText = c.converter.kind === "bytea" ? `m.v${i}` : "'a text with a NUL byte, which only bytea holds'";
+    return `CASE WHEN m.t${i} = 'null' OR ${nulled(c)} THEN NULL WHEN m.t${i} = 'nul-text' THEN ${nulText} ELSE ${sourceMeaning(c, `m.t${i}`, `m.v${i}`)} END`;
+  });
+  const storedValues = table.columns.map((c) => storedMeaning(c, `s.${quoteIdent(c.name)}`));
+  const keyIndexes = table.primaryKey.map((k) => table.columns.findIndex((c) => c.name === k));
+  const keyOf = (values: string[]) => (keyIndexes.length > 0 ? `json_build_array(${keyIndexes.map((i) => values[i]).join(", ")})::text` : "NULL::text");
+  // Stored rows are found by key, through the key's index where its type has a plain text form.
+  const lookup = keyIndexes.length > 0 ? keyIndexes : [0];
+  const typedKey = (i: number) => {
+    const kind = table.columns[i].converter.kind;
+    return kind === "integer" ? `l${i}::bigint` : kind === "numeric" ? `l${i}::numeric` : `l${i}`;
+  };
+  const storedKey = (i: number) => {
+    const kind = table.columns[i].converter.kind;
+    return kind === "integer" || kind === "numeric" || kind === "text" ? `s.${quoteIdent(table.columns[i].name)}` : storedValues[i];
+  };
+  return `
+    WITH expected AS MATERIALIZED (
+      SELECT m.row_key, json_build_array(${expectedValues.join(", ")})::text AS doc, ${keyOf(expectedValues)} AS key,
+             ${lookup.map((i) => `${expectedValues[i]} AS l${i}`).join(", ")}
+      FROM ${qualified(schema, SCRATCH_TABLE)} m
+      WHERE NOT EXISTS (SELECT 1 FROM ${rejects} r WHERE r.table_name = $1 AND r.row_key = m.row_key AND r.action = 'rejected')
+    ), stored AS MATERIALIZED (
+      SELECT json_build_array(${storedValues.join(", ")})::text AS doc, ${keyOf(storedValues)} AS key
+      FROM ${qualified(schema, table.name)} s
+      WHERE (${lookup.map(storedKey).join(", ")}) IN (SELECT ${lookup.map(typedKey).join(", ")} FROM expected)${keyIndexes.length > 0 ? "" : `
+         OR (${storedValues[0]} IS NULL AND EXISTS (SELECT 1 FROM expected WHERE l0 IS NULL))`}
+    ), missing AS (
+      SELECT doc FROM expected EXCEPT ALL SELECT doc FROM stored
+    )
+    SELECT e.row_key, e.doc AS expected, (SELECT s.doc FROM stored s WHERE s.key = e.key LIMIT 1) AS stored
+    FROM expected e WHERE e.doc IN (SELECT doc FROM missing)
+    ORDER BY e.row_key LIMIT ${SHOWN_MISMATCHES}`;
+}
+
+function mismatchLine(table: TablePlan, found: { row_key: string; expected: string; stored: string | null }): string {
+  const expected = JSON.parse(found.expected) as (string | null)[];
+  if (found.stored === null) return `"${table.name}" row ${found.row_key}: no stored row means what the source row does (${found.expected})`;
+  const stored = JSON.parse(found.stored) as (string | null)[];
+  const differing = table.columns.map((c, i) => ({ c, i })).filter(({ i }) => expected[i] !== stored[i]);
+  return differing
+    .map(({ c, i }) => `"${table.name}"."${c.name}" row ${found.row_key}: the source value means ${JSON.stringify(expected[i])}, the stored one ${JSON.stringify(stored[i])}`)
+    .join("; ");
+}

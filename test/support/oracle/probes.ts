@@ -1,0 +1,98 @@
+/**
+ * The expected canonical value of a SQLite value in a column: computed here
+ * where it is certain, asked of the referee where PostgreSQL's input function
+ * decides.
+ */
+
+import { Ask, Canon, Probe, refusal, value } from "./canonical-values";
+import type { ComparedColumn } from "./compared-columns";
+import { bytesOf, numberText, Present, realText, textOf, Textual } from "./sqlite-values";
+
+/** The expected canonical value of one SQLite value (not NULL) in one column. */
+export function probe(v: Present, column: ComparedColumn): Probe {
+  switch (column.family) {
+    case "integer":
+      return integerProbe(v);
+    case "numeric":
+      if (typeof v === "bigint") return value(v.toString());
+      return typeof v === "number" ? new Ask("numeric of float8", realText(v)) : askText("numeric", v);
+    case "double":
+      return doubleProbe(v);
+    case "boolean":
+      // The value's text: an integer's digits ('0', '1'), a real's round-trip text.
+      return askText("boolean", typeof v === "bigint" || typeof v === "number" ? numberText(v) : v);
+    case "instant":
+      return typeof v === "bigint" || typeof v === "number" ? epochProbe(v, column.epochDivisor) : askText(column.askKind, v);
+    case "text":
+    case "char":
+      return textProbe(v, column.family === "char");
+    case "bytes":
+      if (typeof v === "bigint") return value(Buffer.from(v.toString(), "utf8").toString("hex"));
+      return typeof v === "number" ? new Ask("float8 bytes", realText(v)) : value(bytesOf(v).toString("hex"));
+    default:
+      return askText(column.askKind, typeof v === "bigint" || typeof v === "number" ? numberText(v) : v);
+  }
+}
+
+/** A text (or blob read as UTF-8) handed to a PostgreSQL input function. */
+function askText(kind: string, v: Textual): Probe {
+  const text = textOf(v);
+  return "text" in text ? new Ask(kind, text.text) : refusal(text.why);
+}
+
+function integerProbe(v: Present): Probe {
+  if (typeof v === "bigint") return value(v.toString());
+  if (typeof v !== "number") return askText("bigint", v);
+  // BigInt of an integral double is its exact value, not its shortest decimal (1e21 has 22 digits).
+  return Number.isInteger(v) ? value(BigInt(v).toString()) : refusal(`real ${realText(v)} is not an integer`);
+}
+
+function doubleProbe(v: Present): Probe {
+  if (typeof v === "number") return new Ask("float8", realText(v));
+  if (typeof v !== "bigint") return askText("float8", v);
+  const double = Number(v);
+  // Whatever PostgreSQL holds, an integer no double can hold has lost its meaning in a float column.
+  if (BigInt(double) !== v) return refusal(`integer ${v} has no exact double`);
+  return new Ask("float8", String(double));
+}
+
+function textProbe(v: Present, char: boolean): Probe {
+  if (typeof v === "bigint") return value(v.toString());
+  if (typeof v === "number") return new Ask("float8", realText(v));
+  const text = textOf(v);
+  if (!("text" in text)) return refusal(text.why);
+  // character(n) pads with spaces and ignores them in comparisons; its ::text drops them.
+  return value(char ? text.text.replace(/ +$/, "") : text.text);
+}
+
+/** A number in a temporal column: an epoch in seconds (divisor 1) or milliseconds (1000). */
+function epochProbe(v: bigint | number, divisor: bigint): Canon {
+  if (typeof v === "bigint") return value(formatMicros((v * 1_000_000n) / divisor));
+  if (!Number.isFinite(v)) return refusal(`real ${v} is not an epoch`);
+  return value(formatMicros(roundedMicros(v, divisor)));
+}
+
+/** The exact value of a double times 10^6 / divisor, rounded half away from zero: no float arithmetic. */
+function roundedMicros(n: number, divisor: bigint): bigint {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, n);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
+  const exponent = (biased === 0 ? 1 : biased) - 1075; // |n| = mantissa * 2^exponent
+  let numerator = mantissa * 1_000_000n;
+  let denominator = divisor;
+  if (exponent >= 0) numerator <<= BigInt(exponent);
+  else denominator <<= BigInt(-exponent);
+  const micros = (2n * numerator + denominator) / (2n * denominator);
+  return bits >> 63n === 1n ? -micros : micros;
+}
+
+/** Microseconds as the seconds text trim_scale(extract(epoch ...)) prints. */
+function formatMicros(micros: bigint): string {
+  const sign = micros < 0n ? "-" : "";
+  const abs = micros < 0n ? -micros : micros;
+  const fraction = (abs % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
+  return `${sign}${abs / 1_000_000n}${fraction ? `.${fraction}` : ""}`;
+}

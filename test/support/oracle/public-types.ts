@@ -1,0 +1,39 @@
+/** What the oracle is asked and what it answers: the module's public types. */
+
+export interface OracleOptions {
+  /** The SQLite file, opened read-only. */
+  sqlitePath: string;
+  databaseUrl: string;
+  /** The loaded PostgreSQL schema. */
+  schema: string;
+  /** The zone naive values were loaded in (default UTC). */
+  timezone?: string | null;
+  /** SQLite tables deliberately not loaded. */
+  skipTables?: string[];
+}
+
+export interface OracleDifference {
+  table: string;
+  column: string | null;
+  rowKey: string | null;
+  sqlite: string;
+  postgres: string;
+  rule: string;
+}
+
+export interface OracleTable {
+  table: string;
+  sqliteRows: number;
+  loadedRows: number;
+  rejectedRows: number;
+  nulledValues: number;
+  /** Values of loaded rows compared with their stored value, nulled ones excluded. */
+  comparedValues: number;
+  /** Differences found beyond the first 20 listed for the table. */
+  unlistedDifferences: number;
+}
+
+export interface OracleResult {
+  tables: OracleTable[];
+  differences: OracleDifference[];
+}

@@ -1,0 +1,5 @@
+/** An SQL identifier quoted the way both SQLite and PostgreSQL read it. */
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
