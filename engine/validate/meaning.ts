@@ -117,12 +117,32 @@ async function copyRows(client: Client, target: string, rows: readonly (string |
   await pipeline(Readable.from(csv), client.query(copyFrom(`COPY ${target} FROM STDIN WITH (FORMAT csv)`)));
 }
 
-/** The zone naive values mean, and the day/month order slash dates are read in. */
+/** The zone naive values mean (the plan has one zone for all columns). */
 function readingSettings(table: TablePlan): string[] {
   const temporal = table.columns.map((c) => c.converter).find((c) => c.kind === "temporal");
   if (!temporal || temporal.kind !== "temporal") return [];
-  const monthFirst = table.columns.some((c) => c.converter.kind === "temporal" && c.converter.variants.some((v) => v.startsWith("MM/")));
-  return [`SET LOCAL TimeZone = ${quoteLiteral(temporal.naiveZone ?? "UTC")}`, `SET LOCAL DateStyle = 'ISO, ${monthFirst ? "MDY" : "DMY"}'`];
+  return [`SET LOCAL TimeZone = ${quoteLiteral(temporal.naiveZone ?? "UTC")}`];
+}
+
+/**
+ * A slash date read by PostgreSQL's to_timestamp in the column's day/month
+ * order; where the sample settled none, in the only order the value fits
+ * (day first when both do: the loader refuses those that differ).
+ */
+function slashInstant(v: string, order: "dmy" | "mdy" | null): string {
+  const format = (first: "DD" | "MM", second: "DD" | "MM") =>
+    `to_timestamp(${v}, CASE length(${v}) WHEN 10 THEN '${first}/${second}/YYYY' WHEN 16 THEN '${first}/${second}/YYYY HH24:MI' ELSE '${first}/${second}/YYYY HH24:MI:SS' END)`;
+  const dayFirst = format("DD", "MM");
+  const monthFirst = format("MM", "DD");
+  if (order === "dmy") return dayFirst;
+  if (order === "mdy") return monthFirst;
+  return `CASE WHEN substr(${v}, 4, 2)::int > 12 THEN ${monthFirst} ELSE ${dayFirst} END`;
+}
+
+function slashOrderOf(column: ColumnPlan): "dmy" | "mdy" | null {
+  if (column.converter.kind !== "temporal") return null;
+  if (column.converter.variants.some((v) => v.startsWith("MM/"))) return "mdy";
+  return column.converter.variants.some((v) => v.startsWith("DD/")) ? "dmy" : null;
 }
 
 /** What a stored value means, as text, by the column's type. */
@@ -167,7 +187,8 @@ function sourceMeaning(column: ColumnPlan, t: string, v: string): string {
     case "temporal": {
       const perSecond = spec.epoch === "milliseconds" ? 1000 : 1;
       const epoch = `trim_scale(round(${v}::numeric * ${1_000_000 / perSecond}) / 1000000)::text`;
-      return `CASE WHEN ${t} IN ('integer', 'real') THEN ${epoch} ELSE trim_scale(extract(epoch FROM ${v}::timestamptz))::text END`;
+      const instant = `CASE WHEN ${v} ~ '^\\d\\d/\\d\\d/\\d{4}' THEN ${slashInstant(v, slashOrderOf(column))} ELSE ${v}::timestamptz END`;
+      return `CASE WHEN ${t} IN ('integer', 'real') THEN ${epoch} ELSE trim_scale(extract(epoch FROM ${instant}))::text END`;
     }
   }
 }
