@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { queryRows, useTestDatabase } from "../support/database";
 import { sqliteCount, writeSqlite } from "../support/sqlite";
-import { countRows, quoteIdent, reportOf, runCli, scratchDir } from "./support";
+import { countRows, failureLine, quoteIdent, reportOf, runCli, scratchDir } from "./support";
 
 interface BadDataClass {
   /** Also the schema prefix suffix. */
@@ -114,6 +114,21 @@ describe("bad values through the CLI: every row accounted for", () => {
       expect({ table: table.table, loaded, rejected: rejectedRows, total: loaded + rejectedRows })
         .toEqual({ table: table.table, loaded: table.rowsLoaded, rejected: table.rejected, total: sqliteCount(file, table.source) });
     }
+  });
+
+  test.each(["simple", "complete"])("under the fail policy (%s mode), --json prints the report: error BAD_VALUE naming table, column and row", async (mode) => {
+    const file = writeSqlite(scratch.path(`fail-${mode}.sqlite`), CLASSES[0].sql);
+    const result = await runCli(["migrate", "--source", file, "--database-url", database.url, "--schema-prefix", `sdval_fail_${mode}`, "--mode", mode,
+      "--on-bad-value", "fail", "--backup-dir", scratch.path("backups"), "--json", "--quiet"]);
+    expect(result.status).toBe(1);
+    // Simple mode meets row 2 first; complete mode meets the first bad row of the canary's sample.
+    const [rowKey, raw] = mode === "simple" ? ["2", "N/A"] : ["4", "3.5x"];
+    const message = `table "t", column "n", row ${rowKey}: not an integer (value ${raw})`;
+    expect(failureLine(result)).toBe(`servicedesk-migrate: failed [BAD_VALUE]: ${message}`);
+    expect(reportOf(result)).toMatchObject({
+      outcome: "failed", schema: null, source: { path: file, digest: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      error: { code: "BAD_VALUE", table: "t", column: "n", rowKey, message },
+    });
   });
 
   test("a value of 100 MB in a text column migrates byte for byte, and the CLI's peak memory stays under 768 MiB (under 8 times the value)", async () => {

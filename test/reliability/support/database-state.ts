@@ -149,6 +149,10 @@ export async function expectCliRefused(baseline: Baseline, args: readonly string
   const line = failureLine(result);
   expect({ status: result.status, line }).toEqual({ status: expected.status, line: expect.stringContaining(`[${expected.code}]`) });
   for (const part of expected.message) expect(line).toEqual(typeof part === "string" ? expect.stringContaining(part) : expect.stringMatching(part));
+  // --json prints the report on failure too, its error carrying the same code.
+  if (args.includes("--json")) {
+    expect(reportOf(result)).toMatchObject({ outcome: expected.code === "GATE_BLOCKED" ? "blocked" : "failed", error: { code: expected.code } });
+  }
   if (expected.secret !== undefined) expect(`${result.stdout}\n${result.stderr}`).not.toContain(expected.secret);
   expect(await databaseFingerprint(baseline.url)).toEqual(before);
   await expectBaselineIntact(baseline);
