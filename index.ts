@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ServicedeskDatabase } from "./components";
 import type { ResourceMode } from "./dynamic-providers";
-import type { BadValuePolicy } from "./engine";
+import type { BadValuePolicy, RenameMap } from "./engine";
 
 const config = new pulumi.Config();
 
@@ -23,10 +23,11 @@ const database = new ServicedeskDatabase("servicedesk", {
     sampleSeed: config.getNumber("sampleSeed"),
     badValuePolicy: config.get("badValuePolicy") as BadValuePolicy | undefined,
     typeOverrides: config.getObject<Record<string, Record<string, string>>>("typeOverrides"),
+    renames: config.getObject<RenameMap>("renames"),
     includeTables: config.getObject<string[]>("includeTables"),
     excludeTables: config.getObject<string[]>("excludeTables"),
     timezone: config.get("timezone"),
-    cutover: config.get("cutover") as "auto" | "manual" | undefined,
+    cutover: (config.get("cutover") || undefined) as "auto" | "manual" | undefined,
     retainVersions: config.getNumber("retainVersions"),
     backupDirectory: config.get("backupDirectory"),
     minFreeDiskBytes: config.getNumber("minFreeDiskBytes"),

@@ -2,9 +2,7 @@
 import * as path from "node:path";
 import { OptionError } from "../engine/errors";
 import type { BadValuePolicy, MigrateOptions, RenameMap } from "../engine";
-
-/** Where backups go without --backup-dir: ./backups, as in the README. */
-export const DEFAULT_BACKUP_DIRECTORY = "backups";
+import { DEFAULTS } from "../engine/defaults";
 
 /** The server used when neither --database-url nor DATABASE_URL is given. */
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -97,7 +95,7 @@ export function migrateOptions(flags: CommonFlags): MigrateOptions {
     retainVersions: numberFlag(flags.retain, "--retain"),
     // Absolute, as the Pulumi provider passes it: the report, the health check's
     // messages and the restore command then name one folder wherever they are read.
-    backupDirectory: path.resolve(flags.backupDir ?? DEFAULT_BACKUP_DIRECTORY),
+    backupDirectory: path.resolve(flags.backupDir ?? DEFAULTS.backupDirectory),
     reuse: flags.reuse,
   };
 }

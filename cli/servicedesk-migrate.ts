@@ -6,7 +6,7 @@
  */
 import { Command, Option } from "commander";
 import {
-  DEFAULT_MIN_QUALITY, evaluateGate, GateBlockedError, generateServicedeskDatabase, inspectSource, measureByReading, migrate,
+  DEFAULTS, evaluateGate, GateBlockedError, generateServicedeskDatabase, inspectSource, measureByReading, migrate,
   asMigrationError, MigrationError, resolveOptions, throttled, versions, connect, describeError,
 } from "../engine";
 import { CommonFlags, databaseUrlOf, migrateOptions, renames, requireSource, typeOverrides } from "./options";
@@ -19,11 +19,11 @@ function commonOptions(command: Command): Command {
   return command
     .option("--source <file>", "the SQLite export")
     .option("--database-url <url>", "target PostgreSQL (default: $DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres)")
-    .option("--schema-prefix <prefix>", "prefix of the versioned and stable schemas", "servicedesk")
-    .option("--min-quality <score>", `gate threshold, 0-100 (default ${DEFAULT_MIN_QUALITY})`)
-    .option("--sample-rate <rate>", "canary sample share, (0, 1] (default 0.1)")
-    .option("--sample-seed <seed>", "canary sample seed (default 1)")
-    .addOption(new Option("--on-bad-value <policy>", "a value that cannot be converted: reject the row, null the value, or fail").choices(["reject", "null", "fail"]).default("reject"))
+    .option("--schema-prefix <prefix>", "prefix of the versioned and stable schemas", DEFAULTS.schemaPrefix)
+    .option("--min-quality <score>", `gate threshold, 0-100 (default ${DEFAULTS.minQuality})`)
+    .option("--sample-rate <rate>", `canary sample share, (0, 1] (default ${DEFAULTS.sampleRate})`)
+    .option("--sample-seed <seed>", `canary sample seed (default ${DEFAULTS.sampleSeed})`)
+    .addOption(new Option("--on-bad-value <policy>", "a value that cannot be converted: reject the row, null the value, or fail").choices(["reject", "null", "fail"]).default(DEFAULTS.badValuePolicy))
     .option("--type <table.column=type>", "override a column's type (repeatable)", collect, [])
     .option("--rename-table <table=name>", "give a table another name in PostgreSQL (repeatable)", collect, [])
     .option("--rename-column <table.column=name>", "give a column another name in PostgreSQL (repeatable)", collect, [])
@@ -142,10 +142,10 @@ export function program(): Command {
   commonOptions(cli.command("profile").description("convert every value without loading and run the quality gate")).action(action(runProfile));
   commonOptions(cli.command("plan").description("show the tables, columns and PostgreSQL types a migration would create")).action(action(runPlan));
   commonOptions(cli.command("migrate").description("migrate the export into a new versioned schema"))
-    .addOption(new Option("--mode <mode>", "simple | canary | blue-green | complete").choices(["simple", "canary", "blue-green", "complete"]).default("complete"))
-    .addOption(new Option("--cutover <when>", "switch the stable schema automatically or leave it to the cutover command").choices(["auto", "manual"]))
-    .option("--retain <n>", "previous versions kept besides the active one (default 1)")
-    .option("--backup-dir <dir>", "where pg_dump backups of the active version go (default ./backups)")
+    .addOption(new Option("--mode <mode>", "simple | canary | blue-green | complete").choices(["simple", "canary", "blue-green", "complete"]).default(DEFAULTS.mode))
+    .addOption(new Option("--cutover <when>", "switch the stable schema automatically or leave it to the cutover command (default: manual for blue-green, auto otherwise)").choices(["auto", "manual"]))
+    .option("--retain <n>", `previous versions kept besides the active one (default ${DEFAULTS.retainVersions})`)
+    .option("--backup-dir <dir>", `where pg_dump backups of the active version go (default ./${DEFAULTS.backupDirectory})`)
     .option("--no-reuse", "load even when a retained version holds this export already")
     .action(action(runMigrate));
   commonOptions(cli.command("cutover").description("point the stable schema at a version")).requiredOption("--to <schema>", "the versioned schema").action(action((f: CommonFlags & { to: string }) => runSwitch(f, false)));

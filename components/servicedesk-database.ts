@@ -63,9 +63,9 @@ export class ServicedeskDatabase extends pulumi.ComponentResource {
     const root = pulumi.getRootDirectory();
     const source = pulumi.output(args.source).apply((s) => path.resolve(root, s));
     const described = pulumi
-      .all([source, settings.typeOverrides, settings.includeTables, settings.excludeTables, settings.timezone, settings.badValuePolicy])
-      .apply(([file, typeOverrides, includeTables, excludeTables, timezone, badValuePolicy]) =>
-        describeSource(file, { typeOverrides, includeTables, excludeTables, timezone: timezone || null, badValuePolicy }).catch(leaveToCheck),
+      .all([source, settings.typeOverrides, settings.renames, settings.includeTables, settings.excludeTables, settings.timezone, settings.badValuePolicy])
+      .apply(([file, typeOverrides, renames, includeTables, excludeTables, timezone, badValuePolicy]) =>
+        describeSource(file, { typeOverrides, renames, includeTables, excludeTables, timezone: timezone || null, badValuePolicy }).catch(leaveToCheck),
       );
     this.migration = new ServicedeskMigration(`${name}-migration`, {
       ...settings,

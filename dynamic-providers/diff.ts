@@ -1,20 +1,10 @@
 /**
- * What a change of inputs does. Anything that changes the loaded data
- * replaces the resource (a new versioned schema is loaded, created before
- * the old one is deleted); the rest updates it in place.
+ * What a change of inputs does, as the lifecycle table (lifecycle.ts) says:
+ * anything that changes the loaded data replaces the resource (the new one
+ * is created before the old one is deleted); the rest updates it in place.
  */
 import type { MigrationInputs } from "./inputs";
-
-/** Inputs that shape the data in the versioned schema. */
-export const REPLACING_INPUTS: readonly (keyof MigrationInputs)[] = [
-  "sourceDigest", "schemaPlan", "schemaPrefix", "mode", "badValuePolicy", "typeOverrides", "includeTables", "excludeTables", "timezone",
-];
-
-/** Inputs that change how the resource is run or kept, not the data. */
-export const UPDATING_INPUTS: readonly (keyof MigrationInputs)[] = [
-  "source", "connection", "minQuality", "sampleRate", "sampleSeed", "cutover", "retainVersions", "backupDirectory",
-  "minFreeDiskBytes", "minFreeMemoryBytes", "testQueries", "owner",
-];
+import { REPLACING_INPUTS, UPDATING_INPUTS } from "./lifecycle";
 
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 

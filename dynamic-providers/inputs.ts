@@ -4,7 +4,8 @@
  * {property, reason} failures rather than throwing, and skips values that
  * are still unknown during a preview.
  */
-import type { BadValuePolicy } from "../engine";
+import type { BadValuePolicy, RenameMap } from "../engine";
+import { INPUTS } from "./lifecycle";
 
 /** The value Pulumi puts in place of an input not known until apply. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -26,11 +27,14 @@ export interface MigrationInputs {
   sampleSeed: number;
   badValuePolicy: BadValuePolicy;
   typeOverrides: Record<string, Record<string, string>>;
+  /** PostgreSQL names for source tables and columns. */
+  renames: RenameMap;
   includeTables: string[];
   excludeTables: string[];
   /** IANA zone of naive timestamps ("" keeps them as timestamp without time zone). */
   timezone: string;
-  cutover: "auto" | "manual";
+  /** "" leaves it to the mode: manual for blue-green, auto otherwise (see effectiveCutover). */
+  cutover: "" | "auto" | "manual";
   retainVersions: number;
   backupDirectory: string;
   minFreeDiskBytes: number;
@@ -45,6 +49,8 @@ export interface MigrationInputs {
 }
 
 export interface MigrationOutputs extends MigrationInputs {
+  /** This resource's instance (one per create): how a delete tells a replacement from a destroy. Absent in older state. */
+  instanceId?: string;
   schemaName: string;
   previousSchemaName: string;
   stableSchema: string;
@@ -64,21 +70,6 @@ export interface MigrationOutputs extends MigrationInputs {
   createdAt: string;
 }
 
-export const DEFAULTS = {
-  schemaPrefix: "servicedesk",
-  mode: "complete" as ResourceMode,
-  minQuality: 80,
-  sampleRate: 0.1,
-  sampleSeed: 1,
-  badValuePolicy: "reject" as BadValuePolicy,
-  cutover: "auto" as const,
-  retainVersions: 1,
-  backupDirectory: "backups",
-  minFreeDiskBytes: 256 * 1024 ** 2,
-  minFreeMemoryBytes: 512 * 1024 ** 2,
-  timezone: "",
-};
-
 export interface CheckFailure {
   property: string;
   reason: string;
@@ -86,43 +77,17 @@ export interface CheckFailure {
 
 const known = (value: unknown) => value !== UNKNOWN && value !== undefined;
 
-type Rule = [keyof MigrationInputs, (value: never) => string | null];
-
-const oneOf = (choices: readonly string[]) => (v: string) => (choices.includes(v) ? null : `must be one of ${choices.join(", ")}, got "${v}"`);
-const numberIn = (min: number, max: number, integer = false) => (v: number) =>
-  typeof v !== "number" || Number.isNaN(v) || v < min || v > max || (integer && !Number.isInteger(v))
-    ? `must be ${integer ? "a whole number" : "a number"} between ${min} and ${max}, got ${JSON.stringify(v)}`
-    : null;
-const stringList = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? null : "must be a list of strings");
-
-const RULES: readonly Rule[] = [
-  ["source", (v: string) => (typeof v === "string" && v.length > 0 ? null : "the path of the SQLite export is required")],
-  ["connection", (v: string) => (typeof v === "string" && /^postgres(ql)?:\/\//.test(v) ? null : "must be a postgresql:// URL")],
-  ["schemaPrefix", (v: string) => (typeof v === "string" && /^[a-z_][a-z0-9_]{0,45}$/.test(v) ? null : "must match [a-z_][a-z0-9_]* and be at most 46 bytes")],
-  ["mode", oneOf(["simple", "blue-green", "complete"])],
-  ["minQuality", numberIn(0, 100)],
-  ["sampleRate", (v: number) => (typeof v === "number" && v > 0 && v <= 1 ? null : `must be above 0 and at most 1, got ${JSON.stringify(v)}`)],
-  ["sampleSeed", numberIn(0, Number.MAX_SAFE_INTEGER, true)],
-  ["badValuePolicy", oneOf(["reject", "null", "fail"])],
-  ["cutover", oneOf(["auto", "manual"])],
-  ["retainVersions", numberIn(0, 100, true)],
-  ["backupDirectory", (v: string) => (typeof v === "string" && v.length > 0 ? null : "must be a folder path")],
-  ["minFreeDiskBytes", numberIn(0, Number.MAX_SAFE_INTEGER)],
-  ["minFreeMemoryBytes", numberIn(0, Number.MAX_SAFE_INTEGER)],
-  ["includeTables", stringList],
-  ["excludeTables", stringList],
-  ["testQueries", stringList],
-  ["timezone", (v: string) => (typeof v === "string" ? null : "must be an IANA zone name or empty")],
-];
-
-/** Failures for every known input that is out of range. */
+/** Failures for every known input that is out of range, and for inputs that contradict each other. */
 export function validateInputs(inputs: Partial<MigrationInputs>): CheckFailure[] {
   const failures: CheckFailure[] = [];
-  for (const [property, rule] of RULES) {
-    const value = inputs[property];
+  for (const input of INPUTS) {
+    const value = inputs[input.name];
     if (!known(value)) continue;
-    const reason = rule(value as never);
-    if (reason) failures.push({ property, reason });
+    const reason = input.validate(value as never);
+    if (reason) failures.push({ property: input.name, reason });
+  }
+  if (inputs.mode === "blue-green" && inputs.cutover === "auto") {
+    failures.push({ property: "cutover", reason: 'blue-green switches the stable schema only on the cutover command: leave cutover unset (or "manual"), or use mode complete or simple' });
   }
   return failures;
 }
@@ -130,19 +95,8 @@ export function validateInputs(inputs: Partial<MigrationInputs>): CheckFailure[]
 /** Inputs with defaults filled in for what the program left out. */
 export function withDefaults(inputs: Partial<MigrationInputs>): MigrationInputs {
   const given = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined && v !== null)) as Partial<MigrationInputs>;
-  return {
-    ...DEFAULTS,
-    source: "",
-    connection: "",
-    typeOverrides: {},
-    includeTables: [],
-    excludeTables: [],
-    testQueries: [],
-    sourceDigest: "",
-    schemaPlan: {},
-    owner: "",
-    ...given,
-  };
+  const defaults = Object.fromEntries(INPUTS.map((i) => [i.name, i.default ?? ""]));
+  return { ...defaults, ...given } as MigrationInputs;
 }
 
 /** True when any input is still unknown (a preview before its dependencies exist). */

@@ -4,6 +4,7 @@
  * servicedesk-migration.ts), and keep no state between calls: every call
  * opens its own connection and closes it.
  */
+import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import type { Client } from "pg";
 import {
@@ -11,10 +12,11 @@ import {
   OptionError, SourceError, throttled, versions, writeReportFiles,
 } from "../engine";
 import { qualified } from "../engine/sql/identifiers";
-import { claim, claimedByOthers, dropStableAndControl, readClaims, releaseClaim } from "./claims";
+import { dropStableAndControl } from "./teardown";
 import { diffInputs } from "./diff";
 import { engineLog, EngineLog } from "./engine-log";
 import { CheckFailure, hasUnknowns, MigrationInputs, MigrationOutputs, SchemaPlan, validateInputs, withDefaults } from "./inputs";
+import { effectiveCutover } from "./lifecycle";
 import { schemaPlanOf } from "./source-plan";
 import { outputsOf } from "./outputs";
 
@@ -25,6 +27,7 @@ function planOptions(inputs: MigrationInputs) {
   return {
     badValuePolicy: inputs.badValuePolicy,
     typeOverrides: inputs.typeOverrides,
+    renames: inputs.renames,
     includeTables: inputs.includeTables,
     excludeTables: inputs.excludeTables,
     timezone: inputs.timezone || null,
@@ -122,12 +125,11 @@ function migrateOptions(inputs: MigrationInputs) {
     sampleRate: inputs.sampleRate,
     sampleSeed: inputs.sampleSeed,
     testQueries: inputs.testQueries,
-    cutover: inputs.cutover,
+    cutover: effectiveCutover(inputs),
     retainVersions: inputs.retainVersions,
     backupDirectory: path.resolve(process.cwd(), inputs.backupDirectory),
     minFreeDiskBytes: inputs.minFreeDiskBytes,
     minFreeMemoryBytes: inputs.minFreeMemoryBytes,
-    loadedBy: inputs.owner || undefined,
   };
 }
 
@@ -137,11 +139,12 @@ function reportsDirectory(inputs: MigrationInputs): string {
 
 export async function create(inputs: MigrationInputs): Promise<{ id: string; outs: MigrationOutputs }> {
   const log = engineLog();
+  // A new instance per create: the predecessor of a replacement sees a newer
+  // instance in the claim and knows it is being replaced, not destroyed.
+  const holder = { owner: inputs.owner, instance: randomUUID() };
   let report: MigrationReport;
   try {
-    // Another stack sharing the prefix holds its version however old it is.
-    const keepVersions = await withClient(inputs.connection, (client) => claimedByOthers(client, inputs.schemaPrefix, inputs.owner));
-    report = await migrate({ ...migrateOptions(inputs), keepVersions, onProgress: progressTo(log) });
+    report = await migrate({ ...migrateOptions(inputs), holder, onProgress: progressTo(log) });
   } catch (error) {
     if (error instanceof GateBlockedError) {
       const files = writeReportFiles(error.report, reportsDirectory(inputs));
@@ -150,26 +153,20 @@ export async function create(inputs: MigrationInputs): Promise<{ id: string; out
     throw new Error(failureMessage(error));
   }
   const files = writeReportFiles(report, reportsDirectory(inputs));
-  await withClient(inputs.connection, async (client) => {
-    await claim(client, inputs.schemaPrefix, inputs.owner, report.schema!);
-    // Retention with this resource's retainVersions, after an adoption too (migrate
-    // collects only after a load). The replaced resource's delete must not do it:
-    // it only has the setting it was created with (see remove).
-    const keep = [report.schema!, ...(await claimedByOthers(client, inputs.schemaPrefix, inputs.owner))];
-    await versions.collectGarbage(client, inputs.schemaPrefix, { retain: inputs.retainVersions + 1, keep });
-  });
   await log?.(`servicedesk-migration: ${report.outcome} ${report.schema}; report ${files.markdown}`);
-  return { id: report.schema!, outs: outputsOf(inputs, report, files) };
+  return { id: report.schema!, outs: { ...outputsOf(inputs, report, files), instanceId: holder.instance } };
 }
 
 export async function update(id: string, olds: MigrationOutputs, news: MigrationInputs): Promise<{ outs: MigrationOutputs }> {
   await withClient(news.connection, async (client) => {
     await versions.withPrefixLock(client, news.schemaPrefix, {}, async () => {
       const active = await versions.activeVersion(client, news.schemaPrefix);
-      if (news.cutover === "auto" && olds.cutover !== "auto" && active !== id) await versions.switchTo(client, news.schemaPrefix, id);
-      const keep = [id, ...(await claimedByOthers(client, news.schemaPrefix, news.owner))];
+      // A change that makes the cutover automatic (cutover, or a mode leaving blue-green) serves this resource's version now.
+      if (effectiveCutover(news) === "auto" && effectiveCutover(olds) !== "auto" && active !== id) await versions.switchTo(client, news.schemaPrefix, id);
+      const keep = [id, ...(await versions.heldByOthers(client, news.schemaPrefix, news.owner))];
       await versions.collectGarbage(client, news.schemaPrefix, { retain: news.retainVersions + 1, keep });
-      await claim(client, news.schemaPrefix, news.owner, id);
+      if (olds.owner !== news.owner) await versions.releaseClaim(client, news.schemaPrefix, olds.owner);
+      await versions.holdVersion(client, news.schemaPrefix, { owner: news.owner, instance: olds.instanceId ?? "" }, id);
     });
   });
   return { outs: { ...olds, ...news } };
@@ -189,25 +186,37 @@ export async function read(id: string, props: MigrationOutputs): Promise<{ id: s
   });
 }
 
+/**
+ * Delete: a replacement's predecessor (a newer instance of the same owner
+ * holds the claim) leaves everything as it is: the replacement serves what
+ * it needs, and its create applied retention with the current settings. A
+ * destroy (this instance still holds the claim) releases it and removes
+ * what this owner loaded that no other holder holds, and the stable and
+ * control schemas when no holder is left.
+ */
 export async function remove(id: string, props: MigrationOutputs): Promise<void> {
   await withClient(props.connection, (client) =>
     versions.withPrefixLock(client, props.schemaPrefix, {}, async () => {
-      const claims = await readClaims(client, props.schemaPrefix);
-      if (claims.get(props.owner) !== id) {
-        // Replaced: the owner holds a newer version now, and the replacement's create
-        // applied retention with the current retainVersions. These props hold the value
-        // this resource was created with: when retainVersions rose along with a new
-        // export, applying it here dropped a version the new setting keeps.
-        return;
-      }
-      await releaseClaim(client, props.schemaPrefix, props.owner);
+      const claims = await versions.readClaims(client, props.schemaPrefix);
+      if (!stillHolds(claims.get(props.owner), id, props.instanceId)) return;
+      await versions.releaseClaim(client, props.schemaPrefix, props.owner);
       const others = [...claims.keys()].filter((owner) => owner !== props.owner);
       if (others.length === 0) await dropStableAndControl(client, props.schemaPrefix);
-      const othersHold = new Set(others.map((o) => claims.get(o)));
+      const othersHold = new Set(others.map((o) => claims.get(o)!.schema));
       for (const version of await versions.listVersions(client, props.schemaPrefix)) {
         const mine = version.loadedBy === props.owner || version.schema === id;
         if (mine && !othersHold.has(version.schema)) await versions.dropVersion(client, props.schemaPrefix, version.schema);
       }
     }),
   );
+}
+
+/**
+ * Whether the claim is still this resource's. Resources created before
+ * instances were recorded have none: theirs is the claim of the same
+ * schema with no instance, and a claim with an instance is a replacement's.
+ */
+function stillHolds(claim: versions.Claim | undefined, id: string, instance: string | undefined): boolean {
+  if (claim === undefined) return false;
+  return instance ? claim.instance === instance : claim.instance === "" && claim.schema === id;
 }

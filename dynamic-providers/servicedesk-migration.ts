@@ -14,7 +14,7 @@
  * export const cutover = migration.cutoverCommand;
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { BadValuePolicy } from "../engine";
+import type { BadValuePolicy, RenameMap } from "../engine";
 import type { ResourceMode, SchemaPlan } from "./inputs";
 
 /** Arguments of ServicedeskMigration. */
@@ -31,7 +31,7 @@ export interface ServicedeskMigrationArgs {
   owner: pulumi.Input<string>;
   /** Prefix of the versioned and stable schemas. Defaults to "servicedesk". Replaces. */
   schemaPrefix?: pulumi.Input<string>;
-  /** simple, blue-green or complete. Defaults to "complete". Replaces. */
+  /** simple, blue-green or complete: how the next load runs. Defaults to "complete". */
   mode?: pulumi.Input<ResourceMode>;
   /** Quality score below which the gate blocks (complete mode). Defaults to 80. */
   minQuality?: pulumi.Input<number>;
@@ -43,13 +43,15 @@ export interface ServicedeskMigrationArgs {
   badValuePolicy?: pulumi.Input<BadValuePolicy>;
   /** table -> column -> PostgreSQL type. Defaults to none. Replaces. */
   typeOverrides?: pulumi.Input<Record<string, Record<string, string>>>;
+  /** PostgreSQL names for source tables ({tables: {old: new}}) and columns ({columns: {table: {old: new}}}). Defaults to none. Replaces. */
+  renames?: pulumi.Input<RenameMap>;
   /** Only these tables. Defaults to all. Replaces. */
   includeTables?: pulumi.Input<pulumi.Input<string>[]>;
   /** Tables left out. Defaults to none. Replaces. */
   excludeTables?: pulumi.Input<pulumi.Input<string>[]>;
   /** IANA zone of naive timestamps (they load as timestamptz). Defaults to "" (kept naive). Replaces. */
   timezone?: pulumi.Input<string>;
-  /** "auto" switches the stable schema on create; "manual" leaves it to cutoverCommand. Defaults to "auto". */
+  /** "auto" switches the stable schema when the version is ready; "manual" leaves it to cutoverCommand. Defaults to the mode's: "manual" for blue-green, "auto" otherwise. */
   cutover?: pulumi.Input<"auto" | "manual">;
   /** Previous versions kept for instant rollback. Defaults to 1. */
   retainVersions?: pulumi.Input<number>;

@@ -3,6 +3,7 @@
  * ServicedeskMigration resource alike.
  */
 export * from "./errors";
+export { DEFAULTS, defaultCutover } from "./defaults";
 export { migrate, GateBlockedError } from "./migrate/migrate";
 export { inspectSource, sourceDigest } from "./migrate/inspect";
 export type { Inspection } from "./migrate/inspect";

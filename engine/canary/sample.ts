@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
+import { DEFAULTS } from "../defaults";
 import { OptionError } from "../errors";
 import { MigrationPlan } from "../plan/model";
 import { identityColumns, openSource, RowSubset, SourceDatabase, SourceSchema, SourceTable, sourceFailure } from "../source";
@@ -47,8 +48,8 @@ export interface Sample {
 }
 
 export function validateSampleOptions(options: SampleOptions): { rate: number; seed: number } {
-  const rate = options.rate ?? 0.1;
-  const seed = options.seed ?? 1;
+  const rate = options.rate ?? DEFAULTS.sampleRate;
+  const seed = options.seed ?? DEFAULTS.sampleSeed;
   if (!(rate > 0 && rate <= 1)) throw new OptionError("sampleRate", `must be above 0 and at most 1, got ${rate}`);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new OptionError("sampleSeed", `must be a non-negative integer, got ${seed}`);
   return { rate, seed };

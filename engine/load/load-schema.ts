@@ -67,22 +67,49 @@ export interface SchemaLoadResult {
 
 type LoadedTable = TableRunContext & { result: TableLoadResult; read: ReadResult };
 
-export async function loadSchema(input: LoadSchemaInput): Promise<SchemaLoadResult> {
+/**
+ * A load done and validated inside its open transaction: nothing of it is
+ * visible until complete() commits it; undo() rolls it back. The caller
+ * decides between them (a version commits only once the backup of the
+ * version it replaces is safe on disk).
+ */
+export interface OpenLoad {
+  readonly result: SchemaLoadResult;
+  complete(): Promise<void>;
+  undo(cause: unknown): Promise<never>;
+}
+
+export async function openLoad(input: LoadSchemaInput): Promise<OpenLoad> {
   const { client } = input;
-  await client.query("BEGIN");
-  try {
-    const result = await loadInTransaction(input);
-    await input.beforeCommit?.(result);
-    await client.query(input.commit ? "COMMIT" : "ROLLBACK");
-    return result;
-  } catch (error) {
+  const undo = async (cause: unknown): Promise<never> => {
     try {
       await client.query("ROLLBACK");
     } catch (rollbackError) {
-      throw new RollbackError(error, rollbackError);
+      throw new RollbackError(cause, rollbackError);
     }
-    throw error;
+    throw cause;
+  };
+  await client.query("BEGIN");
+  let result: SchemaLoadResult;
+  try {
+    result = await loadInTransaction(input);
+  } catch (error) {
+    return undo(error);
   }
+  return { result, complete: async () => void (await client.query("COMMIT")), undo };
+}
+
+/** A whole load: open, the caller's last steps, then commit (or roll back when `commit` is false: the canary). */
+export async function loadSchema(input: LoadSchemaInput): Promise<SchemaLoadResult> {
+  const load = await openLoad(input);
+  try {
+    await input.beforeCommit?.(load.result);
+  } catch (error) {
+    return load.undo(error);
+  }
+  if (input.commit) await load.complete();
+  else await input.client.query("ROLLBACK");
+  return load.result;
 }
 
 async function loadInTransaction(input: LoadSchemaInput): Promise<SchemaLoadResult> {

@@ -11,23 +11,22 @@
  * transaction; a retained version loaded from the same export with the
  * same options is adopted instead of reloaded.
  */
-import { unlink } from "node:fs/promises";
 import { Client } from "pg";
 import { BackupResult } from "../backup";
 import { CanaryResult, runCanary } from "../canary/canary";
-import { asMigrationError, describeError, MigrationError } from "../errors";
-import { loadSchema, SchemaLoadResult } from "../load/load-schema";
+import { asMigrationError, MigrationError } from "../errors";
 import { Finding, QualityReport } from "../quality";
 import { connect, requireCreatePrivilege } from "../sql/connect";
-import {
-  allocateVersionName, canarySchemaName, collectGarbage, dropVersion, readVersionMetadata, stableState, switchTo,
-  TOOL_NAME, VersionMetadata, withPrefixLock, writeVersionMetadata,
-} from "../versions";
+import { canarySchemaName, readVersionMetadata, stableState, VersionMetadata, withPrefixLock } from "../versions";
 import { Inspection, inspectSource } from "./inspect";
 import { MigrateOptions, ResolvedOptions, resolveOptions } from "./options";
+import { adoptVersion } from "./phases/adopt";
+import { startBackup } from "./phases/backup";
+import { startLoad } from "./phases/load";
+import { serveVersion } from "./phases/serve";
 import { MigrationReport } from "./report";
 import { buildReport, failureReport, qualityOf, ReportContext, tableReports } from "./report-builder";
-import { adoptableVersion, healthFindings, startBackup } from "./steps";
+import { adoptableVersion, healthFindings } from "./steps";
 
 /** The gate blocked the run; `report` says why. Nothing was written. */
 export class GateBlockedError extends MigrationError {
@@ -51,7 +50,7 @@ interface RunState {
   readonly previousRows: Record<string, number> | undefined;
 }
 
-async function timed<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
+async function timedIn<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
   try {
     return await fn();
@@ -90,7 +89,7 @@ async function connectAndRun(
   try {
     await requireCreatePrivilege(client, options.databaseUrl);
     options.onProgress?.({ phase: "inspect", message: `inspecting ${options.sourcePath}` });
-    const inspection = options.inspection ?? (await timed(timings, "inspect", () => inspectSource(options.sourcePath, options)));
+    const inspection = options.inspection ?? (await timedIn(timings, "inspect", () => inspectSource(options.sourcePath, options)));
     inspected(inspection);
     return await withPrefixLock(client, options.schemaPrefix, { timeoutMs: options.lockTimeoutMs }, async () => {
       const state = await stableState(client, options.schemaPrefix);
@@ -106,26 +105,28 @@ async function connectAndRun(
   }
 }
 
+/**
+ * The phases of a run, in order; each phase's own file says what its
+ * start, complete and undo do. The order is the safety: the backup of the
+ * active version completes before the new version commits, the version
+ * commits before the stable schema switches, and retention and the claim
+ * come last, all under the prefix lock.
+ */
 async function run(state: RunState): Promise<MigrationReport> {
   const { options, inspection } = state.ctx;
+  const timed = <T>(name: string, fn: () => Promise<T>) => timedIn(state.ctx.timings, name, fn);
   if (options.reuse && options.mode !== "canary") {
     const found = await adoptableVersion(state.client, options.schemaPrefix, inspection.digest, inspection.plan.fingerprint);
     if (found) return adopt(state, found);
   }
-  let health: Finding[] = [];
+  const health = await sampleGate(state);
+  const backup = startBackup(options, state.active);
+  let load: Awaited<ReturnType<typeof startLoad>>;
   let canary: CanaryResult | null = null;
-  if (options.mode === "complete" || options.mode === "canary") {
-    health = await timed(state.ctx.timings, "health", () => healthFindings(state.client, options, state.active));
-    const quality = qualityOf(inspection, [], options, "sample", health, state.previousRows);
-    if (quality.blocked) throw blocked(state, quality, null);
-  }
-  // The backup reads the active version on its own connection: it runs
-  // alongside the canary and the load, and only the cutover waits for it.
-  const backupRun = startBackup(options, state.active);
-  backupRun.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
+  let backupResult: BackupResult | null = null;
   try {
     if (options.mode === "complete" || options.mode === "canary") {
-      canary = await timed(state.ctx.timings, "canary", () => runCanary({
+      canary = await timed("canary", () => runCanary({
         client: state.client, sourcePath: options.sourcePath, source: inspection.source, plan: inspection.plan,
         schema: canarySchemaName(options.schemaPrefix), sample: { rate: options.sampleRate, seed: options.sampleSeed },
         testQueries: options.testQueries, onProgress: options.onProgress,
@@ -133,20 +134,44 @@ async function run(state: RunState): Promise<MigrationReport> {
       const quality = qualityOf(inspection, canary.load.tables, options, "sample", health, state.previousRows);
       if (quality.blocked) throw blocked(state, quality, canary);
       if (options.mode === "canary") {
+        await backup.undo();
         return buildReport(state.ctx, { outcome: "canary-passed", schema: null, previousSchema: state.active, cutOver: false, quality, canary });
       }
     }
-    return await loadVersion(state, health, canary, backupRun);
+    load = await timed("load", () => startLoad({
+      client: state.client, options, inspection,
+      gate: (result) => {
+        const quality = qualityOf(inspection, result.tables, options, "full", health, state.previousRows);
+        if (options.mode === "complete" && quality.blocked) throw blocked(state, quality, canary);
+        return quality;
+      },
+    }));
+    try {
+      backupResult = await timed("backup", () => backup.complete());
+      await load.complete(backupResult, state.active);
+    } catch (error) {
+      await load.undo(error); // rethrows the error, or both when the rollback fails too
+    }
   } catch (error) {
-    await discardBackup(backupRun);
+    await backup.undo();
     throw error;
   }
+  const served = await serveVersion(state.client, options, load.schema, state.active, timed);
+  Object.assign(state.ctx.timings, { loadRows: load.result.timings.load, keys: load.result.timings.keys, validation: load.result.timings.validation });
+  return buildReport(state.ctx, {
+    outcome: "loaded", schema: load.schema, previousSchema: state.active, cutOver: served.cutOver, tables: tableReports(load.result),
+    quality: load.quality, canary, backup: backupResult, droppedVersions: served.droppedVersions,
+  });
 }
 
-/** A run that changed nothing keeps no backup: it waits for pg_dump and removes its file. */
-async function discardBackup(backupRun: Promise<BackupResult | null>): Promise<void> {
-  const backup = await backupRun.catch(() => null);
-  if (backup) await unlink(backup.file).catch(() => undefined);
+/** Health checks and the gate on the sample's evidence, before anything is written (complete and canary modes). */
+async function sampleGate(state: RunState): Promise<Finding[]> {
+  const { options, inspection } = state.ctx;
+  if (options.mode !== "complete" && options.mode !== "canary") return [];
+  const health = await timedIn(state.ctx.timings, "health", () => healthFindings(state.client, options, state.active));
+  const quality = qualityOf(inspection, [], options, "sample", health, state.previousRows);
+  if (quality.blocked) throw blocked(state, quality, null);
+  return health;
 }
 
 function blocked(state: RunState, quality: QualityReport, canary: CanaryResult | null): GateBlockedError {
@@ -163,76 +188,11 @@ function blocked(state: RunState, quality: QualityReport, canary: CanaryResult |
 }
 
 async function adopt(state: RunState, version: VersionMetadata): Promise<MigrationReport> {
-  const { options } = state.ctx;
-  options.onProgress?.({ phase: "cutover", message: `adopting ${version.schema}: it holds this export with these options already` });
-  const cutOver = options.cutover === "auto" && state.active !== version.schema;
-  if (cutOver) await timed(state.ctx.timings, "cutover", () => switchTo(state.client, options.schemaPrefix, version.schema));
+  const { backup, served } = await adoptVersion(state.client, state.ctx.options, version, state.active, (name, fn) => timedIn(state.ctx.timings, name, fn));
   const tables = Object.entries(version.tables).map(([table, t]) => ({
     table, source: table, sourceRows: t.rows + t.rejects, rowsLoaded: t.rows, rejected: t.rejects, nulled: 0, seconds: 0, rowsPerSecond: 0, checksum: "", formats: {},
   }));
   return buildReport(state.ctx, {
-    outcome: "adopted", schema: version.schema, previousSchema: state.active, cutOver: cutOver || state.active === version.schema, tables,
+    outcome: "adopted", schema: version.schema, previousSchema: state.active, cutOver: served.cutOver, tables, backup, droppedVersions: served.droppedVersions,
   });
 }
-
-async function loadVersion(
-  state: RunState,
-  health: Finding[],
-  canary: CanaryResult | null,
-  backupRun: Promise<BackupResult | null>,
-): Promise<MigrationReport> {
-  const { client, ctx } = state;
-  const { options, inspection } = ctx;
-  const schema = await allocateVersionName(client, options.schemaPrefix);
-  let quality: QualityReport | null = null;
-  const load = await timed(ctx.timings, "load", () => loadSchema({
-    client, sourcePath: options.sourcePath, source: inspection.source, evidence: inspection.evidence, plan: inspection.plan, schema, commit: true,
-    onProgress: options.onProgress,
-    beforeCommit: async (result) => {
-      quality = qualityOf(inspection, result.tables, options, "full", health, state.previousRows);
-      if (options.mode === "complete" && quality.blocked) throw blocked(state, quality, canary);
-      await writeVersionMetadata(client, versionMetadata(ctx, schema, result));
-    },
-  }));
-  const backup = await awaitBackup(state, backupRun, schema);
-  const cutOver = options.cutover === "auto";
-  if (cutOver) {
-    options.onProgress?.({ phase: "cutover", message: `switching ${options.schemaPrefix} to ${schema}` });
-    await timed(ctx.timings, "cutover", () => switchTo(client, options.schemaPrefix, schema));
-  }
-  const droppedVersions = await collectGarbage(client, options.schemaPrefix, { retain: options.retainVersions + 1, keep: [schema, ...(options.keepVersions ?? [])] });
-  Object.assign(ctx.timings, { loadRows: load.timings.load, keys: load.timings.keys, validation: load.timings.validation });
-  return buildReport(ctx, {
-    outcome: "loaded", schema, previousSchema: state.active, cutOver, tables: tableReports(load), quality, canary, backup, droppedVersions,
-  });
-}
-
-/** A failed backup undoes the new version: no cutover without a backup of what it replaces. */
-async function awaitBackup(state: RunState, backupRun: Promise<BackupResult | null>, schema: string): Promise<BackupResult | null> {
-  try {
-    return await timed(state.ctx.timings, "backup", () => backupRun);
-  } catch (error) {
-    try {
-      await dropVersion(state.client, state.ctx.options.schemaPrefix, schema);
-    } catch (dropError) {
-      throw new MigrationError("BACKUP_FAILED", `${describeError(error)}; and dropping the new version ${schema} failed too: ${describeError(dropError)}`, { cause: error });
-    }
-    throw error;
-  }
-}
-
-function versionMetadata(ctx: RunContext, schema: string, result: SchemaLoadResult): VersionMetadata {
-  return {
-    tool: TOOL_NAME,
-    formatVersion: 1,
-    prefix: ctx.options.schemaPrefix,
-    schema,
-    status: "ready",
-    sourceDigest: ctx.inspection.digest,
-    optionsFingerprint: ctx.inspection.plan.fingerprint,
-    createdAt: new Date().toISOString(),
-    tables: Object.fromEntries(result.tables.map((t) => [t.table, { rows: t.rowsLoaded, rejects: t.rejected }])),
-    ...(ctx.options.loadedBy ? { loadedBy: ctx.options.loadedBy } : {}),
-  };
-}
-

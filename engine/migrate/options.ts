@@ -2,11 +2,11 @@
 import { CheckKind, CheckThreshold } from "../quality";
 import { PlanOptions } from "../plan";
 import { ProgressListener } from "../progress";
-import { DEFAULT_MIN_QUALITY } from "../quality/gate";
+import { defaultCutover, DEFAULTS } from "../defaults";
 import { MigrationMode } from "./report";
 import { Inspection } from "./inspect";
 import { OptionError } from "../errors";
-import { validatePrefix } from "../versions";
+import { Holder, validatePrefix } from "../versions";
 
 export interface MigrateOptions extends PlanOptions {
   /** The SQLite export. */
@@ -42,6 +42,12 @@ export interface MigrateOptions extends PlanOptions {
   readonly reuse?: boolean;
   /** Recorded in the version's metadata, e.g. "pulumi:dev". */
   readonly loadedBy?: string;
+  /**
+   * Who will hold the version this run serves (a Pulumi stack's resource):
+   * its claim is written under the prefix lock, after retention, which
+   * keeps every version other holders hold.
+   */
+  readonly holder?: Holder;
   readonly onProgress?: ProgressListener;
   /** Reuse an inspection already made (preview computes one). */
   readonly inspection?: Inspection;
@@ -60,19 +66,19 @@ export interface ResolvedOptions extends MigrateOptions {
 export const MODES: readonly MigrationMode[] = ["simple", "canary", "blue-green", "complete"];
 
 export function resolveOptions(options: MigrateOptions): ResolvedOptions {
-  const mode = options.mode ?? "complete";
+  const mode = options.mode ?? DEFAULTS.mode;
   if (!MODES.includes(mode)) throw new OptionError("mode", `must be one of ${MODES.join(", ")}, got "${mode}"`);
-  const schemaPrefix = options.schemaPrefix ?? "servicedesk";
+  const schemaPrefix = options.schemaPrefix ?? DEFAULTS.schemaPrefix;
   validatePrefix(schemaPrefix);
-  const minQuality = options.minQuality ?? DEFAULT_MIN_QUALITY;
+  const minQuality = options.minQuality ?? DEFAULTS.minQuality;
   if (!(minQuality >= 0 && minQuality <= 100)) throw new OptionError("minQuality", `must be between 0 and 100, got ${minQuality}`);
-  const retainVersions = options.retainVersions ?? 1;
+  const retainVersions = options.retainVersions ?? DEFAULTS.retainVersions;
   if (!Number.isInteger(retainVersions) || retainVersions < 0) throw new OptionError("retainVersions", `must be a whole number >= 0, got ${retainVersions}`);
-  const cutover = options.cutover ?? (mode === "blue-green" ? "manual" : "auto");
+  const cutover = options.cutover ?? defaultCutover(mode);
   if (cutover !== "auto" && cutover !== "manual") throw new OptionError("cutover", `must be "auto" or "manual", got "${cutover}"`);
   return {
     ...options, mode, schemaPrefix, minQuality, cutover, retainVersions,
-    backupDirectory: options.backupDirectory ?? "backups",
+    backupDirectory: options.backupDirectory ?? DEFAULTS.backupDirectory,
     reuse: options.reuse ?? true,
   };
 }

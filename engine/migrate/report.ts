@@ -9,7 +9,8 @@ import { CanaryQueryResult } from "../canary/canary";
 import { PlanNote } from "../plan/model";
 import { QualityReport } from "../quality";
 
-export type MigrationMode = "simple" | "canary" | "blue-green" | "complete";
+export type { MigrationMode } from "../defaults";
+import type { MigrationMode } from "../defaults";
 export type Outcome = "loaded" | "adopted" | "canary-passed" | "blocked" | "failed";
 
 export interface TableReport {

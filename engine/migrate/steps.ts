@@ -1,6 +1,5 @@
-/** Steps of a run that talk to PostgreSQL around the load: adoption, backup, health. */
+/** Checks of a run that talk to PostgreSQL before it loads: which version can be adopted, and health. */
 import { Client } from "pg";
-import { backupSchema, BackupResult, removePartialBackups } from "../backup";
 import { Finding } from "../quality";
 import { checkHealth } from "../quality/health";
 import { qualified } from "../sql/identifiers";
@@ -46,14 +45,4 @@ export async function adoptableVersion(client: Client, prefix: string, digest: s
     }
   }
   return candidate;
-}
-
-/** Starts the backup of the active version; resolves to null when there is none to back up. */
-export async function startBackup(options: ResolvedOptions, active: string | null): Promise<BackupResult | null> {
-  if (!active || options.mode !== "complete") return null;
-  // The caller holds the prefix lock: a partial dump here is a killed run's.
-  const removed = await removePartialBackups(options.backupDirectory);
-  if (removed.length > 0) options.onProgress?.({ phase: "backup", message: `removed ${removed.length} partial backup(s) a stopped run left: ${removed.join(", ")}` });
-  options.onProgress?.({ phase: "backup", message: `backing up ${active} with pg_dump into ${options.backupDirectory}` });
-  return backupSchema({ databaseUrl: options.databaseUrl, schema: active, directory: options.backupDirectory, compression: options.backupCompression });
 }

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { OptionError, SourceError } from "../errors";
+import { STORAGE_REVISION } from "../revision";
 import { ColumnEvidence, SourceEvidence, TableEvidence } from "../profile";
 import { SourceSchema, SourceTable } from "../source";
 import { targetTypeOf } from "../types/converter-spec";
@@ -137,10 +138,11 @@ function planColumn(
   };
 }
 
-function fingerprintOf(tables: readonly TablePlan[], policy: BadValuePolicy): string {
+/** sha256 of everything that shapes the loaded data, the engine's storage revision included. */
+export function fingerprintOf(tables: readonly TablePlan[], policy: BadValuePolicy, revision = STORAGE_REVISION): string {
   const shape = tables.map((t) => ({
     source: t.source, name: t.name, pk: t.primaryKey, fks: t.foreignKeys, indexes: t.indexes,
     columns: t.columns.map((c) => ({ source: c.source, name: c.name, type: c.type, converter: c.converter, notNull: c.notNull, defaultSql: c.defaultSql, typeSource: c.typeSource })),
   }));
-  return createHash("sha256").update(JSON.stringify({ version: 1, policy, tables: shape })).digest("hex");
+  return createHash("sha256").update(JSON.stringify({ revision, policy, tables: shape })).digest("hex");
 }

@@ -5,6 +5,7 @@
  * score summarises the share of rows that cannot be loaded as they are; a
  * critical finding trips the circuit breaker whatever the score.
  */
+import { DEFAULTS } from "../defaults";
 import { TableReadStats } from "../load/protocol";
 import { TablePlan } from "../plan/model";
 import { TableEvidence } from "../profile";
@@ -13,7 +14,7 @@ import { CheckKind, CheckThreshold, Finding, QualityReport, Severity } from "./m
 /** The score falls steeply: 1% of rows affected gives 82, 2% gives 67, 5% gives 36. */
 export const SCORE_EXPONENT = 20;
 export const SCORE_FORMULA = `score = round(100 * (1 - affected_rows / total_rows) ^ ${SCORE_EXPONENT}), where affected rows are those rejected or with a value set to NULL`;
-export const DEFAULT_MIN_QUALITY = 80;
+export const DEFAULT_MIN_QUALITY = DEFAULTS.minQuality;
 
 export const DEFAULT_THRESHOLDS: Readonly<Record<CheckKind, CheckThreshold>> = {
   type_conformity: { warn: 0.1, fail: 5 },

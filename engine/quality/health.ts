@@ -7,6 +7,7 @@ import { constants } from "node:fs";
 import { access, statfs } from "node:fs/promises";
 import { freemem } from "node:os";
 import { dirname, resolve } from "node:path";
+import { DEFAULTS } from "../defaults";
 import { Finding } from "./model";
 
 export interface HealthOptions {
@@ -19,8 +20,8 @@ export interface HealthOptions {
   readonly minFreeMemoryBytes?: number;
 }
 
-export const DEFAULT_MIN_FREE_DISK = 256 * 1024 ** 2;
-export const DEFAULT_MIN_FREE_MEMORY = 512 * 1024 ** 2;
+export const DEFAULT_MIN_FREE_DISK = DEFAULTS.minFreeDiskBytes;
+export const DEFAULT_MIN_FREE_MEMORY = DEFAULTS.minFreeMemoryBytes;
 
 const mib = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MiB`;
 

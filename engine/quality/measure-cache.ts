@@ -29,6 +29,7 @@ interface CachedMeasure {
 
 export async function measureWithCache(inputs: SourceInputs & { digest: string }, onProgress?: ProgressListener): Promise<{ tables: MeasuredTable[]; cached: boolean }> {
   const dir = measureCacheDirectory();
+  // The plan's fingerprint carries the engine's storage revision: an older engine's measures are never read.
   const file = path.join(dir, `${inputs.digest.slice(0, 32)}-${inputs.plan.fingerprint.slice(0, 32)}.json`);
   try {
     const cached = JSON.parse(readFileSync(file, "utf8")) as CachedMeasure;

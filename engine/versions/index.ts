@@ -19,3 +19,5 @@ export { SWITCH_ERROR_CODES, switchFunctionSql } from "./switch-function";
 export { collectGarbage, DEFAULT_RETAIN, dropVersion, findReusableVersion, garbageVersions, listVersions } from "./retention";
 export type { GarbageCollectionOptions } from "./retention";
 export { inTransaction } from "./transaction";
+export { heldByOthers, holdVersion, readClaims, releaseClaim } from "./holders";
+export type { Claim, Holder } from "./holders";

@@ -9,6 +9,7 @@
  * call switch_to() without deadlocking itself.
  */
 import type { ClientBase } from "pg";
+import { DEFAULTS } from "../defaults";
 import { LockTimeoutError, RollbackError } from "../errors";
 import { quoteLiteral } from "../sql/identifiers";
 import { validatePrefix } from "./naming";
@@ -19,7 +20,7 @@ import { validatePrefix } from "./naming";
  */
 export const ADVISORY_LOCK_CLASS_ID = 0x53444d47;
 
-export const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60 * 1000;
+export const DEFAULT_LOCK_TIMEOUT_MS = DEFAULTS.lockTimeoutMs;
 const POLL_INTERVAL_MS = 200;
 
 /**

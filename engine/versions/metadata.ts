@@ -34,6 +34,12 @@ export interface VersionMetadata {
   tables: Record<string, { rows: number; rejects: number }>;
   /** Free text, e.g. "pulumi:stack-dev". */
   loadedBy?: string;
+  /**
+   * The version that was active when this one was loaded, and the backup of
+   * it taken before this one committed (null outside complete mode). Null
+   * when none was active. Absent in versions of older releases.
+   */
+  replaced?: { schema: string; backupFile: string | null } | null;
 }
 
 /** The comment of the stable schema: which version its views point at. */
@@ -85,6 +91,7 @@ export function parseVersionMetadata(schema: string, comment: string | null | un
   if (!strings.every((s) => typeof s === "string")) return null;
   if (!VERSION_STATUSES.includes(m.status as VersionStatus) || !isTableCounts(m.tables)) return null;
   if (m.loadedBy !== undefined && typeof m.loadedBy !== "string") return null;
+  if (m.replaced !== undefined && m.replaced !== null && (typeof m.replaced !== "object" || typeof (m.replaced as JsonObject).schema !== "string")) return null;
   return m as unknown as VersionMetadata;
 }
 

@@ -134,6 +134,7 @@ function switchError(error: unknown): unknown {
     case SWITCH_ERROR_CODES.notReady:
       return new MigrationError("VERSION_NOT_FOUND", message, { cause: error });
     case SWITCH_ERROR_CODES.stableNotOurs:
+    case SWITCH_ERROR_CODES.dependentViews:
       return new MigrationError("SCHEMA_CONFLICT", message, { cause: error });
     default:
       return error;

@@ -5,7 +5,7 @@
  *   SELECT "servicedesk_control".switch_to('servicedesk_v20250301_141503');
  *
  * It runs inside the caller's transaction: DROP VIEW / CREATE VIEW and
- * COMMENT ON SCHEMA are transactional, and dropping a view takes an ACCESS
+ * COMMENT ON SCHEMA are transactional (a refusal leaves everything as it was), and dropping a view takes an ACCESS
  * EXCLUSIVE lock held until commit, so a reader either ran before the switch
  * or waits and then sees the new views: never a mix of versions.
  */
@@ -22,6 +22,8 @@ export const SWITCH_ERROR_CODES = {
   notAVersion: "SD001",
   notReady: "SD002",
   stableNotOurs: "SD003",
+  /** A view others depend on (a dashboard's own view) cannot follow the switch. */
+  dependentViews: "SD004",
 } as const;
 
 /** Internal to switch_to(): rolls back the subtransaction that waited for a busy view, releasing its lock. */
@@ -66,6 +68,10 @@ DECLARE
   saved_grants jsonb;
   rel record;
   column_list text;
+  dependents text;
+  new_table oid;
+  changed text;
+  kept text[] := '{}';
 BEGIN
   PERFORM pg_advisory_xact_lock(:lockKey);
 
@@ -130,8 +136,39 @@ BEGIN
     EXIT WHEN busy IS NULL;
   END LOOP;
 
-  FOR rel IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  -- A view other objects depend on (a dashboard's own view) is replaced in
+  -- place, which keeps them working, when the new version's table starts
+  -- with its columns (same names, order and types); otherwise the switch is
+  -- refused, naming them, before anything has changed.
+  FOR rel IN SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = stable_schema AND c.relkind = 'v' ORDER BY c.relname LOOP
+    SELECT string_agg(DISTINCT format('%I.%I', dn.nspname, dv.relname), ', ') INTO dependents
+    FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class dv ON dv.oid = r.ev_class
+    JOIN pg_namespace dn ON dn.oid = dv.relnamespace
+    WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = rel.oid AND dv.oid <> rel.oid;
+    CONTINUE WHEN dependents IS NULL;
+    new_table := NULL;
+    SELECT t.oid INTO new_table FROM pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
+    WHERE tn.nspname = target AND t.relname = rel.relname AND t.relkind IN ('r', 'p');
+    IF new_table IS NULL THEN
+      RAISE EXCEPTION 'cannot switch "%" to "%": view %.% is used by %, and "%" has no table "%"; drop or change those views first',
+        stable_schema, target, quote_ident(stable_schema), quote_ident(rel.relname), dependents, target, rel.relname USING ERRCODE = :dependentViews;
+    END IF;
+    SELECT string_agg(format('%I %s', o.attname, o.type) || coalesce(format(' becomes %I %s', n.attname, n.type), ' is gone'), ', ' ORDER BY o.i) INTO changed
+    FROM (SELECT row_number() OVER (ORDER BY attnum) AS i, attname, format_type(atttypid, atttypmod) AS type
+          FROM pg_attribute WHERE attrelid = rel.oid AND attnum > 0 AND NOT attisdropped) o
+    LEFT JOIN (SELECT row_number() OVER (ORDER BY attnum) AS i, attname, format_type(atttypid, atttypmod) AS type
+               FROM pg_attribute WHERE attrelid = new_table AND attnum > 0 AND NOT attisdropped) n ON n.i = o.i
+    WHERE n.attname IS DISTINCT FROM o.attname OR n.type IS DISTINCT FROM o.type;
+    IF changed IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot switch "%" to "%": view %.% is used by %, and its columns change (%); drop or change those views first',
+        stable_schema, target, quote_ident(stable_schema), quote_ident(rel.relname), dependents, changed USING ERRCODE = :dependentViews;
+    END IF;
+    kept := array_append(kept, rel.relname::text);
+  END LOOP;
+
+  FOR rel IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = stable_schema AND c.relkind = 'v' AND NOT (c.relname::text = ANY (kept)) ORDER BY c.relname LOOP
     EXECUTE format('DROP VIEW %I.%I', stable_schema, rel.relname);
   END LOOP;
 
@@ -139,7 +176,7 @@ BEGIN
              WHERE n.nspname = target AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname LOOP
     SELECT coalesce(string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum), '') INTO column_list
     FROM pg_attribute a WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped;
-    EXECUTE format('CREATE VIEW %I.%I AS SELECT %s FROM %I.%I', stable_schema, rel.relname, column_list, target, rel.relname);
+    EXECUTE format('CREATE OR REPLACE VIEW %I.%I AS SELECT %s FROM %I.%I', stable_schema, rel.relname, column_list, target, rel.relname);
   END LOOP;
 
   FOR rel IN SELECT g->>'grant' AS statement FROM jsonb_array_elements(saved_grants) g
@@ -170,6 +207,7 @@ export function switchFunctionSql(prefix: string): string {
     notAVersion: quoteLiteral(SWITCH_ERROR_CODES.notAVersion),
     notReady: quoteLiteral(SWITCH_ERROR_CODES.notReady),
     stableNotOurs: quoteLiteral(SWITCH_ERROR_CODES.stableNotOurs),
+    dependentViews: quoteLiteral(SWITCH_ERROR_CODES.dependentViews),
     released: quoteLiteral(LOCK_RELEASED_CODE),
     lockRounds: String(VIEW_LOCK_ROUNDS),
   };

@@ -1,5 +1,6 @@
 /** The provider's pure rules: which changes replace, which update, and input validation. */
-import { diffInputs, REPLACING_INPUTS, UPDATING_INPUTS } from "../../dynamic-providers/diff";
+import { diffInputs } from "../../dynamic-providers/diff";
+import { REPLACING_INPUTS, UPDATING_INPUTS } from "../../dynamic-providers/lifecycle";
 import { MigrationInputs, UNKNOWN, validateInputs, withDefaults } from "../../dynamic-providers/inputs";
 
 const base = withDefaults({
@@ -19,8 +20,8 @@ describe("diff", () => {
     ["sourceDigest", "b".repeat(64)],
     ["schemaPlan", { tickets: { rows: 10, primaryKey: ["id"], columns: { id: "bigint", created_at: "timestamp with time zone" } } }],
     ["schemaPrefix", "other"],
-    ["mode", "simple"],
     ["badValuePolicy", "null"],
+    ["renames", { tables: { tickets: "cases" } }],
     ["typeOverrides", { tickets: { created_at: "text" } }],
     ["includeTables", ["tickets"]],
     ["excludeTables", ["comments"]],
@@ -35,6 +36,7 @@ describe("diff", () => {
     ["retainVersions", 3],
     ["backupDirectory", "/elsewhere"],
     ["cutover", "manual"],
+    ["mode", "simple"],
     ["minQuality", 90],
     ["source", "/moved/a.sqlite"],
   ])("a new %s updates in place", (key, value) => {
@@ -67,6 +69,13 @@ describe("validateInputs", () => {
       { property: "sampleRate", reason: "must be above 0 and at most 1, got 0" },
       { property: "retainVersions", reason: "must be a whole number between 0 and 100, got 1.5" },
     ]);
+  });
+
+  test("blue-green with an automatic cutover contradicts itself: refused, naming cutover", () => {
+    expect(validateInputs({ ...base, mode: "blue-green", cutover: "auto" })).toEqual([
+      { property: "cutover", reason: 'blue-green switches the stable schema only on the cutover command: leave cutover unset (or "manual"), or use mode complete or simple' },
+    ]);
+    expect(validateInputs({ ...base, mode: "blue-green" })).toEqual([]);
   });
 
   test("unknown values (a preview before their dependencies exist) are not judged", () => {

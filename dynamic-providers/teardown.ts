@@ -1,0 +1,11 @@
+/** What a destroy removes beyond the versions: the stable and control schemas of a prefix no holder is left on. */
+import type { ClientBase } from "pg";
+import { quoteIdent } from "../engine/sql/identifiers";
+import { versions } from "../engine";
+
+/** Removes the stable views and the control schema (when no stack holds a claim any more). */
+export async function dropStableAndControl(client: ClientBase, prefix: string): Promise<void> {
+  const state = await versions.stableState(client, prefix);
+  if (state !== null) await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(versions.stableSchemaName(prefix))} CASCADE`);
+  await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(versions.controlSchemaName(prefix))} CASCADE`);
+}

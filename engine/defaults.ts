@@ -1,0 +1,35 @@
+/**
+ * Every default of a migration, in one place: the engine resolves options
+ * with these, the CLI shows them in its help, and the Pulumi resource's
+ * lifecycle table (dynamic-providers/lifecycle.ts) takes its defaults from
+ * here, as Pulumi.yaml and the README's configuration reference must (a
+ * test holds them to it).
+ */
+import type { BadValuePolicy } from "./plan/model";
+
+export type MigrationMode = "simple" | "canary" | "blue-green" | "complete";
+
+export const DEFAULTS = {
+  mode: "complete" as MigrationMode,
+  schemaPrefix: "servicedesk",
+  minQuality: 80,
+  sampleRate: 0.1,
+  sampleSeed: 1,
+  badValuePolicy: "reject" as BadValuePolicy,
+  /** Previous versions kept besides the active one. */
+  retainVersions: 1,
+  backupDirectory: "backups",
+  minFreeDiskBytes: 256 * 1024 ** 2,
+  minFreeMemoryBytes: 512 * 1024 ** 2,
+  /** How long a run waits for another run on the same prefix. */
+  lockTimeoutMs: 10 * 60 * 1000,
+} as const;
+
+/**
+ * When the stable schema switches: blue-green means "on command", so it
+ * waits for the cutover command; every other mode switches when the load
+ * is ready.
+ */
+export function defaultCutover(mode: MigrationMode): "auto" | "manual" {
+  return mode === "blue-green" ? "manual" : "auto";
+}

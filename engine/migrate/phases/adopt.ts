@@ -1,0 +1,31 @@
+/**
+ * Adoption: a retained version already holds this export with these
+ * options, so it is served instead of reloading (git revert + pulumi up is
+ * an instant rollback). The one thing it must not skip: in complete mode,
+ * when retention would drop the active version as soon as the adopted one
+ * is active (retainVersions 0, say), the active version is backed up first,
+ * so no cutover ever leaves a version gone without a backup.
+ */
+import { Client } from "pg";
+import { BackupResult } from "../../backup";
+import { garbageVersions, listVersions, VersionMetadata } from "../../versions";
+import { ResolvedOptions } from "../options";
+import { backupNow } from "./backup";
+import { Served, serveVersion, versionsToKeep } from "./serve";
+
+export async function adoptVersion(
+  client: Client,
+  options: ResolvedOptions,
+  version: VersionMetadata,
+  active: string | null,
+  timed: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<{ backup: BackupResult | null; served: Served }> {
+  options.onProgress?.({ phase: "cutover", message: `adopting ${version.schema}: it holds this export with these options already` });
+  let backup: BackupResult | null = null;
+  if (options.mode === "complete" && options.cutover === "auto" && active !== null && active !== version.schema) {
+    const keep = await versionsToKeep(client, options, version.schema);
+    const doomed = garbageVersions(await listVersions(client, options.schemaPrefix), version.schema, options.retainVersions + 1, keep);
+    if (doomed.includes(active)) backup = await timed("backup", () => backupNow(options, active));
+  }
+  return { backup, served: await serveVersion(client, options, version.schema, active, timed) };
+}

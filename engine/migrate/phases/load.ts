@@ -1,0 +1,79 @@
+/**
+ * The load phase: a new versioned schema, filled and validated in one open
+ * transaction.
+ *   start     loads every table, builds keys and indexes, validates rows,
+ *             types, checksums and meaning, and evaluates the full gate;
+ *             nothing is visible yet
+ *   complete  writes the version's metadata (with the backup of the
+ *             version it replaces) and commits: the version exists, ready
+ *   undo      rolls the transaction back: nothing was ever visible, and a
+ *             killed process leaves the same (the server rolls back)
+ */
+import { Client } from "pg";
+import { BackupResult } from "../../backup";
+import { openLoad, SchemaLoadResult } from "../../load/load-schema";
+import { QualityReport } from "../../quality";
+import { allocateVersionName, TOOL_NAME, VersionMetadata, writeVersionMetadata } from "../../versions";
+import { Inspection } from "../inspect";
+import { ResolvedOptions } from "../options";
+
+export interface LoadPhase {
+  readonly schema: string;
+  readonly result: SchemaLoadResult;
+  complete(backup: BackupResult | null, replaced: string | null): Promise<void>;
+  undo(cause: unknown): Promise<never>;
+}
+
+export interface LoadPhaseInput {
+  readonly client: Client;
+  readonly options: ResolvedOptions;
+  readonly inspection: Inspection;
+  /** The full gate on the loaded tables: throws to refuse the load (GateBlockedError). */
+  readonly gate: (result: SchemaLoadResult) => QualityReport;
+}
+
+export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { quality: QualityReport }> {
+  const { client, options, inspection } = input;
+  const schema = await allocateVersionName(client, options.schemaPrefix);
+  const load = await openLoad({
+    client, sourcePath: options.sourcePath, source: inspection.source, evidence: inspection.evidence, plan: inspection.plan, schema, commit: true,
+    onProgress: options.onProgress,
+  });
+  let quality: QualityReport;
+  try {
+    quality = input.gate(load.result);
+  } catch (error) {
+    return load.undo(error);
+  }
+  return {
+    schema,
+    result: load.result,
+    quality,
+    async complete(backup, replaced) {
+      try {
+        await writeVersionMetadata(client, versionMetadata(input, schema, load.result, backup, replaced));
+      } catch (error) {
+        return load.undo(error);
+      }
+      await load.complete();
+    },
+    undo: load.undo,
+  };
+}
+
+function versionMetadata(input: LoadPhaseInput, schema: string, result: SchemaLoadResult, backup: BackupResult | null, replaced: string | null): VersionMetadata {
+  const { options, inspection } = input;
+  return {
+    tool: TOOL_NAME,
+    formatVersion: 1,
+    prefix: options.schemaPrefix,
+    schema,
+    status: "ready",
+    sourceDigest: inspection.digest,
+    optionsFingerprint: inspection.plan.fingerprint,
+    createdAt: new Date().toISOString(),
+    tables: Object.fromEntries(result.tables.map((t) => [t.table, { rows: t.rowsLoaded, rejects: t.rejected }])),
+    replaced: replaced === null ? null : { schema: replaced, backupFile: backup?.file ?? null },
+    ...(options.holder ? { loadedBy: options.holder.owner } : options.loadedBy ? { loadedBy: options.loadedBy } : {}),
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The last phase of every run that leaves a version: the stable schema is
+ * switched to it (cutover auto), retention drops what no one needs, and the
+ * holder's claim is written. All under the prefix lock the run holds, so no
+ * other run reads the claims between the decision and the drop. Nothing
+ * here is undone: the version is committed before it starts, and each step
+ * is its own transaction.
+ */
+import { Client } from "pg";
+import { collectGarbage, heldByOthers, holdVersion, switchTo } from "../../versions";
+import { ResolvedOptions } from "../options";
+
+export interface Served {
+  readonly cutOver: boolean;
+  readonly droppedVersions: string[];
+}
+
+/** Versions retention must keep besides `schema`: those other holders hold, and the caller's. */
+export async function versionsToKeep(client: Client, options: ResolvedOptions, schema: string): Promise<string[]> {
+  return [schema, ...(await heldByOthers(client, options.schemaPrefix, options.holder?.owner ?? null)), ...(options.keepVersions ?? [])];
+}
+
+export async function serveVersion(
+  client: Client,
+  options: ResolvedOptions,
+  schema: string,
+  active: string | null,
+  timed: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<Served> {
+  const cutOver = options.cutover === "auto" && active !== schema;
+  if (cutOver) {
+    options.onProgress?.({ phase: "cutover", message: `switching ${options.schemaPrefix} to ${schema}` });
+    await timed("cutover", () => switchTo(client, options.schemaPrefix, schema));
+  }
+  const keep = await versionsToKeep(client, options, schema);
+  const droppedVersions = await collectGarbage(client, options.schemaPrefix, { retain: options.retainVersions + 1, keep });
+  if (options.holder) await holdVersion(client, options.schemaPrefix, options.holder, schema);
+  return { cutOver: cutOver || (active === schema && options.cutover === "auto"), droppedVersions };
+}

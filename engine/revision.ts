@@ -1,0 +1,11 @@
+/**
+ * The revision of what the engine stores for a given export and options.
+ * Bump it whenever a converter, the cast table, widening or the loader
+ * changes a stored value or type: it is part of every plan's fingerprint
+ * and of the measure cache's key, so a version loaded (or a measure taken)
+ * by an older engine is reloaded (or measured again), never adopted as if
+ * it held what this engine would store.
+ *
+ * 2: values outside the sample widen their column; integers exact in text.
+ */
+export const STORAGE_REVISION = 2;
