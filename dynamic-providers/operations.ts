@@ -202,10 +202,12 @@ export async function remove(id: string, props: MigrationOutputs): Promise<void>
       await versions.releaseClaim(client, props.schemaPrefix, props.owner);
       const others = [...claims.keys()].filter((owner) => owner !== props.owner);
       if (others.length === 0) await dropStableAndControl(client, props.schemaPrefix);
-      const othersHold = new Set(others.map((o) => claims.get(o)!.schema));
+      // With other holders left the stable schema stays, and so does the version it serves,
+      // whoever loaded it: readers use it. Retention takes it once another is active.
+      const keep = new Set([...others.map((o) => claims.get(o)!.schema), ...(others.length > 0 ? [await versions.activeVersion(client, props.schemaPrefix)] : [])]);
       for (const version of await versions.listVersions(client, props.schemaPrefix)) {
         const mine = version.loadedBy === props.owner || version.schema === id;
-        if (mine && !othersHold.has(version.schema)) await versions.dropVersion(client, props.schemaPrefix, version.schema);
+        if (mine && !keep.has(version.schema)) await versions.dropVersion(client, props.schemaPrefix, version.schema);
       }
     }),
   );

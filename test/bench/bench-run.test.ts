@@ -85,15 +85,10 @@ describe("npm run bench on a small export", () => {
     const byId = Object.fromEntries(results.contenders.map((c) => [c.id, c]));
     const detail = results.details.pgloader;
     const plain = detail.plain ?? detail;
+    // npm run bench installs pgloader from Debian's packages when it is missing: without it nothing here is tested.
+    expect({ pgloaderInstalled: pgloaderInstalled() }).toEqual({ pgloaderInstalled: true });
     expect(byId.pgloader.status).toBe("FAILED");
-    // A failed pgloader gives no ratio, whatever its CAST run did.
-    expect(results.lastLine).toContain("ratio_vs_pgloader=na");
-    if (pgloaderInstalled()) {
-      expect(plain.error).toBe(`timesheets: 0 rows in PostgreSQL, ${results.source.rows.timesheets} in SQLite`);
-      expect({ status: byId.pgloaderCast?.status, ok: detail.cast?.ok }).toEqual({ status: "ok", ok: true });
-    } else {
-      expect(plain.error).toContain("pgloader is not installed");
-      expect(byId.pgloaderCast).toBeUndefined();
-    }
+    expect(plain.error).toBe(`timesheets: 0 rows in PostgreSQL, ${results.source.rows.timesheets} in SQLite`);
+    expect({ status: byId.pgloaderCast?.status, ok: detail.cast?.ok }).toEqual({ status: "ok", ok: true });
   });
 });

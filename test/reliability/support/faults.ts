@@ -61,6 +61,13 @@ export interface Mount {
   cleanup(): void;
 }
 
+/** Whether this process may mount a tmpfs (root or CAP_SYS_ADMIN): probed once, by mounting one. */
+export const CAN_MOUNT: boolean = (() => {
+  const probe = tmpfsMount("1m");
+  probe.cleanup();
+  return probe.mounted;
+})();
+
 /**
  * A tmpfs of `size` (e.g. "2m") mounted on a new folder, read-only when
  * asked. Needs root (or CAP_SYS_ADMIN); without it `mounted` is false and
