@@ -3,6 +3,8 @@
 const js = require("@eslint/js");
 const tseslint = require("typescript-eslint");
 const globals = require("globals");
+// Formatting is prettier's (npm run format; npm run lint checks it): no eslint rule about it.
+const prettier = require("eslint-config-prettier");
 
 module.exports = tseslint.config(
   { ignores: ["node_modules/", "dist/", ".pulumi/", ".data/", "coverage/"] },
@@ -17,6 +19,7 @@ module.exports = tseslint.config(
     files: ["**/*.mjs"],
     languageOptions: { sourceType: "module", globals: globals.node },
   },
+  prettier,
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],

@@ -1,59 +1,18 @@
 /**
- * The program: a ServicedeskDatabase from the stack's configuration (see
- * Pulumi.yaml for every key, its type and default), and its outputs.
+ * servicedesk-migration as a library: the Pulumi component and resource,
+ * their argument types, and the migration engine (which needs no Pulumi:
+ * "servicedesk-migration/engine" loads it alone).
+ *
+ * @example
+ * import { ServicedeskDatabase } from "servicedesk-migration";
+ * const database = new ServicedeskDatabase("servicedesk", {
+ *   source: "exports/servicedesk.sqlite",
+ *   connection: config.requireSecret("connection"),
+ * });
+ * export const cutover = database.migration.cutoverCommand;
  */
-import * as pulumi from "@pulumi/pulumi";
-import { ServicedeskDatabase } from "./components";
-import type { ResourceMode } from "./dynamic-providers";
-import type { BadValuePolicy, RenameMap } from "./engine";
-
-const config = new pulumi.Config();
-
-/** $SERVICEDESK_DATABASE_URL overrides the stack's connection (the demo uses it for an embedded server). */
-const connection = process.env.SERVICEDESK_DATABASE_URL ? pulumi.secret(process.env.SERVICEDESK_DATABASE_URL) : config.getSecret("connection");
-
-const database = new ServicedeskDatabase("servicedesk", {
-  source: config.require("source"),
-  connection,
-  migration: {
-    schemaPrefix: config.get("schemaPrefix"),
-    mode: config.get("mode") as ResourceMode | undefined,
-    minQuality: config.getNumber("minQuality"),
-    sampleRate: config.getNumber("sampleRate"),
-    sampleSeed: config.getNumber("sampleSeed"),
-    badValuePolicy: config.get("badValuePolicy") as BadValuePolicy | undefined,
-    typeOverrides: config.getObject<Record<string, Record<string, string>>>("typeOverrides"),
-    renames: config.getObject<RenameMap>("renames"),
-    includeTables: config.getObject<string[]>("includeTables"),
-    excludeTables: config.getObject<string[]>("excludeTables"),
-    timezone: config.get("timezone"),
-    cutover: (config.get("cutover") || undefined) as "auto" | "manual" | undefined,
-    retainVersions: config.getNumber("retainVersions"),
-    backupDirectory: config.get("backupDirectory"),
-    minFreeDiskBytes: config.getNumber("minFreeDiskBytes"),
-    minFreeMemoryBytes: config.getNumber("minFreeMemoryBytes"),
-    testQueries: config.getObject<string[]>("testQueries"),
-  },
-  reportingRole: config.getBoolean("reportingRole") ? { password: config.requireSecret("reportingRolePassword") } : undefined,
-  localPostgres: config.getBoolean("localPostgres") ? { password: config.requireSecret("localPostgresPassword") } : undefined,
-});
-
-const migration = database.migration;
-export const schemaName = migration.schemaName;
-export const previousSchemaName = migration.previousSchemaName;
-export const stableSchema = migration.stableSchema;
-export const sourceDigest = migration.sourceDigest;
-export const rowCounts = migration.rowCounts;
-export const rejectCounts = migration.rejectCounts;
-export const quality = migration.quality;
-export const canary = migration.canary;
-export const timings = migration.timings;
-export const backupFile = migration.backupFile;
-export const cutoverCommand = migration.cutoverCommand;
-export const rollbackCommand = migration.rollbackCommand;
-export const restoreCommand = migration.restoreCommand;
-export const origin = migration.origin;
-export const reportFile = migration.reportFile;
-export const reportMarkdownFile = migration.reportMarkdownFile;
-/** The reporting role's name ("" when reportingRole is off). */
-export const reportingRole = database.reportingRoleName.apply((name) => name ?? "");
+export { ServicedeskDatabase } from "./components";
+export type { LocalPostgresArgs, MigrationSettings, ReportingRoleArgs, ServicedeskDatabaseArgs } from "./components";
+export { describeSource, ServicedeskMigration } from "./dynamic-providers";
+export type { ResourceMode, SchemaPlan, ServicedeskMigrationArgs } from "./dynamic-providers";
+export * from "./engine";

@@ -7,7 +7,7 @@
 import { Command, Option } from "commander";
 import {
   DEFAULTS, evaluateGate, GateBlockedError, generateServicedeskDatabase, inspectSource, measureByReading, migrate,
-  asMigrationError, MigrationError, resolveOptions, throttled, versions, connect, describeError,
+  asMigrationError, MigrationError, resolveOptions, throttled, versions, describeError, withClient,
 } from "../engine";
 import { CommonFlags, databaseUrlOf, migrateOptions, renames, requireSource, typeOverrides } from "./options";
 import { planLines, progressLine, qualityLines, reportLines } from "./output";
@@ -85,17 +85,8 @@ async function runPlan(flags: CommonFlags): Promise<void> {
   print(flags, { digest: inspection.digest, plan: inspection.plan }, planLines(inspection.plan));
 }
 
-async function withClient<T>(flags: { databaseUrl?: string }, fn: (client: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
-  const client = await connect(databaseUrlOf(flags));
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function runVersions(flags: CommonFlags): Promise<void> {
-  await withClient(flags, async (client) => {
+  await withClient(databaseUrlOf(flags), async (client) => {
     const list = await versions.listVersions(client, flags.schemaPrefix);
     const state = await versions.stableState(client, flags.schemaPrefix);
     const lines = list.map((v) => `${v.schema === state?.active ? "*" : v.schema === state?.previous ? "p" : " "} ${v.schema}  ${v.status}  ${v.createdAt}  ${Object.entries(v.tables).map(([t, x]) => `${t}=${x.rows}`).join(" ")}`);
@@ -104,7 +95,7 @@ async function runVersions(flags: CommonFlags): Promise<void> {
 }
 
 async function runSwitch(flags: CommonFlags & { to?: string }, rollback: boolean): Promise<void> {
-  await withClient(flags, async (client) => {
+  await withClient(databaseUrlOf(flags), async (client) => {
     const state = await versions.stableState(client, flags.schemaPrefix);
     const target = rollback ? state?.previous : flags.to;
     if (!target) throw new MigrationError("VERSION_NOT_FOUND", rollback ? `no previous version of prefix "${flags.schemaPrefix}" to roll back to` : "--to <schema> is required");

@@ -6,6 +6,8 @@ export interface ConnectionParts {
   username: string;
   password: string;
   database: string;
+  /** The URL's sslmode; "disable" without one, as node-postgres connects then. */
+  sslmode: string;
 }
 
 export function connectionParts(url: string): ConnectionParts {
@@ -16,6 +18,7 @@ export function connectionParts(url: string): ConnectionParts {
     username: decodeURIComponent(parsed.username) || "postgres",
     password: decodeURIComponent(parsed.password),
     database: decodeURIComponent(parsed.pathname.replace(/^\//, "")) || "postgres",
+    sslmode: parsed.searchParams.get("sslmode") ?? "disable",
   };
 }
 

@@ -126,7 +126,7 @@ function reportingRole(
   const postgresql = require("@pulumi/postgresql") as typeof import("@pulumi/postgresql");
   const parts = connection.apply(connectionParts);
   const provider = new postgresql.Provider(`${name}-postgresql`, {
-    host: parts.host, port: parts.port, username: parts.username, password: pulumi.secret(parts.password), database: parts.database, sslmode: "disable",
+    host: parts.host, port: parts.port, username: parts.username, password: pulumi.secret(parts.password), database: parts.database, sslmode: parts.sslmode,
   }, { parent });
   const roleName = pulumi.output(args.name ?? pulumi.interpolate`${migration.stableSchema}_reader`);
   const role = new postgresql.Role(`${name}-reader`, { name: roleName, login: true, password: args.password }, { parent, provider });
@@ -135,6 +135,11 @@ function reportingRole(
   }, { parent, provider });
   new postgresql.Grant(`${name}-reader-select`, {
     database: parts.database, role: role.name, schema: migration.stableSchema, objectType: "table", privileges: ["SELECT"],
+  }, { parent, provider, dependsOn: [usage] });
+  // Views a later cutover creates (a table a new export adds) are created by the
+  // migration's role: its default privileges in the stable schema grant them too.
+  new postgresql.DefaultPrivileges(`${name}-reader-future-views`, {
+    database: parts.database, role: role.name, owner: parts.username, schema: migration.stableSchema, objectType: "table", privileges: ["SELECT"],
   }, { parent, provider, dependsOn: [usage] });
   return role.name;
 }

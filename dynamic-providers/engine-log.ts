@@ -5,7 +5,10 @@
  * the engine's Log RPC (the one pulumi.log uses in programs), so progress
  * appears in `pulumi up`'s output and in the Automation API's event stream.
  */
-import * as grpc from "@grpc/grpc-js";
+import * as path from "node:path";
+// The gRPC library of the @pulumi/pulumi the project uses, not one of ours: its generated stubs need their own.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const grpc: typeof import("@grpc/grpc-js") = require(require.resolve("@grpc/grpc-js", { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const engineGrpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -8,8 +8,8 @@ import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import type { Client } from "pg";
 import {
-  connect, describeError, evaluateGate, GateBlockedError, inspectSource, measureWithCache, migrate, MigrationError, MigrationReport,
-  OptionError, SourceError, throttled, versions, writeReportFiles,
+  describeError, evaluateGate, GateBlockedError, inspectSource, measureWithCache, migrate, MigrationError, MigrationReport,
+  OptionError, SourceError, throttled, versions, withClient as engineWithClient, writeReportFiles,
 } from "../engine";
 import { qualified } from "../engine/sql/identifiers";
 import { dropStableAndControl } from "./teardown";
@@ -61,17 +61,17 @@ function failureMessage(error: unknown): string {
   return property ? `property ${property} has a problem: ${describeError(error)}` : describeError(error);
 }
 
+/** The engine's withClient, with a failure to connect named as the connection property's problem. */
 async function withClient<T>(connection: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  let client: Client;
+  let ran = false;
   try {
-    client = await connect(connection);
+    return await engineWithClient(connection, (client) => {
+      ran = true;
+      return fn(client);
+    });
   } catch (error) {
+    if (ran) throw error;
     throw new Error(failureMessage(error));
-  }
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 

@@ -92,17 +92,38 @@ const provider: pulumi.dynamic.ResourceProvider = {
 };
 
 /**
- * The compiled operations, found from the provider's folder (the project or
- * its dist/). require() at call time, not import: this function is
- * serialised into the state and runs in the provider process.
+ * The compiled operations of the installed package. The provider process
+ * runs in the Pulumi project's folder: the package is found from there as
+ * Node finds any dependency (the project's node_modules, a workspace's or a
+ * monorepo's up the tree), or is the project itself (this repository).
+ * require() at call time, not import: this function is serialised into the
+ * state and runs in the provider process.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 function operations() {
   const path = require("path");
   const fs = require("fs");
-  const candidates = [path.join(process.cwd(), "dist", "dynamic-providers", "operations.js"), path.join(process.cwd(), "dynamic-providers", "operations.js")];
-  const file = candidates.find((c: string) => fs.existsSync(c));
-  if (!file) throw new Error(`servicedesk-migration: no compiled provider at ${candidates.join(" or ")}; run "npm run build" in the Pulumi project`);
+  const name = "servicedesk-migration";
+  const entry = "dist/dynamic-providers/operations.js";
+  const cwd = process.cwd();
+  let own: { name?: string } = {};
+  try {
+    own = JSON.parse(fs.readFileSync(path.join(cwd, "package.json"), "utf8"));
+  } catch {
+    // No package.json in the project folder: the package is looked up in node_modules below.
+  }
+  if (own.name === name && fs.existsSync(path.join(cwd, entry))) return require(path.join(cwd, entry));
+  let packageJson: string;
+  try {
+    packageJson = require.resolve(`${name}/package.json`, { paths: [cwd] });
+  } catch (error) {
+    throw new Error(
+      `${name}: the provider code is not installed where Pulumi runs (${cwd}): ${(error as Error).message.split("\n")[0]}. ` +
+        `Install the package in the Pulumi project (npm install ${name}) and run pulumi from the project's folder.`,
+    );
+  }
+  const file = path.join(path.dirname(packageJson), entry);
+  if (!fs.existsSync(file)) throw new Error(`${name}: ${file} is missing; the installed package is incomplete (reinstall it)`);
   return require(file);
 }
 /* eslint-enable @typescript-eslint/no-require-imports */

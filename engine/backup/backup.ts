@@ -15,6 +15,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { MigrationError, OptionError } from "../errors";
 import { quoteIdent } from "../sql/identifiers";
+import { shellQuote } from "../sql/shell";
 
 /**
  * gzip level of the custom-format dump. The dump runs while the canary and
@@ -123,11 +124,6 @@ export function pgRestoreInvocation(databaseUrl: string, file: string): PgToolIn
   // An absolute path cannot be mistaken for an option, whatever the file is called.
   const args = [...RESTORE_OPTIONS, "--no-password", `--dbname=${dbname}`, path.resolve(file)];
   return { command: "pg_restore", args, env };
-}
-
-/** Single-quotes a word for a POSIX shell: nothing inside is expanded. */
-function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The shell line restoring `file` (made absolute) into $DATABASE_URL; the connection stays in the environment. */

@@ -105,3 +105,13 @@ export async function serverAnswers(databaseUrl: string, timeoutMs = 3000): Prom
     await client.end().catch(() => undefined);
   }
 }
+
+/** Runs `fn` with a connection of its own, closed afterwards whatever happens. */
+export async function withClient<T>(databaseUrl: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connect(databaseUrl);
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -4,10 +4,10 @@ export {
   MAX_PREFIX_BYTES, stableSchemaName, validatePrefix, versionNamePattern, versionSchemaName, versionTimestamp,
 } from "./naming";
 export {
-  activeVersion, createVersionSchema, FORMAT_VERSION, parseStableMetadata, parseVersionMetadata, readSchemaComment,
-  readVersionMetadata, stableState, TOOL_NAME, updateVersionMetadata, writeVersionMetadata,
+  activeVersion, FORMAT_VERSION, parseStableMetadata, parseVersionMetadata, readSchemaComment,
+  readVersionMetadata, stableState, TOOL_NAME, writeVersionMetadata,
 } from "./metadata";
-export type { NewVersion, StableMetadata, StableState, VersionMetadata, VersionStatus } from "./metadata";
+export type { StableMetadata, StableState, VersionMetadata, VersionStatus } from "./metadata";
 export {
   ADVISORY_LOCK_CLASS_ID, DEFAULT_LOCK_TIMEOUT_MS, prefixLockHolder, prefixLockKeyLiteral, prefixLockKeySql,
   withPrefixLock,

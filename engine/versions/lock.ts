@@ -85,8 +85,8 @@ async function acquire(client: ClientBase, prefix: string, timeoutMs: number): P
  *
  * @example
  * await withPrefixLock(client, "servicedesk", { timeoutMs: 60_000 }, async () => {
- *   const version = await createVersionSchema(client, { prefix: "servicedesk", sourceDigest, optionsFingerprint });
- *   // ... load, validate, switchTo ...
+ *   const schema = await allocateVersionName(client, "servicedesk");
+ *   // ... load into schema, validate, commit, switchTo ...
  * });
  */
 export async function withPrefixLock<T>(

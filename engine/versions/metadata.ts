@@ -10,14 +10,13 @@
 import type { ClientBase } from "pg";
 import { MigrationError, OptionError } from "../errors";
 import { quoteIdent, quoteLiteral } from "../sql/identifiers";
-import { allocateVersionName, isVersionSchemaName, stableSchemaName, validatePrefix } from "./naming";
-import { inTransaction } from "./transaction";
+import { isVersionSchemaName, stableSchemaName } from "./naming";
 
 export const TOOL_NAME = "servicedesk-migration";
 export const FORMAT_VERSION = 1;
 
-export type VersionStatus = "loading" | "ready" | "failed";
-const VERSION_STATUSES: readonly VersionStatus[] = ["loading", "ready", "failed"];
+/** A version exists only committed, so only ready: a load is one transaction. */
+export type VersionStatus = "ready";
 
 export interface VersionMetadata {
   tool: typeof TOOL_NAME;
@@ -89,7 +88,7 @@ export function parseVersionMetadata(schema: string, comment: string | null | un
   if (!isVersionSchemaName(m.prefix, schema)) return null;
   const strings = [m.sourceDigest, m.optionsFingerprint, m.createdAt];
   if (!strings.every((s) => typeof s === "string")) return null;
-  if (!VERSION_STATUSES.includes(m.status as VersionStatus) || !isTableCounts(m.tables)) return null;
+  if (m.status !== "ready" || !isTableCounts(m.tables)) return null;
   if (m.loadedBy !== undefined && typeof m.loadedBy !== "string") return null;
   if (m.replaced !== undefined && m.replaced !== null && (typeof m.replaced !== "object" || typeof (m.replaced as JsonObject).schema !== "string")) return null;
   return m as unknown as VersionMetadata;
@@ -131,51 +130,6 @@ export async function writeVersionMetadata(client: ClientBase, meta: VersionMeta
     throw new MigrationError("SCHEMA_CONFLICT", `schema "${meta.schema}" carries a comment of another tool; it is not ours to label`);
   }
   await client.query(`COMMENT ON SCHEMA ${quoteIdent(meta.schema)} IS ${quoteLiteral(JSON.stringify(candidate))}`);
-}
-
-/** Changes status, table counts or loadedBy of an existing version of ours. */
-export async function updateVersionMetadata(
-  client: ClientBase,
-  schema: string,
-  changes: Partial<Pick<VersionMetadata, "status" | "tables" | "loadedBy">>,
-): Promise<VersionMetadata> {
-  const current = await readVersionMetadata(client, schema);
-  if (!current) throw new MigrationError("VERSION_NOT_FOUND", `schema "${schema}" is not a versioned schema of ours`);
-  const updated = { ...current, ...changes };
-  await writeVersionMetadata(client, updated);
-  return updated;
-}
-
-/** What a new load knows before it starts. */
-export interface NewVersion {
-  prefix: string;
-  sourceDigest: string;
-  optionsFingerprint: string;
-  loadedBy?: string;
-  /** The load's time; its UTC second names the schema. Defaults to now. */
-  now?: Date;
-}
-
-/**
- * Allocates the name, creates the schema and labels it "loading", in one
- * transaction. Call it while holding the prefix lock, so the name stays free
- * between allocation and creation.
- */
-export async function createVersionSchema(client: ClientBase, version: NewVersion): Promise<VersionMetadata> {
-  validatePrefix(version.prefix);
-  const now = version.now ?? new Date();
-  return inTransaction(client, async () => {
-    const schema = await allocateVersionName(client, version.prefix, now);
-    const meta: VersionMetadata = {
-      tool: TOOL_NAME, formatVersion: FORMAT_VERSION, prefix: version.prefix, schema, status: "loading",
-      sourceDigest: version.sourceDigest, optionsFingerprint: version.optionsFingerprint,
-      createdAt: now.toISOString(), tables: {},
-      ...(version.loadedBy !== undefined ? { loadedBy: version.loadedBy } : {}),
-    };
-    await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
-    await writeVersionMetadata(client, meta);
-    return meta;
-  });
 }
 
 /** {active, previous, switchedAt} of the prefix, or null when there is no stable schema of ours. */

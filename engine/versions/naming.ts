@@ -101,7 +101,7 @@ export function versionTimestamp(prefix: string, schema: string): Date | null {
 /**
  * The name of a new version loaded at `now`: the first free second from
  * `now` on. It reserves nothing: call it while holding the prefix lock and
- * create the schema before releasing it (see createVersionSchema).
+ * create the schema before releasing it (the load phase does, in its transaction).
  */
 export async function allocateVersionName(client: ClientBase, prefix: string, now: Date = new Date()): Promise<string> {
   const taken = new Set(

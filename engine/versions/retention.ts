@@ -68,13 +68,13 @@ export async function findReusableVersion(
   optionsFingerprint: string,
 ): Promise<VersionMetadata | null> {
   const matches = (await listVersions(client, prefix)).filter(
-    (v) => v.status === "ready" && v.sourceDigest === sourceDigest && v.optionsFingerprint === optionsFingerprint,
+    (v) => v.sourceDigest === sourceDigest && v.optionsFingerprint === optionsFingerprint,
   );
   return matches.length > 0 ? matches[matches.length - 1] : null;
 }
 
 export interface GarbageCollectionOptions extends PrefixLockOptions {
-  /** Ready versions to keep, the newest ones, active included. Defaults to 2. */
+  /** Versions to keep, the newest ones, active included. Defaults to 2. */
   retain?: number;
   /** Schemas never dropped, e.g. the version this run is loading. */
   keep?: readonly string[];
@@ -84,9 +84,7 @@ export interface GarbageCollectionOptions extends PrefixLockOptions {
 
 /**
  * The versions garbage collection drops, from `versions` oldest first:
- * every "loading" or "failed" one (a leftover: the caller holds the prefix
- * lock, so no other run is loading), and ready ones beyond the newest
- * `retain`; never `active` nor those in `keep`.
+ * those beyond the newest `retain`, never `active` nor those in `keep`.
  */
 export function garbageVersions(
   versions: readonly VersionMetadata[],
@@ -95,15 +93,12 @@ export function garbageVersions(
   keep: readonly string[] = [],
 ): string[] {
   const protectedSchemas = new Set([...keep, ...(active === null ? [] : [active])]);
-  const newestReady = versions.filter((v) => v.status === "ready").slice(-retain).map((v) => v.schema);
-  return versions
-    .filter((v) => v.status !== "ready" || !newestReady.includes(v.schema))
-    .map((v) => v.schema)
-    .filter((schema) => !protectedSchemas.has(schema));
+  const newest = versions.slice(-retain).map((v) => v.schema);
+  return versions.map((v) => v.schema).filter((schema) => !newest.includes(schema) && !protectedSchemas.has(schema));
 }
 
 /**
- * Drops leftovers and ready versions beyond `retain` (see garbageVersions),
+ * Drops the versions beyond `retain` (see garbageVersions),
  * each in its own transaction, under the prefix lock (re-entrant: call it
  * from the session that holds the run's lock, outside a transaction).
  * Returns the dropped schemas.

@@ -8,6 +8,7 @@
 import type { ClientBase } from "pg";
 import { MigrationError, OptionError } from "../errors";
 import { quoteIdent, quoteLiteral } from "../sql/identifiers";
+import { shellQuote } from "../sql/shell";
 import { FORMAT_VERSION, parseStableMetadata, readSchemaComment, StableMetadata, TOOL_NAME } from "./metadata";
 import { prefixLockKeyLiteral } from "./lock";
 import { controlSchemaName, isVersionSchemaName, stableSchemaName, validatePrefix } from "./naming";
@@ -177,11 +178,6 @@ export function cutoverSql(prefix: string, target: string): string {
     throw new OptionError("target", `"${target}" is not a versioned schema name of prefix "${prefix}"`);
   }
   return `SELECT ${quoteIdent(controlSchemaName(prefix))}.switch_to(${quoteLiteral(target)});`;
-}
-
-/** Single-quotes a word for a POSIX shell: nothing inside is expanded. */
-function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -91,16 +91,16 @@ describe("ServicedeskDatabase resource graph", () => {
     expect(await settled(db.reportingRoleName)).toBeUndefined();
   });
 
-  test("with the reporting role: a postgresql provider from the connection, a login role, USAGE and SELECT grants on the stable schema", async () => {
+  test("with the reporting role: a postgresql provider from the connection, a login role, USAGE and SELECT grants on the stable schema, and on views later cutovers create", async () => {
     const db = new ServicedeskDatabase("reporting", {
       source,
-      connection: pulumi.secret("postgresql://owner:s3cret@db.internal:6543/reports"),
+      connection: pulumi.secret("postgresql://owner:s3cret@db.internal:6543/reports?sslmode=verify-full"),
       migration: { schemaPrefix: "unitsd" },
       reportingRole: { name: "dashboards", password: pulumi.secret("reader-pass") },
     });
     expect(await settled(db.reportingRoleName)).toBe("dashboards");
     const provider = registered.find((r) => r.type === "pulumi:providers:postgresql")!;
-    expect(plain(provider.inputs)).toMatchObject({ host: "db.internal", port: "6543", username: "owner", database: "reports", sslmode: "disable" });
+    expect(plain(provider.inputs)).toMatchObject({ host: "db.internal", port: "6543", username: "owner", database: "reports", sslmode: "verify-full" });
     // Everything derived from the secret connection stays secret.
     expect(secretness(provider.inputs.password)).toBe(true);
     expect(secretness(provider.inputs.host)).toBe(true);
@@ -112,6 +112,8 @@ describe("ServicedeskDatabase resource graph", () => {
       expect.objectContaining({ role: "dashboards", schema: "unitsd", objectType: "schema", privileges: ["USAGE"], database: "reports" }),
       expect.objectContaining({ role: "dashboards", schema: "unitsd", objectType: "table", privileges: ["SELECT"], database: "reports" }),
     ]));
+    const future = registered.find((r) => r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges")!;
+    expect(plain(future.inputs)).toMatchObject({ role: "dashboards", owner: "owner", schema: "unitsd", objectType: "table", privileges: ["SELECT"], database: "reports" });
   });
 
   test("with a local container: an image, a container on port 5433, and the migration pointed at it", async () => {

@@ -8,10 +8,11 @@ import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { MigrationError } from "../../engine/errors";
 import {
-  createVersionSchema, cutoverSql, ensureStableSchema, psqlCommand, stableState, switchCommands, switchTo,
-  updateVersionMetadata, withPrefixLock,
+  cutoverSql, ensureStableSchema, psqlCommand, stableState, switchCommands, switchTo,
+  withPrefixLock,
 } from "../../engine/versions";
 import { useTestDatabase } from "../support/database";
+import { createForeignStatusSchema, createTestVersion } from "../support/versions";
 
 const clients: Client[] = [];
 // Declared before useTestDatabase: after-all hooks run in declaration order, and the database is dropped in its hook.
@@ -41,18 +42,14 @@ async function scalar<T>(sql: string, params: unknown[] = []): Promise<T> {
 
 /** A ready version holding "tickets" and "Order Lines" with the given row counts. */
 async function readyVersion(prefix: string, at: string, rows: { tickets: number; lines: number }): Promise<string> {
-  const meta = await createVersionSchema(client, {
-    prefix, sourceDigest: "d", optionsFingerprint: "o", now: new Date(at),
+  const meta = await createTestVersion(client, {
+    prefix, now: new Date(at), tables: { tickets: { rows: rows.tickets, rejects: 0 }, "Order Lines": { rows: rows.lines, rejects: 0 } },
   });
   const s = `"${meta.schema}"`;
   await client.query(`CREATE TABLE ${s}."tickets" ("id" int PRIMARY KEY, "title" text)`);
   await client.query(`CREATE TABLE ${s}."Order Lines" ("Line No" int, "Ticket Id" int, "Qty" numeric)`);
   await client.query(`INSERT INTO ${s}."tickets" SELECT i, 'ticket ' || i FROM generate_series(1, $1) i`, [rows.tickets]);
   await client.query(`INSERT INTO ${s}."Order Lines" SELECT i, 1, i * 1.5 FROM generate_series(1, $1) i`, [rows.lines]);
-  await updateVersionMetadata(client, meta.schema, {
-    status: "ready",
-    tables: { tickets: { rows: rows.tickets, rejects: 0 }, "Order Lines": { rows: rows.lines, rejects: 0 } },
-  });
   return meta.schema;
 }
 
@@ -190,8 +187,8 @@ describe("cutover SQL run by psql", () => {
     expect(await stableState(client, PREFIX)).toMatchObject({ active: v2, previous: v1 });
   });
 
-  it("refuses a loading or missing schema, naming it, and leaves the views as they were", async () => {
-    const loading = (await createVersionSchema(client, { prefix: PREFIX, sourceDigest: "d", optionsFingerprint: "o" })).schema;
+  it("refuses a schema that is not a ready version, or a missing one, naming it, and leaves the views as they were", async () => {
+    const loading = await createForeignStatusSchema(client, PREFIX, new Date(), "loading");
     const before = await stableState(client, PREFIX);
     const viaPsql = psql(cutoverSql(PREFIX, loading));
     expect(viaPsql.status).not.toBe(0);

@@ -5,12 +5,13 @@
 import { Client } from "pg";
 import { LockTimeoutError, MigrationError, OptionError } from "../../engine/errors";
 import {
-  allocateVersionName, collectGarbage, controlSchemaName, createVersionSchema, dropVersion, findReusableVersion,
+  allocateVersionName, collectGarbage, controlSchemaName, dropVersion, findReusableVersion,
   garbageVersions, listVersions, MAX_PREFIX_BYTES, readVersionMetadata, stableState, switchTo,
-  updateVersionMetadata, validatePrefix, VersionMetadata, VersionStatus, versionSchemaName, versionTimestamp,
+  validatePrefix, VersionMetadata, versionSchemaName, versionTimestamp,
   withPrefixLock, writeVersionMetadata,
 } from "../../engine/versions";
 import { useTestDatabase } from "../support/database";
+import { createForeignStatusSchema, createTestVersion } from "../support/versions";
 
 const clients: Client[] = [];
 // Declared before useTestDatabase: after-all hooks run in declaration order, and the database is dropped in its hook.
@@ -39,18 +40,9 @@ async function schemasLike(pattern: string): Promise<string[]> {
   return rows.map((r) => r.nspname);
 }
 
-async function version(
-  prefix: string,
-  at: string,
-  status: VersionStatus,
-  digest = "digest-a",
-  fingerprint = "options-a",
-): Promise<string> {
-  const meta = await createVersionSchema(client, {
-    prefix, sourceDigest: digest, optionsFingerprint: fingerprint, now: new Date(at), loadedBy: "test",
-  });
+async function version(prefix: string, at: string, digest = "digest-a", fingerprint = "options-a"): Promise<string> {
+  const meta = await createTestVersion(client, { prefix, sourceDigest: digest, optionsFingerprint: fingerprint, now: new Date(at), loadedBy: "test" });
   await client.query(`CREATE TABLE "${meta.schema}"."tickets" ("id" int PRIMARY KEY)`);
-  if (status !== "loading") await updateVersionMetadata(client, meta.schema, { status });
   return meta.schema;
 }
 
@@ -99,8 +91,8 @@ describe("naming", () => {
 
   it("gives two loads in the same second sortable, distinct schemas", async () => {
     const at = "2025-04-02T09:00:00Z";
-    const a = await createVersionSchema(client, { prefix: "twice", sourceDigest: "d", optionsFingerprint: "o", now: new Date(at) });
-    const b = await createVersionSchema(client, { prefix: "twice", sourceDigest: "d", optionsFingerprint: "o", now: new Date(at) });
+    const a = await createTestVersion(client, { prefix: "twice", now: new Date(at) });
+    const b = await createTestVersion(client, { prefix: "twice", now: new Date(at) });
     expect([a.schema, b.schema]).toEqual(["twice_v20250402_090000", "twice_v20250402_090001"]);
     expect(await schemasLike("twice_v%")).toEqual([a.schema, b.schema]);
   });
@@ -108,12 +100,12 @@ describe("naming", () => {
 
 describe("metadata", () => {
   it("round-trips through COMMENT ON SCHEMA", async () => {
-    const created = await createVersionSchema(client, {
+    const created = await createTestVersion(client, {
       prefix: "meta", sourceDigest: "a".repeat(64), optionsFingerprint: "b".repeat(64), loadedBy: "pulumi:stack-dev",
       now: new Date("2025-05-01T00:00:00Z"),
     });
-    expect(created).toMatchObject({ status: "loading", schema: "meta_v20250501_000000", createdAt: "2025-05-01T00:00:00.000Z" });
-    const ready: VersionMetadata = { ...created, status: "ready", tables: { tickets: { rows: 10, rejects: 1 } } };
+    expect(created).toMatchObject({ status: "ready", schema: "meta_v20250501_000000", createdAt: "2025-05-01T00:00:00.000Z" });
+    const ready: VersionMetadata = { ...created, tables: { tickets: { rows: 10, rejects: 1 } }, replaced: { schema: "meta_v20250401_000000", backupFile: null } };
     await writeVersionMetadata(client, ready);
     expect(await readVersionMetadata(client, created.schema)).toEqual(ready);
     const { rows } = await client.query(`SELECT obj_description($1::regnamespace, 'pg_namespace') AS c`, [created.schema]);
@@ -141,16 +133,12 @@ describe("metadata", () => {
     await expect(writeVersionMetadata(client, { ...meta, schema: "public" })).rejects.toMatchObject({ code: "INVALID_OPTION" });
   });
 
-  it("lists versions oldest first, whatever the creation order", async () => {
-    await version("order", "2025-06-03T00:00:00Z", "ready");
-    await version("order", "2025-06-01T00:00:00Z", "failed");
-    await version("order", "2025-06-02T00:00:00Z", "loading");
+  it("lists versions oldest first, whatever the creation order; a comment with another status is not a version", async () => {
+    await version("order", "2025-06-03T00:00:00Z");
+    await version("order", "2025-06-01T00:00:00Z");
+    await createForeignStatusSchema(client, "order", new Date("2025-06-02T00:00:00Z"), "loading");
     const listed = await listVersions(client, "order");
-    expect(listed.map((v) => [v.schema, v.status])).toEqual([
-      ["order_v20250601_000000", "failed"],
-      ["order_v20250602_000000", "loading"],
-      ["order_v20250603_000000", "ready"],
-    ]);
+    expect(listed.map((v) => v.schema)).toEqual(["order_v20250601_000000", "order_v20250603_000000"]);
   });
 
   it("has no stable state before the first switch", async () => {
@@ -210,32 +198,31 @@ describe("prefix lock", () => {
 });
 
 describe("retention", () => {
-  it("keeps the newest `retain` ready versions, never the active, and drops leftovers", async () => {
-    const failed = await version("ret", "2025-07-01T00:00:00Z", "failed");
+  it("keeps the newest `retain` versions and never the active; schemas that are not ours stay", async () => {
+    const foreign = await createForeignStatusSchema(client, "ret", new Date("2025-07-01T00:00:00Z"), "failed");
     const [v1, v2, v3, v4] = [
-      await version("ret", "2025-07-02T00:00:00Z", "ready"),
-      await version("ret", "2025-07-03T00:00:00Z", "ready"),
-      await version("ret", "2025-07-04T00:00:00Z", "ready"),
-      await version("ret", "2025-07-05T00:00:00Z", "ready"),
+      await version("ret", "2025-07-02T00:00:00Z"),
+      await version("ret", "2025-07-03T00:00:00Z"),
+      await version("ret", "2025-07-04T00:00:00Z"),
+      await version("ret", "2025-07-05T00:00:00Z"),
     ];
-    const loading = await version("ret", "2025-07-06T00:00:00Z", "loading");
     await client.query(`CREATE SCHEMA "ret_v20250707_000000"`); // shaped like a version, but not ours
     await switchTo(client, "ret", v3);
     await switchTo(client, "ret", v4);
 
-    expect(await collectGarbage(client, "ret", { retain: 2 })).toEqual([failed, v1, v2, loading]);
-    expect(await schemasLike("ret_v%")).toEqual([v3, v4, "ret_v20250707_000000"]);
+    expect(await collectGarbage(client, "ret", { retain: 2 })).toEqual([v1, v2]);
+    expect(await schemasLike("ret_v%")).toEqual([foreign, v3, v4, "ret_v20250707_000000"]);
     expect(await collectGarbage(client, "ret", { retain: 1 })).toEqual([v3]);
-    expect(await schemasLike("ret_v%")).toEqual([v4, "ret_v20250707_000000"]);
+    expect(await schemasLike("ret_v%")).toEqual([foreign, v4, "ret_v20250707_000000"]);
     expect((await client.query(`SELECT count(*) FROM "ret"."tickets"`)).rows[0].count).toBe("0");
     expect(await advisoryLocks()).toBe(0);
   });
 
   it("keeps an older active version besides the newest ones", async () => {
     const [v1, v2, v3] = [
-      await version("back", "2025-08-01T00:00:00Z", "ready"),
-      await version("back", "2025-08-02T00:00:00Z", "ready"),
-      await version("back", "2025-08-03T00:00:00Z", "ready"),
+      await version("back", "2025-08-01T00:00:00Z"),
+      await version("back", "2025-08-02T00:00:00Z"),
+      await version("back", "2025-08-03T00:00:00Z"),
     ];
     await switchTo(client, "back", v3);
     await switchTo(client, "back", v1); // a rollback past v2
@@ -246,10 +233,11 @@ describe("retention", () => {
   });
 
   it("leaves versions in `keep`, in use, or referenced from elsewhere", async () => {
-    const [kept, busy, referenced] = [
-      await version("skip", "2025-09-01T00:00:00Z", "loading"),
-      await version("skip", "2025-09-02T00:00:00Z", "failed"),
-      await version("skip", "2025-09-03T00:00:00Z", "failed"),
+    const [kept, busy, referenced, newest] = [
+      await version("skip", "2025-09-01T00:00:00Z"),
+      await version("skip", "2025-09-02T00:00:00Z"),
+      await version("skip", "2025-09-03T00:00:00Z"),
+      await version("skip", "2025-09-04T00:00:00Z"),
     ];
     await client.query(`CREATE VIEW "public"."report" AS SELECT * FROM "${referenced}"."tickets"`);
     const reader = await connect();
@@ -258,14 +246,14 @@ describe("retention", () => {
     const dropped = await collectGarbage(client, "skip", { retain: 1, keep: [kept], onSkip: (s, why) => (skipped[s] = why) });
     await reader.query("ROLLBACK");
     expect(dropped).toEqual([]);
-    expect(await schemasLike("skip_v%")).toEqual([kept, busy, referenced]);
+    expect(await schemasLike("skip_v%")).toEqual([kept, busy, referenced, newest]);
     expect(skipped[busy]).toMatch(/in use/);
     expect(skipped[referenced]).toContain("view public.report");
     await client.query(`DROP VIEW "public"."report"`);
   });
 
   it("dropVersion refuses the active version and drops another", async () => {
-    const [a, b] = [await version("drop", "2025-10-01T00:00:00Z", "ready"), await version("drop", "2025-10-02T00:00:00Z", "ready")];
+    const [a, b] = [await version("drop", "2025-10-01T00:00:00Z"), await version("drop", "2025-10-02T00:00:00Z")];
     await switchTo(client, "drop", b);
     const error = await dropVersion(client, "drop", b).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
@@ -277,10 +265,10 @@ describe("retention", () => {
   });
 
   it("finds the newest ready version with the same source and options", async () => {
-    const older = await version("reuse", "2025-11-01T00:00:00Z", "ready", "src-1", "opt-1");
-    const newer = await version("reuse", "2025-11-02T00:00:00Z", "ready", "src-1", "opt-1");
-    await version("reuse", "2025-11-03T00:00:00Z", "failed", "src-1", "opt-1");
-    await version("reuse", "2025-11-04T00:00:00Z", "ready", "src-1", "opt-2");
+    const older = await version("reuse", "2025-11-01T00:00:00Z", "src-1", "opt-1");
+    const newer = await version("reuse", "2025-11-02T00:00:00Z", "src-1", "opt-1");
+    await createForeignStatusSchema(client, "reuse", new Date("2025-11-03T00:00:00Z"), "failed");
+    await version("reuse", "2025-11-04T00:00:00Z", "src-1", "opt-2");
     expect((await findReusableVersion(client, "reuse", "src-1", "opt-1"))?.schema).toBe(newer);
     await dropVersion(client, "reuse", newer);
     expect((await findReusableVersion(client, "reuse", "src-1", "opt-1"))?.schema).toBe(older);
@@ -292,10 +280,9 @@ describe("retention", () => {
   });
 
   it("garbageVersions applies the rules to a list", () => {
-    const v = (schema: string, status: VersionStatus) => ({ schema, status }) as VersionMetadata;
-    const list = [v("a", "ready"), v("b", "failed"), v("c", "ready"), v("d", "loading"), v("e", "ready")];
+    const list = ["a", "b", "c", "d", "e"].map((schema) => ({ schema, status: "ready" }) as VersionMetadata);
     expect(garbageVersions(list, "e", 1)).toEqual(["a", "b", "c", "d"]);
-    expect(garbageVersions(list, "a", 2)).toEqual(["b", "d"]);
+    expect(garbageVersions(list, "a", 2)).toEqual(["b", "c"]);
     expect(garbageVersions(list, "c", 1, ["d"])).toEqual(["a", "b"]);
   });
 });
