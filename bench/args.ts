@@ -49,7 +49,10 @@ function wholeNumber(flag: string, value: string | undefined, fallback: number, 
 
 function contenders(value: string | undefined): ContenderName[] {
   if (value === undefined) return [...CONTENDERS];
-  const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   const unknown = names.filter((n) => !(CONTENDERS as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0) {
     throw new BenchArgsError(`--only takes a comma-separated list of ${CONTENDERS.join(", ")}; got "${value}"`);

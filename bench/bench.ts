@@ -17,7 +17,13 @@ import * as path from "node:path";
 import { inspectSource } from "../engine";
 import { BenchArgsError, BenchOptions, ContenderName, parseBenchArgs, USAGE } from "./args";
 import {
-  ContenderContext, ContenderOutcome, ContenderRecord, engineCompleteContender, engineSimpleContender, failedOutcome, floorContender,
+  ContenderContext,
+  ContenderOutcome,
+  ContenderRecord,
+  engineCompleteContender,
+  engineSimpleContender,
+  failedOutcome,
+  floorContender,
   pgloaderContender,
 } from "./contenders";
 import { serverVersion } from "./databases";
@@ -54,7 +60,8 @@ let interrupted = false;
 
 async function runContender(name: ContenderName, ctx: ContenderContext, quietWaitSeconds: number): Promise<ContenderRecord> {
   const runner = RUNNERS[name];
-  if (interrupted) return { outcome: failedOutcome(runner.ids, runner.labels, "not run: the bench was interrupted", ctx.source), activity: null };
+  if (interrupted)
+    return { outcome: failedOutcome(runner.ids, runner.labels, "not run: the bench was interrupted", ctx.source), activity: null };
   let record: ContenderRecord;
   try {
     const { result, activity } = await watchingActivity(ctx.serverUrl, quietWaitSeconds, () =>
@@ -69,7 +76,9 @@ async function runContender(name: ContenderName, ctx: ContenderContext, quietWai
   }
   log(record.outcome.rows.map((r) => `${r.label}: ${r.status} ${r.wallSeconds?.toFixed(1) ?? "na"} s`).join("; "));
   if (record.activity && record.activity.busySamples > 0) {
-    log(`warning: other sessions ran statements on the server during ${record.activity.busySamples} of ${record.activity.samples} seconds of ${name}`);
+    log(
+      `warning: other sessions ran statements on the server during ${record.activity.busySamples} of ${record.activity.samples} seconds of ${name}`,
+    );
   }
   return record;
 }
@@ -81,7 +90,8 @@ async function runContenders(options: BenchOptions, ctx: ContenderContext): Prom
 }
 
 async function bench(options: BenchOptions): Promise<number> {
-  for (const tool of ["sqlite3", "psql", "pg_dump"]) if (toolMissing(tool)) log(`warning: ${tool} is not on PATH; the contenders that need it will fail`);
+  for (const tool of ["sqlite3", "psql", "pg_dump"])
+    if (toolMissing(tool)) log(`warning: ${tool} is not on PATH; the contenders that need it will fail`);
   const dataDirectory = path.resolve(options.dataDirectory);
   mkdirSync(dataDirectory, { recursive: true });
   const source = preparedExport(dataDirectory, options.tickets, options.seed, log);
@@ -98,7 +108,14 @@ async function bench(options: BenchOptions): Promise<number> {
   process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
   let records: Record<string, ContenderRecord>;
   try {
-    records = await runContenders(options, { serverUrl: options.databaseUrl, source, plan, workDirectory, timeoutSeconds: options.timeoutSeconds, log });
+    records = await runContenders(options, {
+      serverUrl: options.databaseUrl,
+      source,
+      plan,
+      workDirectory,
+      timeoutSeconds: options.timeoutSeconds,
+      log,
+    });
   } finally {
     rmSync(workDirectory, { recursive: true, force: true });
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
@@ -108,7 +125,9 @@ async function bench(options: BenchOptions): Promise<number> {
   // An interrupted run must not replace the results of a complete one.
   if (!interrupted) writeFileSync(resultsFile, `${JSON.stringify(summary.json, null, 2)}\n`);
   process.stdout.write(`${summary.text}\n${summary.lastLine}\n`);
-  const failed = Object.values(records).flatMap((r) => r.outcome.rows).filter((r) => !r.id.startsWith("pgloader") && r.status === "FAILED");
+  const failed = Object.values(records)
+    .flatMap((r) => r.outcome.rows)
+    .filter((r) => !r.id.startsWith("pgloader") && r.status === "FAILED");
   return interrupted ? 130 : failed.length > 0 ? 1 : 0;
 }
 
@@ -131,7 +150,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },
 );

@@ -41,17 +41,33 @@ export async function floorContender(ctx: ContenderContext): Promise<ContenderOu
   return withFreshDatabase(ctx.serverUrl, "floor", async (url) => {
     await checkpoint(ctx.serverUrl);
     ctx.log("raw COPY floor: sqlite3 -csv | psql \\copy, table by table");
-    const floor = await runFloor({ sourcePath: ctx.source.path, databaseUrl: url, plan: ctx.plan, sourceRows: ctx.source.rows, timeoutSeconds: ctx.timeoutSeconds });
+    const floor = await runFloor({
+      sourcePath: ctx.source.path,
+      databaseUrl: url,
+      plan: ctx.plan,
+      sourceRows: ctx.source.rows,
+      timeoutSeconds: ctx.timeoutSeconds,
+    });
     const changed = floor.typeChanges.map((c) => `${c.table}.${c.column} ${c.floorType} (plan: ${c.planType})`).join(", ");
     const status = floor.ok ? "ok" : "FAILED";
     const byKind = (prefix: RegExp) => floor.keyStatements.filter((k) => prefix.test(k.sql)).reduce((a, k) => a + k.seconds, 0);
     const keysNote = `PKs ${s(byKind(/PRIMARY KEY/))}, FKs ${s(byKind(/FOREIGN KEY/))}, indexes ${s(byKind(/^CREATE/))}; ANALYZE ${s(floor.analyzeSeconds)} not counted`;
     return {
       rows: [
-        contenderRow({ id: "floorData", label: "raw COPY floor, data", note: floor.error ?? `serial; types as the plan except ${changed || "none"}` },
-          status, floor.dataSeconds, floor.rss.peakBytes, ctx.source),
-        contenderRow({ id: "floorKeys", label: "raw COPY floor, data + keys", note: floor.error ?? keysNote },
-          status, floor.ok ? floor.dataSeconds + floor.keysSeconds : null, floor.rss.peakBytes, ctx.source),
+        contenderRow(
+          { id: "floorData", label: "raw COPY floor, data", note: floor.error ?? `serial; types as the plan except ${changed || "none"}` },
+          status,
+          floor.dataSeconds,
+          floor.rss.peakBytes,
+          ctx.source,
+        ),
+        contenderRow(
+          { id: "floorKeys", label: "raw COPY floor, data + keys", note: floor.error ?? keysNote },
+          status,
+          floor.ok ? floor.dataSeconds + floor.keysSeconds : null,
+          floor.rss.peakBytes,
+          ctx.source,
+        ),
       ],
       detail: floor,
     };
@@ -73,19 +89,30 @@ export async function engineSimpleContender(ctx: ContenderContext): Promise<Cont
     await checkpoint(ctx.serverUrl);
     ctx.log("engine, mode simple, into a fresh database");
     const run = await runEngine({ ...ctx, sourcePath: ctx.source.path, databaseUrl: url, sourceRows: ctx.source.rows }, "simple", "simple");
-    const row = contenderRow({ id: "simple", label: "this engine, simple", note: engineNote(run) }, run.ok ? "ok" : "FAILED", run.wallSeconds, run.rss.peakBytes, ctx.source);
+    const row = contenderRow(
+      { id: "simple", label: "this engine, simple", note: engineNote(run) },
+      run.ok ? "ok" : "FAILED",
+      run.wallSeconds,
+      run.rss.peakBytes,
+      ctx.source,
+    );
     return { rows: [row], detail: run };
   });
 }
 
 export async function engineCompleteContender(ctx: ContenderContext): Promise<ContenderOutcome> {
   return withFreshDatabase(ctx.serverUrl, "engine_complete", async (url) => {
-    const run = await runEngineComplete(
-      { ...ctx, sourcePath: ctx.source.path, databaseUrl: url, sourceRows: ctx.source.rows },
-      () => checkpoint(ctx.serverUrl),
+    const run = await runEngineComplete({ ...ctx, sourcePath: ctx.source.path, databaseUrl: url, sourceRows: ctx.source.rows }, () =>
+      checkpoint(ctx.serverUrl),
     );
     const label = "this engine, complete (steady state)";
-    const row = contenderRow({ id: "complete", label, note: engineNote(run) }, run.ok ? "ok" : "FAILED", run.wallSeconds, run.rss.peakBytes, ctx.source);
+    const row = contenderRow(
+      { id: "complete", label, note: engineNote(run) },
+      run.ok ? "ok" : "FAILED",
+      run.wallSeconds,
+      run.rss.peakBytes,
+      ctx.source,
+    );
     return { rows: [row], detail: run };
   });
 }
@@ -100,7 +127,7 @@ async function pgloaderRun(ctx: ContenderContext, database: string, casts: reado
 
 function pgloaderRow(run: PgloaderRun, id: "pgloader" | "pgloaderCast", ctx: ContenderContext): ContenderRow {
   const label = `pgloader ${run.version ?? ""}${id === "pgloaderCast" ? ", CAST for epoch columns" : ""}`.trim();
-  const note = run.ok ? `exit 0, row counts equal; heap ${PGLOADER_HEAP_MB} MB` : run.error ?? "failed";
+  const note = run.ok ? `exit 0, row counts equal; heap ${PGLOADER_HEAP_MB} MB` : (run.error ?? "failed");
   return contenderRow({ id, label, note }, run.ok ? "ok" : "FAILED", run.wallSeconds, run.rss?.peakBytes ?? null, ctx.source);
 }
 
@@ -119,7 +146,12 @@ export async function pgloaderContender(ctx: ContenderContext): Promise<Contende
 }
 
 /** A contender that threw (could not even start, lost the server) still gets its rows, marked FAILED. */
-export function failedOutcome(ids: readonly ContenderRow["id"][], labels: readonly string[], error: unknown, source: SourceExport): ContenderOutcome {
+export function failedOutcome(
+  ids: readonly ContenderRow["id"][],
+  labels: readonly string[],
+  error: unknown,
+  source: SourceExport,
+): ContenderOutcome {
   const message = errorText(error);
   return {
     rows: ids.map((id, i) => contenderRow({ id, label: labels[i], note: message }, "FAILED", null, null, source)),

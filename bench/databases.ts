@@ -111,4 +111,3 @@ export async function columnTypes(url: string, schema: string | null): Promise<R
     return types;
   });
 }
-

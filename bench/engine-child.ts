@@ -42,7 +42,10 @@ async function main(): Promise<number> {
     write({ report });
     return 0;
   } catch (error) {
-    write({ error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), ...(error instanceof GateBlockedError ? { report: error.report } : {}) });
+    write({
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      ...(error instanceof GateBlockedError ? { report: error.report } : {}),
+    });
     return 1;
   }
 }

@@ -43,8 +43,13 @@ function failureOf(report: MigrationReport, sourceRows: Readonly<Record<string, 
 export async function runEngine(input: EngineRunInput, mode: MigrationMode, label: string): Promise<EngineRun> {
   const reportFile = path.join(input.workDirectory, `${label}-report.json`);
   const request: EngineChildRequest = {
-    sourcePath: input.sourcePath, databaseUrl: input.databaseUrl, mode, schemaPrefix: SCHEMA_PREFIX,
-    backupDirectory: path.join(input.workDirectory, "backups"), reuse: false, reportFile,
+    sourcePath: input.sourcePath,
+    databaseUrl: input.databaseUrl,
+    mode,
+    schemaPrefix: SCHEMA_PREFIX,
+    backupDirectory: path.join(input.workDirectory, "backups"),
+    reuse: false,
+    reportFile,
   };
   const run = await measuredRun({
     command: process.execPath,
@@ -67,7 +72,10 @@ export async function runEngine(input: EngineRunInput, mode: MigrationMode, labe
  * timed run must load again (reuse off), through health, canary, gate,
  * backup, load, validation and cutover.
  */
-export async function runEngineComplete(input: EngineRunInput, beforeTimedRun: () => Promise<void>): Promise<EngineRun & { preload: EngineRun }> {
+export async function runEngineComplete(
+  input: EngineRunInput,
+  beforeTimedRun: () => Promise<void>,
+): Promise<EngineRun & { preload: EngineRun }> {
   input.log("engine complete: untimed preload (simple) so that a previous version exists");
   const preload = await runEngine(input, "simple", "preload");
   if (!preload.ok) return { ...preload, error: `the untimed preload failed: ${preload.error}`, preload };

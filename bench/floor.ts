@@ -70,7 +70,10 @@ async function copyTables(input: FloorInput): Promise<{ tables: FloorTableRun[];
     const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
     const copy = `\\copy ${qualified(SCHEMA, table.name)} (${columns}) FROM STDIN (FORMAT csv)`;
     const run = await measuredRun({
-      command: "bash", args: ["-c", PIPELINE, "floor", input.sourcePath, floorSelectSql(table), copy], env, timeoutSeconds: input.timeoutSeconds,
+      command: "bash",
+      args: ["-c", PIPELINE, "floor", input.sourcePath, floorSelectSql(table), copy],
+      env,
+      timeoutSeconds: input.timeoutSeconds,
     });
     rss = mergePeaks(rss, run.rss);
     const copied = /^COPY (\d+)$/m.exec(run.stdout);
@@ -123,9 +126,16 @@ export async function runFloor(input: FloorInput): Promise<FloorResult> {
   const base = { dataSeconds, rss: copied.rss, tables: copied.tables, typeChanges: floorTypeChanges(input.plan.tables) };
   if (copied.error) return { ...base, ok: false, error: copied.error, keysSeconds: 0, analyzeSeconds: 0, keyStatements: [] };
   const keys = await timedStatements(input.databaseUrl, keyStatements(input.plan));
-  const analyze = await timedStatements(input.databaseUrl, plans.map((t) => `ANALYZE ${qualified(SCHEMA, t.name)}`));
+  const analyze = await timedStatements(
+    input.databaseUrl,
+    plans.map((t) => `ANALYZE ${qualified(SCHEMA, t.name)}`),
+  );
   return {
-    ...base, ok: true, error: null,
-    keysSeconds: sum(keys.map((k) => k.seconds)), analyzeSeconds: sum(analyze.map((a) => a.seconds)), keyStatements: keys,
+    ...base,
+    ok: true,
+    error: null,
+    keysSeconds: sum(keys.map((k) => k.seconds)),
+    analyzeSeconds: sum(analyze.map((a) => a.seconds)),
+    keyStatements: keys,
   };
 }

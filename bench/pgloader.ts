@@ -66,7 +66,8 @@ export function epochCasts(plan: MigrationPlan): string[] {
   return plan.tables.flatMap((t) =>
     t.columns.flatMap((c) => {
       if (c.converter.kind !== "temporal" || c.converter.epoch === null) return [];
-      const target = c.converter.epoch === "seconds" ? "timestamptz drop typemod using unix-timestamp-to-timestamptz" : "bigint drop typemod";
+      const target =
+        c.converter.epoch === "seconds" ? "timestamptz drop typemod using unix-timestamp-to-timestamptz" : "bigint drop typemod";
       return [`column ${t.source}.${c.source} to ${target}`];
     }),
   );
@@ -87,7 +88,16 @@ export async function runPgloader(input: PgloaderInput): Promise<PgloaderRun> {
   const rootDirectory = path.join(input.workDirectory, "pgloader");
   const version = pgloaderVersion(rootDirectory);
   const command = pgloaderCommand(input.sourcePath, input.databaseUrl, input.casts);
-  const none = { version, wallSeconds: null, rss: null, exitCode: null, rows: {}, columnTypes: {}, outputTail: "", command: redactPassword(command, input.databaseUrl) };
+  const none = {
+    version,
+    wallSeconds: null,
+    rss: null,
+    exitCode: null,
+    rows: {},
+    columnTypes: {},
+    outputTail: "",
+    command: redactPassword(command, input.databaseUrl),
+  };
   if (version === null) {
     return { ...none, ok: false, error: "pgloader is not installed (scripts/bench.sh installs it with apt-get; see its message)" };
   }
@@ -106,7 +116,15 @@ export async function runPgloader(input: PgloaderInput): Promise<PgloaderRun> {
   else if (run.exitCode !== 0) problems.unshift(`exited with ${run.exitCode ?? run.signal}`);
   input.log(`pgloader: exit ${run.exitCode ?? run.signal}, rows ${JSON.stringify(rows)}`);
   return {
-    ok: problems.length === 0, error: problems.length === 0 ? null : problems.join("; "), version,
-    wallSeconds: run.wallSeconds, rss: run.rss, exitCode: run.exitCode, rows, columnTypes: types, outputTail, command: none.command,
+    ok: problems.length === 0,
+    error: problems.length === 0 ? null : problems.join("; "),
+    version,
+    wallSeconds: run.wallSeconds,
+    rss: run.rss,
+    exitCode: run.exitCode,
+    rows,
+    columnTypes: types,
+    outputTail,
+    command: none.command,
   };
 }

@@ -38,7 +38,8 @@ export function contenderRow(
 ): ContenderRow {
   const measured = status === "ok" && wallSeconds !== null && wallSeconds > 0;
   return {
-    ...base, status,
+    ...base,
+    status,
     wallSeconds,
     rowsPerSecond: measured ? Math.round(source.totalRows / wallSeconds!) : null,
     mbPerSecond: measured ? source.bytes / MB / wallSeconds! : null,
@@ -67,8 +68,10 @@ export function ratios(rows: readonly ContenderRow[]): Ratios {
 const fixed = (n: number | null, digits: number) => (n === null ? "na" : n.toFixed(digits));
 
 export function lastLine(r: Ratios): string {
-  return `ratio_vs_copy=${fixed(r.ratioVsCopy, 2)} ratio_vs_pgloader=${fixed(r.ratioVsPgloader, 2)} ` +
-    `complete_vs_simple=${fixed(r.completeVsSimple, 2)} peak_rss_mb=${fixed(r.peakRssMb, 0)}`;
+  return (
+    `ratio_vs_copy=${fixed(r.ratioVsCopy, 2)} ratio_vs_pgloader=${fixed(r.ratioVsPgloader, 2)} ` +
+    `complete_vs_simple=${fixed(r.completeVsSimple, 2)} peak_rss_mb=${fixed(r.peakRssMb, 0)}`
+  );
 }
 
 /** Columns of figures ("wall s", "rows/s", "peak RSS MB") align right. */
@@ -83,8 +86,13 @@ export function contenderTable(rows: readonly ContenderRow[]): string {
   return table(
     ["contender", "status", "wall s", "rows/s", "MB/s", "peak RSS MB", "notes"],
     rows.map((r) => [
-      r.label, r.status, fixed(r.wallSeconds, 1), r.rowsPerSecond === null ? "na" : r.rowsPerSecond.toLocaleString("en-US"),
-      fixed(r.mbPerSecond, 1), fixed(r.peakRssMb, 0), r.note.replace(/\|/g, "\\|").replace(/\n/g, " "),
+      r.label,
+      r.status,
+      fixed(r.wallSeconds, 1),
+      r.rowsPerSecond === null ? "na" : r.rowsPerSecond.toLocaleString("en-US"),
+      fixed(r.mbPerSecond, 1),
+      fixed(r.peakRssMb, 0),
+      r.note.replace(/\|/g, "\\|").replace(/\n/g, " "),
     ]),
   );
 }

@@ -45,7 +45,11 @@ async function waitForQuiet(client: Client, maxSeconds: number): Promise<number>
 }
 
 /** Runs `fn` between a wait for quiet and a once-a-second watch of other sessions. */
-export async function watchingActivity<T>(serverUrl: string, maxWaitSeconds: number, fn: () => Promise<T>): Promise<{ result: T; activity: ActivityReport }> {
+export async function watchingActivity<T>(
+  serverUrl: string,
+  maxWaitSeconds: number,
+  fn: () => Promise<T>,
+): Promise<{ result: T; activity: ActivityReport }> {
   const client = new Client({ connectionString: serverUrl, application_name: `${BENCH_APPLICATION_NAME}-watch` });
   await client.connect();
   try {

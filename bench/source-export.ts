@@ -71,7 +71,10 @@ export function preparedExport(dataDirectory: string, tickets: number, seed: num
   const started = performance.now();
   try {
     generateServicedeskDatabase({
-      tickets, seed, defectRate: 0, out: partial,
+      tickets,
+      seed,
+      defectRate: 0,
+      out: partial,
       onProgress: (done, total) => {
         if (done === total || done % 100_000 === 0) log(`generated ${done}/${total} tickets`);
       },
@@ -85,7 +88,14 @@ export function preparedExport(dataDirectory: string, tickets: number, seed: num
   return describe(file, record, tickets, seed, false, (performance.now() - started) / 1000);
 }
 
-function describe(file: string, record: CacheRecord, tickets: number, seed: number, reused: boolean, generateSeconds: number | null): SourceExport {
+function describe(
+  file: string,
+  record: CacheRecord,
+  tickets: number,
+  seed: number,
+  reused: boolean,
+  generateSeconds: number | null,
+): SourceExport {
   const totalRows = Object.values(record.rows).reduce((a, b) => a + b, 0);
   return { path: file, bytes: record.bytes, rows: record.rows, totalRows, tickets, seed, reused, generateSeconds };
 }

@@ -41,13 +41,18 @@ function phaseColumns(records: SummaryInput["records"]): PhaseColumn[] {
   const floor = floorOf(records);
   if (floor?.ok) {
     columns.push({
-      label: "floor", wallSeconds: floor.dataSeconds + floor.keysSeconds,
+      label: "floor",
+      wallSeconds: floor.dataSeconds + floor.keysSeconds,
       timings: { loadRows: floor.dataSeconds, keys: floor.keysSeconds, analyze: floor.analyzeSeconds },
     });
   }
-  for (const [name, label] of [["simple", "engine simple"], ["complete", "engine complete"]] as const) {
+  for (const [name, label] of [
+    ["simple", "engine simple"],
+    ["complete", "engine complete"],
+  ] as const) {
     const run = engineOf(records, name);
-    if (run?.ok && run.report) columns.push({ label, wallSeconds: run.wallSeconds, timings: enginePhaseTimings(run.report, run.wallSeconds) });
+    if (run?.ok && run.report)
+      columns.push({ label, wallSeconds: run.wallSeconds, timings: enginePhaseTimings(run.report, run.wallSeconds) });
   }
   return columns;
 }
@@ -61,8 +66,12 @@ function notes(input: SummaryInput, r: Ratios): string[] {
     `Wall: spawn to exit of each contender's process(es). rows/s = ${input.source.totalRows} rows / wall; MB/s = source file size / wall; MB = 2^20 bytes.`,
     `Peak RSS: sum over the contender's process tree (engine: node with its worker threads, plus pg_dump in complete mode; ` +
       `floor: bash, sqlite3 and psql; pgloader: its process), sampled every ${SAMPLE_INTERVAL_MS} ms. The PostgreSQL server is not counted.`,
-    floor?.ok ? `Floor keys: ${floor.keyStatements.length} statements, ${floor.keysSeconds.toFixed(1)} s (each one in the JSON); ANALYZE ${floor.analyzeSeconds.toFixed(1)} s more, not in the floor's wall.` : "",
-    r.ratioVsPgloaderWithCast !== null ? `Engine simple / pgloader with CAST rules: ${r.ratioVsPgloaderWithCast.toFixed(2)} (the last line follows the plain pgloader run).` : "",
+    floor?.ok
+      ? `Floor keys: ${floor.keyStatements.length} statements, ${floor.keysSeconds.toFixed(1)} s (each one in the JSON); ANALYZE ${floor.analyzeSeconds.toFixed(1)} s more, not in the floor's wall.`
+      : "",
+    r.ratioVsPgloaderWithCast !== null
+      ? `Engine simple / pgloader with CAST rules: ${r.ratioVsPgloaderWithCast.toFixed(2)} (the last line follows the plain pgloader run).`
+      : "",
     busy.length > 0
       ? `Warning: other sessions ran statements on this server (and these CPUs) while contenders ran, seconds busy/sampled: ${busy.join(", ")}; those figures are pessimistic.`
       : "No other session ran statements on the server while the contenders ran (sampled once a second).",
@@ -74,17 +83,28 @@ export function summarize(input: SummaryInput): Summary {
   const rows: ContenderRow[] = options.only.flatMap((name) => records[name]?.outcome.rows ?? []);
   const r = ratios(rows);
   const last = lastLine(r);
-  const heading = `## ServiceDesk bench: ${options.tickets.toLocaleString("en-US")} tickets (seed ${options.seed}), ` +
+  const heading =
+    `## ServiceDesk bench: ${options.tickets.toLocaleString("en-US")} tickets (seed ${options.seed}), ` +
     `${source.totalRows.toLocaleString("en-US")} rows, ${(source.bytes / 2 ** 20).toFixed(0)} MB; ${postgres.split(" on ")[0]}, ${os.cpus().length} CPUs`;
   const columns = phaseColumns(records);
   const phases = columns.length > 0 ? `\n### Phases (seconds; engine figures from its report timings)\n\n${phaseTable(columns)}\n` : "";
   const text = `${heading}\n\n${contenderTable(rows)}\n\n${notes(input, r).join("\n")}\n${phases}\nresults: ${input.resultsFile}`;
   const json = {
     bench: {
-      tickets: options.tickets, seed: options.seed, finishedAt: new Date().toISOString(), cpus: os.cpus().length, node: process.version,
-      postgres, sampleIntervalMs: SAMPLE_INTERVAL_MS, postgresServerRssCounted: false,
+      tickets: options.tickets,
+      seed: options.seed,
+      finishedAt: new Date().toISOString(),
+      cpus: os.cpus().length,
+      node: process.version,
+      postgres,
+      sampleIntervalMs: SAMPLE_INTERVAL_MS,
+      postgresServerRssCounted: false,
     },
-    source, contenders: rows, ratios: r, lastLine: last, phases: columns,
+    source,
+    contenders: rows,
+    ratios: r,
+    lastLine: last,
+    phases: columns,
     details: Object.fromEntries(Object.entries(records).map(([name, record]) => [name, record.outcome.detail])),
     activity: Object.fromEntries(Object.entries(records).map(([name, record]) => [name, record.activity])),
   };

@@ -76,7 +76,8 @@ export function requireSource(flags: { source?: string }): string {
 
 export function migrateOptions(flags: CommonFlags): MigrateOptions {
   const policy = flags.onBadValue as BadValuePolicy;
-  if (!["reject", "null", "fail"].includes(policy)) throw new OptionError("--on-bad-value", `must be reject, null or fail, got "${flags.onBadValue}"`);
+  if (!["reject", "null", "fail"].includes(policy))
+    throw new OptionError("--on-bad-value", `must be reject, null or fail, got "${flags.onBadValue}"`);
   return {
     sourcePath: requireSource(flags),
     databaseUrl: databaseUrlOf(flags),

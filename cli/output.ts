@@ -13,7 +13,9 @@ export function progressLine(event: ProgressEvent): string {
 }
 
 export function qualityLines(quality: QualityReport): string[] {
-  const lines = [`quality score ${quality.score} (minQuality ${quality.minQuality}, measured on the ${quality.basis === "full" ? "whole export" : "canary sample"}): ${quality.blocked ? "BLOCKED" : "passed"}`];
+  const lines = [
+    `quality score ${quality.score} (minQuality ${quality.minQuality}, measured on the ${quality.basis === "full" ? "whole export" : "canary sample"}): ${quality.blocked ? "BLOCKED" : "passed"}`,
+  ];
   for (const reason of quality.blockedBy) lines.push(`  blocked by: ${reason}`);
   for (const f of quality.findings.filter((x) => x.severity !== "ok")) {
     const example = f.examples?.[0] ? ` e.g. row ${f.examples[0].rowKey}${f.examples[0].value ? ` = ${f.examples[0].value}` : ""}` : "";
@@ -24,19 +26,30 @@ export function qualityLines(quality: QualityReport): string[] {
 
 export function reportLines(report: MigrationReport): string[] {
   const lines = [`${report.mode} migration of ${report.source.path}: ${report.outcome}`];
-  if (report.schema) lines.push(`versioned schema: ${report.schema}${report.cutOver ? ` (active: ${report.stableSchema} points at it)` : " (not active)"}`);
+  if (report.schema)
+    lines.push(`versioned schema: ${report.schema}${report.cutOver ? ` (active: ${report.stableSchema} points at it)` : " (not active)"}`);
   if (report.previousSchema) lines.push(`previous version: ${report.previousSchema}`);
   if (report.tables.length > 0) {
     lines.push("", "table                 source rows      loaded    rejected   rows/s");
     for (const t of report.tables) {
-      lines.push(`${t.table.padEnd(20)} ${n(t.sourceRows).padStart(12)} ${n(t.rowsLoaded).padStart(11)} ${n(t.rejected).padStart(11)} ${n(t.rowsPerSecond).padStart(8)}`);
+      lines.push(
+        `${t.table.padEnd(20)} ${n(t.sourceRows).padStart(12)} ${n(t.rowsLoaded).padStart(11)} ${n(t.rejected).padStart(11)} ${n(t.rowsPerSecond).padStart(8)}`,
+      );
     }
   }
   if (report.quality) lines.push("", ...qualityLines(report.quality));
-  if (report.canary) lines.push(`canary: ${report.canary.queries.length} test queries passed on a ${report.canary.sampleRate * 100}% sample in ${report.canary.seconds.toFixed(1)} s`);
+  if (report.canary)
+    lines.push(
+      `canary: ${report.canary.queries.length} test queries passed on a ${report.canary.sampleRate * 100}% sample in ${report.canary.seconds.toFixed(1)} s`,
+    );
   if (report.backup) lines.push(`backup: ${report.backup.file} (${n(report.backup.bytes)} bytes)`);
   if (report.droppedVersions.length > 0) lines.push(`dropped old versions: ${report.droppedVersions.join(", ")}`);
-  lines.push("", `timings (s): ${Object.entries(report.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`);
+  lines.push(
+    "",
+    `timings (s): ${Object.entries(report.timings)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(", ")}`,
+  );
   const c = report.commands;
   if (c.cutoverCommand) lines.push(`cutover:  ${c.cutoverCommand}`);
   if (c.rollbackCommand) lines.push(`rollback: ${c.rollbackCommand}`);
@@ -48,9 +61,14 @@ export function planLines(plan: MigrationPlan): string[] {
   const lines: string[] = [];
   for (const table of plan.tables) {
     lines.push(`${table.name} (${n(table.rows)} rows)${table.primaryKey.length ? `, primary key (${table.primaryKey.join(", ")})` : ""}`);
-    for (const c of table.columns) lines.push(`  ${c.name.padEnd(24)} ${c.type.padEnd(28)} ${c.notNull ? "NOT NULL " : ""}${c.defaultSql ? `DEFAULT ${c.defaultSql} ` : ""}-- ${c.reason}`);
-    for (const fk of table.foreignKeys) lines.push(`  FOREIGN KEY (${fk.columns.join(", ")}) REFERENCES ${fk.parentTable} (${fk.parentColumns.join(", ")})`);
-    for (const index of table.indexes) lines.push(`  ${index.unique ? "UNIQUE " : ""}INDEX ${index.name} (${index.columns.map((c) => c.name).join(", ")})`);
+    for (const c of table.columns)
+      lines.push(
+        `  ${c.name.padEnd(24)} ${c.type.padEnd(28)} ${c.notNull ? "NOT NULL " : ""}${c.defaultSql ? `DEFAULT ${c.defaultSql} ` : ""}-- ${c.reason}`,
+      );
+    for (const fk of table.foreignKeys)
+      lines.push(`  FOREIGN KEY (${fk.columns.join(", ")}) REFERENCES ${fk.parentTable} (${fk.parentColumns.join(", ")})`);
+    for (const index of table.indexes)
+      lines.push(`  ${index.unique ? "UNIQUE " : ""}INDEX ${index.name} (${index.columns.map((c) => c.name).join(", ")})`);
   }
   for (const note of plan.notes) lines.push(`${note.level}: ${note.message}`);
   return lines;

@@ -63,19 +63,33 @@ export class ServicedeskDatabase extends pulumi.ComponentResource {
     const root = pulumi.getRootDirectory();
     const source = pulumi.output(args.source).apply((s) => path.resolve(root, s));
     const described = pulumi
-      .all([source, settings.typeOverrides, settings.renames, settings.includeTables, settings.excludeTables, settings.timezone, settings.badValuePolicy])
+      .all([
+        source,
+        settings.typeOverrides,
+        settings.renames,
+        settings.includeTables,
+        settings.excludeTables,
+        settings.timezone,
+        settings.badValuePolicy,
+      ])
       .apply(([file, typeOverrides, renames, includeTables, excludeTables, timezone, badValuePolicy]) =>
-        describeSource(file, { typeOverrides, renames, includeTables, excludeTables, timezone: timezone || null, badValuePolicy }).catch(leaveToCheck),
+        describeSource(file, { typeOverrides, renames, includeTables, excludeTables, timezone: timezone || null, badValuePolicy }).catch(
+          leaveToCheck,
+        ),
       );
-    this.migration = new ServicedeskMigration(`${name}-migration`, {
-      ...settings,
-      source,
-      backupDirectory: pulumi.output(settings.backupDirectory ?? "backups").apply((d) => path.resolve(root, d)),
-      connection,
-      sourceDigest: described.sourceDigest,
-      schemaPlan: described.schemaPlan,
-      owner: `pulumi:${pulumi.getProject()}/${pulumi.getStack()}`,
-    }, { parent: this, dependsOn: local ? [local.container] : [] });
+    this.migration = new ServicedeskMigration(
+      `${name}-migration`,
+      {
+        ...settings,
+        source,
+        backupDirectory: pulumi.output(settings.backupDirectory ?? "backups").apply((d) => path.resolve(root, d)),
+        connection,
+        sourceDigest: described.sourceDigest,
+        schemaPlan: described.schemaPlan,
+        owner: `pulumi:${pulumi.getProject()}/${pulumi.getStack()}`,
+      },
+      { parent: this, dependsOn: local ? [local.container] : [] },
+    );
     this.reportingRoleName = args.reportingRole
       ? reportingRole(name, args.reportingRole, connection, this.migration, this)
       : pulumi.output(undefined);
@@ -106,12 +120,16 @@ function localPostgres(name: string, args: LocalPostgresArgs, parent: pulumi.Res
   const port = args.port ?? 5433;
   const database = args.database ?? "servicedesk";
   const image = new docker.RemoteImage(`${name}-postgres-image`, { name: args.image ?? "postgres:15", keepLocally: true }, { parent });
-  const container = new docker.Container(`${name}-postgres`, {
-    image: image.imageId,
-    ports: [{ internal: 5432, external: port }],
-    envs: pulumi.all([args.password]).apply(([password]) => [`POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${database}`]),
-    restart: "unless-stopped",
-  }, { parent, additionalSecretOutputs: ["envs"] });
+  const container = new docker.Container(
+    `${name}-postgres`,
+    {
+      image: image.imageId,
+      ports: [{ internal: 5432, external: port }],
+      envs: pulumi.all([args.password]).apply(([password]) => [`POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${database}`]),
+      restart: "unless-stopped",
+    },
+    { parent, additionalSecretOutputs: ["envs"] },
+  );
   return { container, connection: pulumi.output(args.password).apply((password) => containerConnection(port, password, database)) };
 }
 
@@ -125,21 +143,55 @@ function reportingRole(
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const postgresql = require("@pulumi/postgresql") as typeof import("@pulumi/postgresql");
   const parts = connection.apply(connectionParts);
-  const provider = new postgresql.Provider(`${name}-postgresql`, {
-    host: parts.host, port: parts.port, username: parts.username, password: pulumi.secret(parts.password), database: parts.database, sslmode: parts.sslmode,
-  }, { parent });
+  const provider = new postgresql.Provider(
+    `${name}-postgresql`,
+    {
+      host: parts.host,
+      port: parts.port,
+      username: parts.username,
+      password: pulumi.secret(parts.password),
+      database: parts.database,
+      sslmode: parts.sslmode,
+    },
+    { parent },
+  );
   const roleName = pulumi.output(args.name ?? pulumi.interpolate`${migration.stableSchema}_reader`);
   const role = new postgresql.Role(`${name}-reader`, { name: roleName, login: true, password: args.password }, { parent, provider });
-  const usage = new postgresql.Grant(`${name}-reader-usage`, {
-    database: parts.database, role: role.name, schema: migration.stableSchema, objectType: "schema", privileges: ["USAGE"],
-  }, { parent, provider });
-  new postgresql.Grant(`${name}-reader-select`, {
-    database: parts.database, role: role.name, schema: migration.stableSchema, objectType: "table", privileges: ["SELECT"],
-  }, { parent, provider, dependsOn: [usage] });
+  const usage = new postgresql.Grant(
+    `${name}-reader-usage`,
+    {
+      database: parts.database,
+      role: role.name,
+      schema: migration.stableSchema,
+      objectType: "schema",
+      privileges: ["USAGE"],
+    },
+    { parent, provider },
+  );
+  new postgresql.Grant(
+    `${name}-reader-select`,
+    {
+      database: parts.database,
+      role: role.name,
+      schema: migration.stableSchema,
+      objectType: "table",
+      privileges: ["SELECT"],
+    },
+    { parent, provider, dependsOn: [usage] },
+  );
   // Views a later cutover creates (a table a new export adds) are created by the
   // migration's role: its default privileges in the stable schema grant them too.
-  new postgresql.DefaultPrivileges(`${name}-reader-future-views`, {
-    database: parts.database, role: role.name, owner: parts.username, schema: migration.stableSchema, objectType: "table", privileges: ["SELECT"],
-  }, { parent, provider, dependsOn: [usage] });
+  new postgresql.DefaultPrivileges(
+    `${name}-reader-future-views`,
+    {
+      database: parts.database,
+      role: role.name,
+      owner: parts.username,
+      schema: migration.stableSchema,
+      objectType: "table",
+      privileges: ["SELECT"],
+    },
+    { parent, provider, dependsOn: [usage] },
+  );
   return role.name;
 }

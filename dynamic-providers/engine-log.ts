@@ -8,7 +8,9 @@
 import * as path from "node:path";
 // The gRPC library of the @pulumi/pulumi the project uses, not one of ours: its generated stubs need their own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const grpc: typeof import("@grpc/grpc-js") = require(require.resolve("@grpc/grpc-js", { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] }));
+const grpc: typeof import("@grpc/grpc-js") = require(
+  require.resolve("@grpc/grpc-js", { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] }),
+);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const engineGrpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -32,9 +34,7 @@ export function engineLog(address = engineAddressFromArgs(process.argv.slice(2))
     request.setMessage(message);
     request.setUrn(options.urn ?? "");
     request.setEphemeral(options.ephemeral ?? false);
-    last = last.then(
-      () => new Promise<void>((resolve) => client.log(request, () => resolve())),
-    );
+    last = last.then(() => new Promise<void>((resolve) => client.log(request, () => resolve())));
     return last;
   };
 }

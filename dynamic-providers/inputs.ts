@@ -87,7 +87,11 @@ export function validateInputs(inputs: Partial<MigrationInputs>): CheckFailure[]
     if (reason) failures.push({ property: input.name, reason });
   }
   if (inputs.mode === "blue-green" && inputs.cutover === "auto") {
-    failures.push({ property: "cutover", reason: 'blue-green switches the stable schema only on the cutover command: leave cutover unset (or "manual"), or use mode complete or simple' });
+    failures.push({
+      property: "cutover",
+      reason:
+        'blue-green switches the stable schema only on the cutover command: leave cutover unset (or "manual"), or use mode complete or simple',
+    });
   }
   return failures;
 }

@@ -33,11 +33,14 @@ export interface InputSpec {
   readonly computed?: boolean;
 }
 
-const oneOf = (choices: readonly string[]) => (v: string) => (choices.includes(v) ? null : `must be one of ${choices.join(", ")}, got "${v}"`);
-const numberIn = (min: number, max: number, integer = false) => (v: number) =>
-  typeof v !== "number" || Number.isNaN(v) || v < min || v > max || (integer && !Number.isInteger(v))
-    ? `must be ${integer ? "a whole number" : "a number"} between ${min} and ${max}, got ${JSON.stringify(v)}`
-    : null;
+const oneOf = (choices: readonly string[]) => (v: string) =>
+  choices.includes(v) ? null : `must be one of ${choices.join(", ")}, got "${v}"`;
+const numberIn =
+  (min: number, max: number, integer = false) =>
+  (v: number) =>
+    typeof v !== "number" || Number.isNaN(v) || v < min || v > max || (integer && !Number.isInteger(v))
+      ? `must be ${integer ? "a whole number" : "a number"} between ${min} and ${max}, got ${JSON.stringify(v)}`
+      : null;
 const stringList = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? null : "must be a list of strings");
 const anything = () => null;
 const isObject = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? null : "must be an object");
@@ -45,28 +48,136 @@ const isObject = (v: unknown) => (v !== null && typeof v === "object" && !Array.
 const DATA = "it changes the data the version holds";
 
 export const INPUTS: readonly InputSpec[] = [
-  { name: "source", type: "string", default: undefined, change: "update", why: "the path alone; its content is sourceDigest", validate: (v: string) => (typeof v === "string" && v.length > 0 ? null : "the path of the SQLite export is required") },
-  { name: "connection", type: "string", secret: true, default: undefined, change: "update", why: "a new password or host for the same database", validate: (v: string) => (typeof v === "string" && /^postgres(ql)?:\/\//.test(v) ? null : "must be a postgresql:// URL") },
+  {
+    name: "source",
+    type: "string",
+    default: undefined,
+    change: "update",
+    why: "the path alone; its content is sourceDigest",
+    validate: (v: string) => (typeof v === "string" && v.length > 0 ? null : "the path of the SQLite export is required"),
+  },
+  {
+    name: "connection",
+    type: "string",
+    secret: true,
+    default: undefined,
+    change: "update",
+    why: "a new password or host for the same database",
+    validate: (v: string) => (typeof v === "string" && /^postgres(ql)?:\/\//.test(v) ? null : "must be a postgresql:// URL"),
+  },
   { name: "sourceDigest", type: "string", default: "", change: "replace", why: DATA, validate: anything, computed: true },
   { name: "schemaPlan", type: "object", default: {}, change: "replace", why: DATA, validate: isObject, computed: true },
-  { name: "schemaPrefix", type: "string", default: DEFAULTS.schemaPrefix, change: "replace", why: "another family of versions and stable schema", validate: (v: string) => (typeof v === "string" && /^[a-z_][a-z0-9_]{0,45}$/.test(v) ? null : "must match [a-z_][a-z0-9_]* and be at most 46 bytes") },
-  { name: "mode", type: "string", default: DEFAULTS.mode, change: "update", why: "how the next load runs; the data stays as it is", validate: oneOf(["simple", "blue-green", "complete"]) },
-  { name: "minQuality", type: "integer", default: DEFAULTS.minQuality, change: "update", why: "the gate's threshold for the next load", validate: numberIn(0, 100) },
-  { name: "sampleRate", type: "string", default: DEFAULTS.sampleRate, change: "update", why: "the canary of the next load", validate: (v: number) => (typeof v === "number" && v > 0 && v <= 1 ? null : `must be above 0 and at most 1, got ${JSON.stringify(v)}`) },
-  { name: "sampleSeed", type: "integer", default: DEFAULTS.sampleSeed, change: "update", why: "the canary of the next load", validate: numberIn(0, Number.MAX_SAFE_INTEGER, true) },
-  { name: "badValuePolicy", type: "string", default: DEFAULTS.badValuePolicy, change: "replace", why: DATA, validate: oneOf(["reject", "null", "fail"]) },
+  {
+    name: "schemaPrefix",
+    type: "string",
+    default: DEFAULTS.schemaPrefix,
+    change: "replace",
+    why: "another family of versions and stable schema",
+    validate: (v: string) =>
+      typeof v === "string" && /^[a-z_][a-z0-9_]{0,45}$/.test(v) ? null : "must match [a-z_][a-z0-9_]* and be at most 46 bytes",
+  },
+  {
+    name: "mode",
+    type: "string",
+    default: DEFAULTS.mode,
+    change: "update",
+    why: "how the next load runs; the data stays as it is",
+    validate: oneOf(["simple", "blue-green", "complete"]),
+  },
+  {
+    name: "minQuality",
+    type: "integer",
+    default: DEFAULTS.minQuality,
+    change: "update",
+    why: "the gate's threshold for the next load",
+    validate: numberIn(0, 100),
+  },
+  {
+    name: "sampleRate",
+    type: "string",
+    default: DEFAULTS.sampleRate,
+    change: "update",
+    why: "the canary of the next load",
+    validate: (v: number) => (typeof v === "number" && v > 0 && v <= 1 ? null : `must be above 0 and at most 1, got ${JSON.stringify(v)}`),
+  },
+  {
+    name: "sampleSeed",
+    type: "integer",
+    default: DEFAULTS.sampleSeed,
+    change: "update",
+    why: "the canary of the next load",
+    validate: numberIn(0, Number.MAX_SAFE_INTEGER, true),
+  },
+  {
+    name: "badValuePolicy",
+    type: "string",
+    default: DEFAULTS.badValuePolicy,
+    change: "replace",
+    why: DATA,
+    validate: oneOf(["reject", "null", "fail"]),
+  },
   { name: "typeOverrides", type: "object", default: {}, change: "replace", why: DATA, validate: isObject },
   { name: "renames", type: "object", default: {}, change: "replace", why: DATA, validate: isObject },
   { name: "includeTables", type: "array", default: [], change: "replace", why: DATA, validate: stringList },
   { name: "excludeTables", type: "array", default: [], change: "replace", why: DATA, validate: stringList },
-  { name: "timezone", type: "string", default: "", change: "replace", why: DATA, validate: (v: string) => (typeof v === "string" ? null : "must be an IANA zone name or empty") },
-  { name: "cutover", type: "string", default: "", change: "update", why: "when the stable schema switches; auto switches to the resource's version on update", validate: oneOf(["", "auto", "manual"]) },
-  { name: "retainVersions", type: "integer", default: DEFAULTS.retainVersions, change: "update", why: "how many previous versions retention keeps", validate: numberIn(0, 100, true) },
-  { name: "backupDirectory", type: "string", default: DEFAULTS.backupDirectory, change: "update", why: "where the next backups go", validate: (v: string) => (typeof v === "string" && v.length > 0 ? null : "must be a folder path") },
-  { name: "minFreeDiskBytes", type: "integer", default: DEFAULTS.minFreeDiskBytes, change: "update", why: "a health check of the next load", validate: numberIn(0, Number.MAX_SAFE_INTEGER) },
-  { name: "minFreeMemoryBytes", type: "integer", default: DEFAULTS.minFreeMemoryBytes, change: "update", why: "a health check of the next load", validate: numberIn(0, Number.MAX_SAFE_INTEGER) },
+  {
+    name: "timezone",
+    type: "string",
+    default: "",
+    change: "replace",
+    why: DATA,
+    validate: (v: string) => (typeof v === "string" ? null : "must be an IANA zone name or empty"),
+  },
+  {
+    name: "cutover",
+    type: "string",
+    default: "",
+    change: "update",
+    why: "when the stable schema switches; auto switches to the resource's version on update",
+    validate: oneOf(["", "auto", "manual"]),
+  },
+  {
+    name: "retainVersions",
+    type: "integer",
+    default: DEFAULTS.retainVersions,
+    change: "update",
+    why: "how many previous versions retention keeps",
+    validate: numberIn(0, 100, true),
+  },
+  {
+    name: "backupDirectory",
+    type: "string",
+    default: DEFAULTS.backupDirectory,
+    change: "update",
+    why: "where the next backups go",
+    validate: (v: string) => (typeof v === "string" && v.length > 0 ? null : "must be a folder path"),
+  },
+  {
+    name: "minFreeDiskBytes",
+    type: "integer",
+    default: DEFAULTS.minFreeDiskBytes,
+    change: "update",
+    why: "a health check of the next load",
+    validate: numberIn(0, Number.MAX_SAFE_INTEGER),
+  },
+  {
+    name: "minFreeMemoryBytes",
+    type: "integer",
+    default: DEFAULTS.minFreeMemoryBytes,
+    change: "update",
+    why: "a health check of the next load",
+    validate: numberIn(0, Number.MAX_SAFE_INTEGER),
+  },
   { name: "testQueries", type: "array", default: [], change: "update", why: "the canary of the next load", validate: stringList },
-  { name: "owner", type: "string", default: "", change: "update", why: "who holds the version; the claim moves with it", validate: anything, computed: true },
+  {
+    name: "owner",
+    type: "string",
+    default: "",
+    change: "update",
+    why: "who holds the version; the claim moves with it",
+    validate: anything,
+    computed: true,
+  },
 ];
 
 export const REPLACING_INPUTS = INPUTS.filter((i) => i.change === "replace").map((i) => i.name);

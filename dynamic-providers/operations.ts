@@ -8,8 +8,20 @@ import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import type { Client } from "pg";
 import {
-  describeError, evaluateGate, GateBlockedError, inspectSource, measureWithCache, migrate, MigrationError, MigrationReport,
-  OptionError, SourceError, throttled, versions, withClient as engineWithClient, writeReportFiles,
+  describeError,
+  evaluateGate,
+  GateBlockedError,
+  inspectSource,
+  measureWithCache,
+  migrate,
+  MigrationError,
+  MigrationReport,
+  OptionError,
+  SourceError,
+  throttled,
+  versions,
+  withClient as engineWithClient,
+  writeReportFiles,
 } from "../engine";
 import { qualified } from "../engine/sql/identifiers";
 import { dropStableAndControl } from "./teardown";
@@ -38,10 +50,15 @@ function progressTo(log: EngineLog | null) {
   if (!log) return undefined;
   let lastPhase = "";
   return throttled((event) => {
-    const rows = event.done !== undefined && event.total !== undefined ? ` ${event.done.toLocaleString("en-US")}/${event.total.toLocaleString("en-US")} rows` : "";
+    const rows =
+      event.done !== undefined && event.total !== undefined
+        ? ` ${event.done.toLocaleString("en-US")}/${event.total.toLocaleString("en-US")} rows`
+        : "";
     const key = `${event.phase}:${event.table ?? ""}`;
     // A new phase or table is kept in the log; row counts within it are live status lines.
-    void log(`servicedesk-migration [${event.phase}]${event.table ? ` ${event.table}` : ""}:${rows || ` ${event.message}`}`, { ephemeral: key === lastPhase && rows !== "" });
+    void log(`servicedesk-migration [${event.phase}]${event.table ? ` ${event.table}` : ""}:${rows || ` ${event.message}`}`, {
+      ephemeral: key === lastPhase && rows !== "",
+    });
     lastPhase = key;
   }, 2000);
 }
@@ -53,11 +70,15 @@ function progressTo(log: EngineLog | null) {
  */
 function failureMessage(error: unknown): string {
   const property =
-    error instanceof SourceError ? "source"
-    : error instanceof OptionError ? error.field.split(".")[0]
-    : error instanceof MigrationError && (error.code === "CONNECTION_FAILED" || error.code === "PERMISSION_DENIED") ? "connection"
-    : error instanceof MigrationError && error.code === "BACKUP_FAILED" ? "backupDirectory"
-    : null;
+    error instanceof SourceError
+      ? "source"
+      : error instanceof OptionError
+        ? error.field.split(".")[0]
+        : error instanceof MigrationError && (error.code === "CONNECTION_FAILED" || error.code === "PERMISSION_DENIED")
+          ? "connection"
+          : error instanceof MigrationError && error.code === "BACKUP_FAILED"
+            ? "backupDirectory"
+            : null;
   return property ? `property ${property} has a problem: ${describeError(error)}` : describeError(error);
 }
 
@@ -86,21 +107,37 @@ async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFa
     const inspection = await inspectSource(sourcePath, planOptions(inputs));
     const log = engineLog();
     const measured = await measureWithCache({ ...inspection, sourcePath }, progressTo(log));
-    if (measured.cached) await log?.(`servicedesk-migration [gate]: measures of this export (sha256 ${inspection.digest.slice(0, 12)}) taken from the cache`);
+    if (measured.cached)
+      await log?.(`servicedesk-migration [gate]: measures of this export (sha256 ${inspection.digest.slice(0, 12)}) taken from the cache`);
     const schemaPlan = schemaPlanOf(measured.tables.map((t) => t.plan));
     const quality = evaluateGate({ tables: measured.tables, minQuality: inputs.minQuality, basis: "full" });
     if (!quality.blocked || inputs.mode !== "complete") return { failures: [], schemaPlan };
-    const findings = quality.findings.filter((f) => f.severity !== "ok").slice(0, 10).map((f) => `${f.severity} ${f.check}: ${f.message}`);
-    return { failures: [{ property: "source", reason: `the quality gate blocks ${inputs.source}: ${quality.blockedBy.join("; ")}. Findings: ${findings.join(" | ")}` }], schemaPlan };
+    const findings = quality.findings
+      .filter((f) => f.severity !== "ok")
+      .slice(0, 10)
+      .map((f) => `${f.severity} ${f.check}: ${f.message}`);
+    return {
+      failures: [
+        {
+          property: "source",
+          reason: `the quality gate blocks ${inputs.source}: ${quality.blockedBy.join("; ")}. Findings: ${findings.join(" | ")}`,
+        },
+      ],
+      schemaPlan,
+    };
   } catch (error) {
     if (error instanceof SourceError) return { failures: [{ property: "source", reason: error.message }], schemaPlan: null };
-    if (error instanceof OptionError) return { failures: [{ property: error.field.split(".")[0], reason: error.message }], schemaPlan: null };
+    if (error instanceof OptionError)
+      return { failures: [{ property: error.field.split(".")[0], reason: error.message }], schemaPlan: null };
     if (error instanceof MigrationError) return { failures: [{ property: "source", reason: error.message }], schemaPlan: null };
     throw error;
   }
 }
 
-export async function check(olds: Partial<MigrationInputs>, news: Partial<MigrationInputs>): Promise<{ inputs: MigrationInputs; failures: CheckFailure[] }> {
+export async function check(
+  olds: Partial<MigrationInputs>,
+  news: Partial<MigrationInputs>,
+): Promise<{ inputs: MigrationInputs; failures: CheckFailure[] }> {
   void olds;
   const inputs = withDefaults(news);
   const failures = validateInputs(inputs);
@@ -162,7 +199,8 @@ export async function update(id: string, olds: MigrationOutputs, news: Migration
     await versions.withPrefixLock(client, news.schemaPrefix, {}, async () => {
       const active = await versions.activeVersion(client, news.schemaPrefix);
       // A change that makes the cutover automatic (cutover, or a mode leaving blue-green) serves this resource's version now.
-      if (effectiveCutover(news) === "auto" && effectiveCutover(olds) !== "auto" && active !== id) await versions.switchTo(client, news.schemaPrefix, id);
+      if (effectiveCutover(news) === "auto" && effectiveCutover(olds) !== "auto" && active !== id)
+        await versions.switchTo(client, news.schemaPrefix, id);
       const keep = [id, ...(await versions.heldByOthers(client, news.schemaPrefix, news.owner))];
       await versions.collectGarbage(client, news.schemaPrefix, { retain: news.retainVersions + 1, keep });
       if (olds.owner !== news.owner) await versions.releaseClaim(client, news.schemaPrefix, olds.owner);
@@ -204,7 +242,10 @@ export async function remove(id: string, props: MigrationOutputs): Promise<void>
       if (others.length === 0) await dropStableAndControl(client, props.schemaPrefix);
       // With other holders left the stable schema stays, and so does the version it serves,
       // whoever loaded it: readers use it. Retention takes it once another is active.
-      const keep = new Set([...others.map((o) => claims.get(o)!.schema), ...(others.length > 0 ? [await versions.activeVersion(client, props.schemaPrefix)] : [])]);
+      const keep = new Set([
+        ...others.map((o) => claims.get(o)!.schema),
+        ...(others.length > 0 ? [await versions.activeVersion(client, props.schemaPrefix)] : []),
+      ]);
       for (const version of await versions.listVersions(client, props.schemaPrefix)) {
         const mine = version.loadedBy === props.owner || version.schema === id;
         if (mine && !keep.has(version.schema)) await versions.dropVersion(client, props.schemaPrefix, version.schema);

@@ -17,7 +17,10 @@ export function outputsOf(inputs: MigrationInputs, report: MigrationReport, file
       score: q.score,
       minQuality: q.minQuality,
       basis: q.basis,
-      findings: q.findings.filter((f) => f.severity !== "ok").slice(0, MAX_FINDINGS).map((f) => ({ check: f.check, severity: f.severity, message: f.message })),
+      findings: q.findings
+        .filter((f) => f.severity !== "ok")
+        .slice(0, MAX_FINDINGS)
+        .map((f) => ({ check: f.check, severity: f.severity, message: f.message })),
     },
     canary: report.canary && {
       sampleRate: report.canary.sampleRate,

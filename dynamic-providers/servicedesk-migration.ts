@@ -145,9 +145,19 @@ export class ServicedeskMigration extends pulumi.dynamic.Resource {
   /** Rows set aside per table (see <schema>._rejects). */
   declare public readonly rejectCounts: pulumi.Output<Record<string, number>>;
   /** Score and findings of the quality gate. */
-  declare public readonly quality: pulumi.Output<{ score: number; minQuality: number; basis: string; findings: { check: string; severity: string; message: string }[] } | null>;
+  declare public readonly quality: pulumi.Output<{
+    score: number;
+    minQuality: number;
+    basis: string;
+    findings: { check: string; severity: string; message: string }[];
+  } | null>;
   /** The canary's sample and test queries (complete mode). */
-  declare public readonly canary: pulumi.Output<{ sampleRate: number; sampleRows: Record<string, number>; queries: number; seconds: number } | null>;
+  declare public readonly canary: pulumi.Output<{
+    sampleRate: number;
+    sampleRows: Record<string, number>;
+    queries: number;
+    seconds: number;
+  } | null>;
   /** Seconds per phase. */
   declare public readonly timings: pulumi.Output<Record<string, number>>;
   /** pg_dump of the version this one replaced ("" when none). */
@@ -164,10 +174,30 @@ export class ServicedeskMigration extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ServicedeskMigrationArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = {
-      schemaName: undefined, previousSchemaName: undefined, stableSchema: undefined, rowCounts: undefined, rejectCounts: undefined,
-      quality: undefined, canary: undefined, timings: undefined, backupFile: undefined, cutoverCommand: undefined, rollbackCommand: undefined,
-      restoreCommand: undefined, origin: undefined, reportFile: undefined, reportMarkdownFile: undefined, createdAt: undefined,
+      schemaName: undefined,
+      previousSchemaName: undefined,
+      stableSchema: undefined,
+      rowCounts: undefined,
+      rejectCounts: undefined,
+      quality: undefined,
+      canary: undefined,
+      timings: undefined,
+      backupFile: undefined,
+      cutoverCommand: undefined,
+      rollbackCommand: undefined,
+      restoreCommand: undefined,
+      origin: undefined,
+      reportFile: undefined,
+      reportMarkdownFile: undefined,
+      createdAt: undefined,
     };
-    super(provider, name, { ...outputs, ...args }, { ...opts, additionalSecretOutputs: ["connection"] }, "servicedesk", "ServicedeskMigration");
+    super(
+      provider,
+      name,
+      { ...outputs, ...args },
+      { ...opts, additionalSecretOutputs: ["connection"] },
+      "servicedesk",
+      "ServicedeskMigration",
+    );
   }
 }

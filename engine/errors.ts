@@ -150,11 +150,9 @@ export class RollbackError extends MigrationError {
     readonly original: unknown,
     readonly rollbackFailure: unknown,
   ) {
-    super(
-      "ROLLBACK_FAILED",
-      `${describeError(original)}; and undoing it failed too: ${describeError(rollbackFailure)}`,
-      { cause: original },
-    );
+    super("ROLLBACK_FAILED", `${describeError(original)}; and undoing it failed too: ${describeError(rollbackFailure)}`, {
+      cause: original,
+    });
   }
 }
 
@@ -178,7 +176,9 @@ export function asMigrationError(error: unknown): MigrationError {
   const fields = (error ?? {}) as ServerErrorFields & { severity?: string };
   if (error instanceof Error && typeof fields.code === "string" && /^[0-9A-Z]{5}$/.test(fields.code) && fields.severity !== undefined) {
     return new MigrationError("DATABASE_ERROR", `PostgreSQL error ${fields.code}: ${describeError(error)}`, {
-      cause: error, ...(fields.table ? { table: fields.table } : {}), ...(fields.column ? { column: fields.column } : {}),
+      cause: error,
+      ...(fields.table ? { table: fields.table } : {}),
+      ...(fields.column ? { column: fields.column } : {}),
     });
   }
   return new MigrationError("INTERNAL_ERROR", `unexpected error (please report it): ${describeError(error)}`, { cause: error });

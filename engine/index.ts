@@ -17,7 +17,15 @@ export type { MigrationPlan, TablePlan, ColumnPlan, BadValuePolicy, PlanNote } f
 export type { PlanOptions, RenameMap } from "./plan";
 export type { ProgressEvent, ProgressListener, Phase } from "./progress";
 export { throttled } from "./progress";
-export { connect, describeConnection, redactPassword, requireCreatePrivilege, serverAnswers, urlFromPgEnvironment, withClient } from "./sql/connect";
+export {
+  connect,
+  describeConnection,
+  redactPassword,
+  requireCreatePrivilege,
+  serverAnswers,
+  urlFromPgEnvironment,
+  withClient,
+} from "./sql/connect";
 export * as versions from "./versions";
 export { restoreCommand, restoreSchema, backupSchema } from "./backup";
 export { generateServicedeskDatabase } from "./generate";

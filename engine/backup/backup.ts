@@ -36,10 +36,20 @@ const MAX_NAME_ATTEMPTS = 60;
 
 /** URL query parameters libpq also reads from the environment. */
 const QUERY_PARAMETER_ENV: Readonly<Record<string, string>> = {
-  host: "PGHOST", hostaddr: "PGHOSTADDR", port: "PGPORT", user: "PGUSER", password: "PGPASSWORD",
-  dbname: "PGDATABASE", sslmode: "PGSSLMODE", sslrootcert: "PGSSLROOTCERT", sslcert: "PGSSLCERT",
-  sslkey: "PGSSLKEY", application_name: "PGAPPNAME", connect_timeout: "PGCONNECT_TIMEOUT",
-  options: "PGOPTIONS", target_session_attrs: "PGTARGETSESSIONATTRS",
+  host: "PGHOST",
+  hostaddr: "PGHOSTADDR",
+  port: "PGPORT",
+  user: "PGUSER",
+  password: "PGPASSWORD",
+  dbname: "PGDATABASE",
+  sslmode: "PGSSLMODE",
+  sslrootcert: "PGSSLROOTCERT",
+  sslcert: "PGSSLCERT",
+  sslkey: "PGSSLKEY",
+  application_name: "PGAPPNAME",
+  connect_timeout: "PGCONNECT_TIMEOUT",
+  options: "PGOPTIONS",
+  target_session_attrs: "PGTARGETSESSIONATTRS",
 };
 
 function decodeUrlPart(part: string): string {
@@ -173,7 +183,10 @@ function errorText(error: unknown): string {
 
 /** `<schema>_<YYYYMMDDTHHMMSSZ>.dump`, with any character unsafe in a file name replaced. */
 export function dumpFileName(schema: string, at: Date): string {
-  const stamp = at.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+  const stamp = at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace(/[-:]/g, "");
   return `${schema.replace(/[^A-Za-z0-9_-]/g, "_")}_${stamp}.dump`;
 }
 
@@ -184,7 +197,11 @@ export const PARTIAL_SUFFIX = ".partial";
  * Creates the directory (0700) if missing and the dump file (0600) under
  * its partial name; the final name must not exist either.
  */
-async function createDumpFile(directory: string, schema: string, now: Date): Promise<{ file: string; partial: string; handle: FileHandle }> {
+async function createDumpFile(
+  directory: string,
+  schema: string,
+  now: Date,
+): Promise<{ file: string; partial: string; handle: FileHandle }> {
   const unwritable = (error: unknown) =>
     new MigrationError(
       "BACKUP_FAILED",
@@ -200,7 +217,10 @@ async function createDumpFile(directory: string, schema: string, now: Date): Pro
     const file = path.join(directory, dumpFileName(schema, new Date(now.getTime() + attempt * 1000)));
     const partial = file + PARTIAL_SUFFIX;
     try {
-      const taken = await access(file).then(() => true, () => false);
+      const taken = await access(file).then(
+        () => true,
+        () => false,
+      );
       if (taken) throw Object.assign(new Error(`${file} exists`), { code: "EEXIST" });
       return { file, partial, handle: await open(partial, "wx", 0o600) };
     } catch (error) {

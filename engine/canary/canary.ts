@@ -45,7 +45,12 @@ export interface CanaryInput {
   readonly onProgress?: ProgressListener;
 }
 
-async function runQueries(client: Client, schema: string, plan: MigrationPlan, userQueries: readonly string[]): Promise<CanaryQueryResult[]> {
+async function runQueries(
+  client: Client,
+  schema: string,
+  plan: MigrationPlan,
+  userQueries: readonly string[],
+): Promise<CanaryQueryResult[]> {
   await client.query(`SET LOCAL search_path = ${quoteIdent(schema)}`);
   const results: CanaryQueryResult[] = [];
   for (const query of applicableQueries(plan.tables, userQueries)) {
@@ -55,7 +60,11 @@ async function runQueries(client: Client, schema: string, plan: MigrationPlan, u
       const result = await client.query(query.sql);
       results.push({ name: query.name, sql: query.sql, rows: result.rowCount ?? 0, milliseconds: performance.now() - started });
     } catch (error) {
-      throw new MigrationError("CANARY_FAILED", `canary test query "${query.name}" failed on ${schema}: ${describeError(error)}\n  ${query.sql}`, { cause: error });
+      throw new MigrationError(
+        "CANARY_FAILED",
+        `canary test query "${query.name}" failed on ${schema}: ${describeError(error)}\n  ${query.sql}`,
+        { cause: error },
+      );
     }
     await client.query("RELEASE SAVEPOINT sdm_canary_query");
   }
@@ -80,7 +89,14 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
     }
     let queries: CanaryQueryResult[] = [];
     const load = await loadSchema({
-      client: input.client, sourcePath: input.sourcePath, subset: sample.subset, source, evidence, plan: input.plan, schema: input.schema, commit: false,
+      client: input.client,
+      sourcePath: input.sourcePath,
+      subset: sample.subset,
+      source,
+      evidence,
+      plan: input.plan,
+      schema: input.schema,
+      commit: false,
       onProgress: (event) => input.onProgress?.({ ...event, phase: "canary" }),
       beforeCommit: async () => {
         input.onProgress?.({ phase: "canary", message: `running test queries on ${input.schema}` });
@@ -88,7 +104,15 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
       },
     });
     const sampleRows = Object.fromEntries(evidence.tables.map((t) => [t.name, t.rows]));
-    return { schema: input.schema, sampleRate: rate, sampleSeed: seed, sampleRows, load, queries, seconds: (performance.now() - started) / 1000 };
+    return {
+      schema: input.schema,
+      sampleRate: rate,
+      sampleSeed: seed,
+      sampleRows,
+      load,
+      queries,
+      seconds: (performance.now() - started) / 1000,
+    };
   } catch (error) {
     if (error instanceof MigrationError) throw error;
     throw new MigrationError("CANARY_FAILED", `canary load into ${input.schema} failed: ${(error as Error).message}`, { cause: error });
@@ -96,4 +120,3 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
     sample.remove();
   }
 }
-

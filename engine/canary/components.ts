@@ -15,7 +15,9 @@ export interface ReferenceComponents {
 
 export function referenceComponents(tables: readonly SourceTable[]): ReferenceComponents {
   const names = new Set(tables.map((t) => t.name));
-  const parents = new Map(tables.map((t) => [t.name, [...new Set(t.foreignKeys.map((fk) => fk.parentTable))].filter((p) => names.has(p) && p !== t.name)]));
+  const parents = new Map(
+    tables.map((t) => [t.name, [...new Set(t.foreignKeys.map((fk) => fk.parentTable))].filter((p) => names.has(p) && p !== t.name)]),
+  );
   const componentOf = new Map<string, number>();
   const index = new Map<string, number>();
   const low = new Map<string, number>();

@@ -85,7 +85,9 @@ function keyTableSql(name: string, table: SourceTable): string {
 }
 
 const identitySelect = (table: SourceTable, alias: string) =>
-  identityColumns(table).map((c) => `${alias}.${c === "rowid" ? c : quoteIdent(c)}`).join(", ");
+  identityColumns(table)
+    .map((c) => `${alias}.${c === "rowid" ? c : quoteIdent(c)}`)
+    .join(", ");
 
 export function buildSample(sourcePath: string, source: SourceSchema, plan: MigrationPlan, options: SampleOptions = {}): Sample {
   const { rate, seed } = validateSampleOptions(options);
@@ -133,7 +135,9 @@ function fillSample(db: SourceDatabase, sampled: readonly SampledTable[], rate: 
     }
     const shift = (BigInt(seed) * SEED_STRIDE) % BigInt(MODULUS);
     const hash = `((t.rowid * ${MULTIPLIER} + ${shift}) % ${MODULUS})`;
-    const added = db.prepare(`INSERT INTO ${s.temp} SELECT t.rowid FROM ${from(s, "t")} WHERE ${hash} < ${Math.ceil(rate * MODULUS)}`).run().changes;
+    const added = db
+      .prepare(`INSERT INTO ${s.temp} SELECT t.rowid FROM ${from(s, "t")} WHERE ${hash} < ${Math.ceil(rate * MODULUS)}`)
+      .run().changes;
     if (added === 0) db.exec(`INSERT INTO ${s.temp} SELECT t.rowid FROM ${from(s, "t")} ORDER BY t.rowid LIMIT 1`);
   }
   // Down, parents first: rows referencing a sampled row of a table outside their own cycle.
@@ -141,8 +145,12 @@ function fillSample(db: SourceDatabase, sampled: readonly SampledTable[], rate: 
     at(s.table.name);
     const refs = s.table.foreignKeys
       .filter((fk) => byName.has(fk.parentTable) && !whole.has(fk.parentTable) && !components.sameComponent(fk.parentTable, s.table.name))
-      .map((fk) => `${tuple("c", fk.columns)} IN (SELECT ${fk.parentColumns.map((c) => `p.${quoteIdent(c)}`).join(", ")} FROM ${from(byName.get(fk.parentTable)!, "p")} WHERE ${byName.get(fk.parentTable)!.member("p")})`);
-    if (refs.length > 0) db.exec(`INSERT OR IGNORE INTO ${s.temp} SELECT ${identitySelect(s.table, "c")} FROM ${from(s, "c")} WHERE ${refs.join(" OR ")}`);
+      .map(
+        (fk) =>
+          `${tuple("c", fk.columns)} IN (SELECT ${fk.parentColumns.map((c) => `p.${quoteIdent(c)}`).join(", ")} FROM ${from(byName.get(fk.parentTable)!, "p")} WHERE ${byName.get(fk.parentTable)!.member("p")})`,
+      );
+    if (refs.length > 0)
+      db.exec(`INSERT OR IGNORE INTO ${s.temp} SELECT ${identitySelect(s.table, "c")} FROM ${from(s, "c")} WHERE ${refs.join(" OR ")}`);
   }
   // Up: every row a sampled row references, until the sample is closed.
   for (let round = 0; round < MAX_CLOSURE_ROUNDS; round++) {
@@ -179,7 +187,10 @@ function writeKeyDatabase(db: SourceDatabase, file: string, sampled: readonly Sa
       const name = quoteIdent(keyTables[s.table.name]);
       out.exec(keyTableSql(name, s.table));
       const width = identityColumns(s.table).length;
-      const columns = Array.from({ length: width }, (_, i) => `typeof(k${i}) = 'text', CASE WHEN typeof(k${i}) = 'text' THEN CAST(k${i} AS BLOB) ELSE k${i} END`).join(", ");
+      const columns = Array.from(
+        { length: width },
+        (_, i) => `typeof(k${i}) = 'text', CASE WHEN typeof(k${i}) = 'text' THEN CAST(k${i} AS BLOB) ELSE k${i} END`,
+      ).join(", ");
       const read = db.prepare(`SELECT ${columns} FROM ${s.temp}`).raw(true).safeIntegers(true);
       const values = Array.from({ length: width }, () => "CASE WHEN ? THEN CAST(? AS TEXT) ELSE ? END").join(", ");
       const write = out.prepare(`INSERT INTO ${name} VALUES (${values})`);

@@ -12,17 +12,16 @@ import { SeededRandom } from "./random";
 import { columnIndex, ServicedeskTable, SqlValue } from "./schema";
 
 /** The kinds of defect the generator can inject. */
-export type DefectClass =
-  | "type-mismatch"
-  | "invalid-utf8"
-  | "nul-byte"
-  | "bad-timestamp"
-  | "orphan"
-  | "bad-boolean";
+export type DefectClass = "type-mismatch" | "invalid-utf8" | "nul-byte" | "bad-timestamp" | "orphan" | "bad-boolean";
 
 /** Every defect class, in a stable order. */
 export const DEFECT_CLASSES: readonly DefectClass[] = [
-  "type-mismatch", "invalid-utf8", "nul-byte", "bad-timestamp", "orphan", "bad-boolean",
+  "type-mismatch",
+  "invalid-utf8",
+  "nul-byte",
+  "bad-timestamp",
+  "orphan",
+  "bad-boolean",
 ];
 
 /** One injected defect: the row (by its id) and the column that carries it. */
@@ -59,8 +58,12 @@ const NOT_A_BOOLEAN = ["maybe", "2", "-1", "unknown", "tbd", "yes/no"];
  * three-byte sequence, an overlong '/', and an encoded UTF-16 surrogate.
  */
 const INVALID_UTF8 = [
-  Buffer.from([0x20, 0x63, 0x61, 0x66, 0xe9, 0x20]), Buffer.from([0xc3, 0x28]), Buffer.from([0xff]),
-  Buffer.from([0xe2, 0x82]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]),
+  Buffer.from([0x20, 0x63, 0x61, 0x66, 0xe9, 0x20]),
+  Buffer.from([0xc3, 0x28]),
+  Buffer.from([0xff]),
+  Buffer.from([0xe2, 0x82]),
+  Buffer.from([0xc0, 0xaf]),
+  Buffer.from([0xed, 0xa0, 0x80]),
 ];
 const NUL = Buffer.from([0x00]);
 /** Orphans point just past the last ticket, within this many ids. */
@@ -83,7 +86,12 @@ function spliceBytes(text: string, bytes: Buffer): Buffer {
 export class DefectInjector {
   /** Exact number of injected defects per class. */
   readonly counts: Record<DefectClass, number> = {
-    "type-mismatch": 0, "invalid-utf8": 0, "nul-byte": 0, "bad-timestamp": 0, orphan: 0, "bad-boolean": 0,
+    "type-mismatch": 0,
+    "invalid-utf8": 0,
+    "nul-byte": 0,
+    "bad-timestamp": 0,
+    orphan: 0,
+    "bad-boolean": 0,
   };
   /** The first `sampleLimit` defects, in insertion order. */
   readonly samples: DefectRecord[] = [];

@@ -10,8 +10,15 @@ import Database from "better-sqlite3";
 import { DefectClass, DefectInjector, DefectRecord } from "./defects";
 import { SeededRandom, WeightedChoice } from "./random";
 import {
-  formatDate, formatDayFirst, formatIsoMillisUtc, formatIsoOffset, formatSqlDateTime, insertSql,
-  SERVICEDESK_DDL, ServicedeskTable, SqlValue,
+  formatDate,
+  formatDayFirst,
+  formatIsoMillisUtc,
+  formatIsoOffset,
+  formatSqlDateTime,
+  insertSql,
+  SERVICEDESK_DDL,
+  ServicedeskTable,
+  SqlValue,
 } from "./schema";
 import { CATEGORIES, HelpdeskText, PRIORITIES, STATUSES, TEAMS } from "./vocabulary";
 
@@ -49,7 +56,10 @@ export interface GenerateResult {
 /** An option that cannot be honoured; `field` names it. */
 export class GenerateOptionsError extends RangeError {
   override readonly name = "GenerateOptionsError";
-  constructor(readonly field: keyof GenerateOptions, message: string) {
+  constructor(
+    readonly field: keyof GenerateOptions,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
   }
 }
@@ -180,11 +190,37 @@ const HOURS = new WeightedChoice<number>(
   Array.from({ length: 24 }, (_, h) => [h, h >= 8 && h < 18 ? 10 : h >= 6 && h < 21 ? 3 : 1] as const),
 );
 /** Means: 3.06 comments and 1.52 timesheets per ticket. */
-const COMMENTS_PER_TICKET = new WeightedChoice<number>([[0, 9], [1, 14], [2, 18], [3, 20], [4, 16], [5, 11], [6, 7], [7, 5]]);
-const TIMESHEETS_PER_TICKET = new WeightedChoice<number>([[0, 24], [1, 30], [2, 24], [3, 14], [4, 8]]);
-const REOPENS = new WeightedChoice<number>([[0, 85], [1, 10], [2, 4], [3, 1]]);
+const COMMENTS_PER_TICKET = new WeightedChoice<number>([
+  [0, 9],
+  [1, 14],
+  [2, 18],
+  [3, 20],
+  [4, 16],
+  [5, 11],
+  [6, 7],
+  [7, 5],
+]);
+const TIMESHEETS_PER_TICKET = new WeightedChoice<number>([
+  [0, 24],
+  [1, 30],
+  [2, 24],
+  [3, 14],
+  [4, 8],
+]);
+const REOPENS = new WeightedChoice<number>([
+  [0, 85],
+  [1, 10],
+  [2, 4],
+  [3, 1],
+]);
 /** Minutes east of UTC of the agents' and requesters' clocks (+00:00, +01:00, +02:00, -05:00, +05:30). */
-const UTC_OFFSETS = new WeightedChoice<number>([[0, 35], [60, 25], [120, 10], [-300, 18], [330, 12]]);
+const UTC_OFFSETS = new WeightedChoice<number>([
+  [0, 35],
+  [60, 25],
+  [120, 10],
+  [-300, 18],
+  [330, 12],
+]);
 const RESPONSE_TIME: Readonly<Record<string, number>> = { P1: 4 * HOUR, P2: DAY, P3: 3 * DAY, P4: 10 * DAY };
 
 /** Builds the rows of one ticket after another from the content stream. */
@@ -225,9 +261,17 @@ class ServicedeskRows {
     const requester = text.person();
     const assignee = rng.chance(0.1) ? null : rng.pick(text.staff);
     const row: SqlValue[] = [
-      id, `SD-${String(id).padStart(7, "0")}`, text.title(), rng.chance(0.02) ? null : text.description(),
-      status, priority, rng.chance(0.03) ? null : rng.pick(CATEGORIES), rng.chance(0.01) ? null : requester.email,
-      assignee, rng.pick(TEAMS), ...this.timeline(createdAt, status, priority),
+      id,
+      `SD-${String(id).padStart(7, "0")}`,
+      text.title(),
+      rng.chance(0.02) ? null : text.description(),
+      status,
+      priority,
+      rng.chance(0.03) ? null : rng.pick(CATEGORIES),
+      rng.chance(0.01) ? null : requester.email,
+      assignee,
+      rng.pick(TEAMS),
+      ...this.timeline(createdAt, status, priority),
     ];
     return { row, context: { id, createdAt, requester: requester.name, assignee } };
   }
@@ -246,9 +290,15 @@ class ServicedeskRows {
     const score = done && rng.chance(0.63) ? Math.round((1 + 4 * (1 - rng.float() ** 2)) * 10) / 10 : null;
     const cost = rng.chance(0.3) ? null : Math.round(rng.float() ** 2 * 500_000) / 100;
     return [
-      formatSqlDateTime(createdAt), rng.chance(0.05) ? null : formatIsoMillisUtc(lastTouch),
-      resolvedAt === null ? null : formatSqlDateTime(resolvedAt), dueAt === null ? null : formatDayFirst(dueAt),
-      breached ? "Yes" : "No", escalated ? 1 : 0, REOPENS.pick(rng), score, cost,
+      formatSqlDateTime(createdAt),
+      rng.chance(0.05) ? null : formatIsoMillisUtc(lastTouch),
+      resolvedAt === null ? null : formatSqlDateTime(resolvedAt),
+      dueAt === null ? null : formatDayFirst(dueAt),
+      breached ? "Yes" : "No",
+      escalated ? 1 : 0,
+      REOPENS.pick(rng),
+      score,
+      cost,
     ];
   }
 
@@ -258,8 +308,12 @@ class ServicedeskRows {
     const agent = ticket.assignee !== null && rng.chance(0.7) ? ticket.assignee : rng.pick(text.staff);
     const internal = !fromRequester && rng.chance(0.3);
     return [
-      ++this.commentCount, ticket.id, fromRequester ? ticket.requester : agent, text.commentBody(),
-      internal ? "true" : "false", formatIsoOffset(at, UTC_OFFSETS.pick(rng)),
+      ++this.commentCount,
+      ticket.id,
+      fromRequester ? ticket.requester : agent,
+      text.commentBody(),
+      internal ? "true" : "false",
+      formatIsoOffset(at, UTC_OFFSETS.pick(rng)),
     ];
   }
 
@@ -270,8 +324,14 @@ class ServicedeskRows {
     // Quarter hours from 0.25 to 8.00, short sessions far more common than full days.
     const hours = (1 + Math.floor(rng.float() ** 2 * 32)) / 4;
     return [
-      ++this.timesheetCount, ticket.id, technician, formatDate(workedAt), hours,
-      rng.chance(0.7) ? "true" : "false", workedAt + rng.int(0, 36 * HOUR), rng.chance(0.4) ? null : text.note(),
+      ++this.timesheetCount,
+      ticket.id,
+      technician,
+      formatDate(workedAt),
+      hours,
+      rng.chance(0.7) ? "true" : "false",
+      workedAt + rng.int(0, 36 * HOUR),
+      rng.chance(0.4) ? null : text.note(),
     ];
   }
 }

@@ -25,7 +25,10 @@ export async function addPrimaryKeys(client: Client, schema: string, tables: rea
     try {
       await client.query(sql);
     } catch (error) {
-      throw new MigrationError("LOAD_FAILED", `primary key of "${table.name}" could not be created: ${describeError(error)}`, { cause: error, table: table.source });
+      throw new MigrationError("LOAD_FAILED", `primary key of "${table.name}" could not be created: ${describeError(error)}`, {
+        cause: error,
+        table: table.source,
+      });
     }
   }
 }
@@ -42,7 +45,10 @@ export async function addIndexes(client: Client, schema: string, tables: readonl
         await client.query(indexSql(schema, table, index));
       } catch (error) {
         if (!(error instanceof DatabaseError)) throw error;
-        throw new MigrationError("LOAD_FAILED", `index "${index.name}" of "${table.name}" could not be created: ${describeError(error)}`, { cause: error, table: table.source });
+        throw new MigrationError("LOAD_FAILED", `index "${index.name}" of "${table.name}" could not be created: ${describeError(error)}`, {
+          cause: error,
+          table: table.source,
+        });
       }
     }
   }
@@ -56,7 +62,12 @@ function rowKeySql(table: TablePlan, alias: string): string | null {
   return null;
 }
 
-export async function addForeignKeys(client: Client, schema: string, tables: readonly TablePlan[], policy: BadValuePolicy): Promise<RepairedRows> {
+export async function addForeignKeys(
+  client: Client,
+  schema: string,
+  tables: readonly TablePlan[],
+  policy: BadValuePolicy,
+): Promise<RepairedRows> {
   const repaired: RepairedRows = new Map();
   for (const table of tables) {
     for (const fk of table.foreignKeys) {
@@ -91,7 +102,11 @@ async function repairViolations(client: Client, schema: string, table: TablePlan
     throw new BadValueError(table.source, sourceColumn, String(found.rows[0]?.k ?? "?"), String(found.rows[0]?.v ?? ""), reason);
   }
   if (key === null) {
-    throw new MigrationError("LOAD_FAILED", `table "${table.name}" violates its foreign key to "${fk.parentTable}" after loading and its rows have no key to name them`, { table: table.source, column: fk.columns[0] });
+    throw new MigrationError(
+      "LOAD_FAILED",
+      `table "${table.name}" violates its foreign key to "${fk.parentTable}" after loading and its rows have no key to name them`,
+      { table: table.source, column: fk.columns[0] },
+    );
   }
   const nullable = policy === "null" && fk.columns.every((c) => !table.columns.find((col) => col.name === c)!.notNull);
   const change = nullable

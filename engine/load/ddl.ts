@@ -45,8 +45,10 @@ export function foreignKeySql(schema: string, table: TablePlan, fk: ForeignKeyPl
     ACTIONS.has(fk.onDelete.toUpperCase()) ? ` ON DELETE ${fk.onDelete.toUpperCase()}` : "",
     ACTIONS.has(fk.onUpdate.toUpperCase()) ? ` ON UPDATE ${fk.onUpdate.toUpperCase()}` : "",
   ].join("");
-  return `ALTER TABLE ${qualified(schema, table.name)} ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${fk.columns.map(quoteIdent).join(", ")}) ` +
-    `REFERENCES ${qualified(schema, fk.parentTable)} (${fk.parentColumns.map(quoteIdent).join(", ")})${actions}`;
+  return (
+    `ALTER TABLE ${qualified(schema, table.name)} ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${fk.columns.map(quoteIdent).join(", ")}) ` +
+    `REFERENCES ${qualified(schema, fk.parentTable)} (${fk.parentColumns.map(quoteIdent).join(", ")})${actions}`
+  );
 }
 
 export function indexSql(schema: string, table: TablePlan, index: IndexPlan): string {

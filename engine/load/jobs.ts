@@ -76,7 +76,12 @@ export function structuralExclusions(
     if (!table.foreignKeys.some((fk) => fk.columns.join("\u0001") === names.join("\u0001"))) continue;
     const nullable = indexes.every((i) => !table.columns[i].notNull) ? indexes : [];
     for (const rowKey of orphans.rowKeys) {
-      exclusions.push({ rowKey, column: orphans.columns[0], reason: `orphaned reference: no row of "${orphans.parentTable}" has this key`, nullable });
+      exclusions.push({
+        rowKey,
+        column: orphans.columns[0],
+        reason: `orphaned reference: no row of "${orphans.parentTable}" has this key`,
+        nullable,
+      });
     }
   }
   return [...exclusions, ...duplicates];
@@ -140,9 +145,20 @@ export function readerJob(inputs: JobInputs): ReaderJob {
     primaryKey: source.primaryKey,
     readOrder: table.readOrder,
     columns: table.columns.map((c, i) => ({
-      source: c.source, name: c.name, converter: c.converter, maxLength: c.maxLength, notNull: c.notNull,
+      source: c.source,
+      name: c.name,
+      converter: c.converter,
+      maxLength: c.maxLength,
+      notNull: c.notNull,
       key: source.primaryKey.includes(c.source),
-      fixedType: c.typeSource === "override" ? "override" : source.primaryKey.includes(c.source) ? "key" : referencing.has(c.name) || referenced.has(i) ? "reference" : null,
+      fixedType:
+        c.typeSource === "override"
+          ? "override"
+          : source.primaryKey.includes(c.source)
+            ? "key"
+            : referencing.has(c.name) || referenced.has(i)
+              ? "reference"
+              : null,
       widensToText: c.typeSource === "inferred" && c.converter.kind !== "text",
     })),
     policy: inputs.policy,
@@ -202,7 +218,17 @@ export async function forEachTableJob<T extends { read: ReadResult }>(
       let table = planned;
       let outcome: { result: T; context: TableRunContext } | null = null;
       for (let reads = 1; outcome === null; reads++) {
-        const job = readerJob({ sourcePath: inputs.sourcePath, plan, table, source, exclusions, rejectedKeys, policy: plan.badValuePolicy, rowidRange, subset });
+        const job = readerJob({
+          sourcePath: inputs.sourcePath,
+          plan,
+          table,
+          source,
+          exclusions,
+          rejectedKeys,
+          policy: plan.badValuePolicy,
+          rowidRange,
+          subset,
+        });
         const context = { table, source, evidence, job, duplicates: duplicates.length };
         try {
           outcome = { result: await run(context), context };
@@ -214,7 +240,11 @@ export async function forEachTableJob<T extends { read: ReadResult }>(
       }
       const { result, context } = outcome;
       if (result.read.stats.rowsRead !== evidence.rows) {
-        throw new MigrationError("LOAD_FAILED", `table "${table.source}" had ${evidence.rows} rows when planned and ${result.read.stats.rowsRead} when read: the source changed during the migration`, { table: table.source });
+        throw new MigrationError(
+          "LOAD_FAILED",
+          `table "${table.source}" had ${evidence.rows} rows when planned and ${result.read.stats.rowsRead} when read: the source changed during the migration`,
+          { table: table.source },
+        );
       }
       rejectedKeys.set(table.name, { sets: context.job.referencedKeys.map((s) => [...s]), keys: result.read.rejectedKeys });
       results.push({ ...result, ...context });

@@ -136,37 +136,47 @@ async function loadInTransaction(input: LoadSchemaInput): Promise<SchemaLoadResu
 
 async function loadTables(input: LoadSchemaInput): Promise<LoadedTable[]> {
   const { client, schema } = input;
-  return forEachTableJob(input, async ({ table, evidence, job }) => {
-    // A table read again with wider columns starts from nothing: its first attempt is undone here.
-    await client.query("SAVEPOINT sdm_table_attempt");
-    let done = 0;
-    const progress = (message: string) => input.onProgress?.({ phase: "load", table: table.name, done, total: evidence.rows, message });
-    try {
-      await client.query(createTableSql(schema, table));
-      progress(`loading ${table.name}`);
-      const result = await loadTable({
-        client, schema, table, job,
-        onRows: (rows) => {
-          done += rows;
-          progress(`loading ${table.name}`);
-        },
-      });
-      await client.query("RELEASE SAVEPOINT sdm_table_attempt");
-      // Rejected rows never reach COPY: report the table as fully read.
-      if (done !== result.read.stats.rowsRead) {
-        done = result.read.stats.rowsRead;
-        progress(`loaded ${table.name}`);
+  return forEachTableJob(
+    input,
+    async ({ table, evidence, job }) => {
+      // A table read again with wider columns starts from nothing: its first attempt is undone here.
+      await client.query("SAVEPOINT sdm_table_attempt");
+      let done = 0;
+      const progress = (message: string) => input.onProgress?.({ phase: "load", table: table.name, done, total: evidence.rows, message });
+      try {
+        await client.query(createTableSql(schema, table));
+        progress(`loading ${table.name}`);
+        const result = await loadTable({
+          client,
+          schema,
+          table,
+          job,
+          onRows: (rows) => {
+            done += rows;
+            progress(`loading ${table.name}`);
+          },
+        });
+        await client.query("RELEASE SAVEPOINT sdm_table_attempt");
+        // Rejected rows never reach COPY: report the table as fully read.
+        if (done !== result.read.stats.rowsRead) {
+          done = result.read.stats.rowsRead;
+          progress(`loaded ${table.name}`);
+        }
+        return { result, read: result.read };
+      } catch (error) {
+        if (error instanceof WideningRequired) await client.query("ROLLBACK TO SAVEPOINT sdm_table_attempt");
+        throw error;
       }
-      return { result, read: result.read };
-    } catch (error) {
-      if (error instanceof WideningRequired) await client.query("ROLLBACK TO SAVEPOINT sdm_table_attempt");
-      throw error;
-    }
-  }, (table) => input.onProgress?.({ phase: "load", table: table.name, message: widenedMessage(table) }));
+    },
+    (table) => input.onProgress?.({ phase: "load", table: table.name, message: widenedMessage(table) }),
+  );
 }
 
 /** Rows changed in PostgreSQL after loading are taken out of the source hash too. */
-async function sourceDigestAfterRepairs(item: LoadedTable, repaired: RepairedRows): Promise<{ rows: number; digest: string; keyOrder: boolean }> {
+async function sourceDigestAfterRepairs(
+  item: LoadedTable,
+  repaired: RepairedRows,
+): Promise<{ rows: number; digest: string; keyOrder: boolean }> {
   const changes = repaired.get(item.table.source) ?? [];
   if (changes.length === 0) return { rows: item.result.rowsLoaded, digest: item.result.digest, keyOrder: false };
   // One worker, in key order: the read-back of a changed table is in key order too.
@@ -177,7 +187,9 @@ async function sourceDigestAfterRepairs(item: LoadedTable, repaired: RepairedRow
     exclusions: [
       ...item.job.exclusions,
       ...changes.map((c) => ({
-        rowKey: c.rowKey, column: c.nulled?.[0] ?? null, reason: c.reason,
+        rowKey: c.rowKey,
+        column: c.nulled?.[0] ?? null,
+        reason: c.reason,
         nullable: (c.nulled ?? []).map((name) => item.job.columns.findIndex((col) => col.source === name)),
       })),
     ],
@@ -193,7 +205,14 @@ async function validateAll(input: LoadSchemaInput, loaded: readonly LoadedTable[
     input.onProgress?.({ phase: "validation", table: item.table.name, message: `validating ${item.table.name} (rows, types, checksum)` });
     const expected = await sourceDigestAfterRepairs(item, repaired);
     const validation = await validateTable(input.client, input.schema, item.table, expected);
-    const meaning = await checkMeaning({ client: input.client, schema: input.schema, sourcePath: input.sourcePath, subset: input.subset, source: item.source, table: item.table });
+    const meaning = await checkMeaning({
+      client: input.client,
+      schema: input.schema,
+      sourcePath: input.sourcePath,
+      subset: input.subset,
+      source: item.source,
+      table: item.table,
+    });
     const changes = repaired.get(item.table.source) ?? [];
     summaries.push({
       table: item.table.name,
@@ -215,4 +234,3 @@ async function validateAll(input: LoadSchemaInput, loaded: readonly LoadedTable[
   if (mismatches.length > 0) throw new ValidationError(input.schema, mismatches, summaries.find((s) => !s.validation.ok)?.source);
   return summaries;
 }
-

@@ -64,8 +64,13 @@ export async function loadTable(options: TableLoadOptions): Promise<TableLoadRes
       await client.query("RELEASE SAVEPOINT sdm_table");
       await spool.copyInto(client, options.schema);
       return {
-        read, digest, rowsLoaded: read.stats.rowsEmitted, rejected: spool.rejected, nulled: spool.nulled,
-        refusedByServer: refused, seconds: (performance.now() - started) / 1000,
+        read,
+        digest,
+        rowsLoaded: read.stats.rowsEmitted,
+        rejected: spool.rejected,
+        nulled: spool.nulled,
+        refusedByServer: refused,
+        seconds: (performance.now() - started) / 1000,
       };
     } catch (error) {
       spool.discard();
@@ -89,12 +94,25 @@ async function setAsideRefusedRow(
     throw new BadValueError(job.table, column ?? "(row)", rowKey ?? `line ${line}`, "", reason);
   }
   if (refused + 1 >= MAX_REFUSED_ROWS) {
-    throw new MigrationError("LOAD_FAILED", `table "${job.table}": PostgreSQL refused ${MAX_REFUSED_ROWS} rows; last at row ${rowKey}: ${error.message}`, {
-      cause: error, table: job.table, rowKey, ...(column ? { column: job.columns.find((c) => c.name === column)?.source ?? column } : {}),
-    });
+    throw new MigrationError(
+      "LOAD_FAILED",
+      `table "${job.table}": PostgreSQL refused ${MAX_REFUSED_ROWS} rows; last at row ${rowKey}: ${error.message}`,
+      {
+        cause: error,
+        table: job.table,
+        rowKey,
+        ...(column ? { column: job.columns.find((c) => c.name === column)?.source ?? column } : {}),
+      },
+    );
   }
   const source = job.columns.find((c) => c.name === column)?.source ?? column;
-  return { ...job, exclusions: [...job.exclusions, { rowKey: Number.isNaN(Number(rowKey)) ? rowKey : Number(rowKey), column: source, reason, nullable: [] }] };
+  return {
+    ...job,
+    exclusions: [
+      ...job.exclusions,
+      { rowKey: Number.isNaN(Number(rowKey)) ? rowKey : Number(rowKey), column: source, reason, nullable: [] },
+    ],
+  };
 }
 
 async function copyRows(
@@ -113,15 +131,20 @@ async function copyRows(
   });
   let read: ReadResult;
   try {
-    read = await readTable(job, {
-      async chunk(data, rows) {
-        if (!job.hashRows) hasher.update(data);
-        // once() rejects if the stream errors while waiting: a refused row ends the wait.
-        if (!stream.write(data)) await once(stream, "drain");
-        options.onRows?.(rows);
+    read = await readTable(
+      job,
+      {
+        async chunk(data, rows) {
+          if (!job.hashRows) hasher.update(data);
+          // once() rejects if the stream errors while waiting: a refused row ends the wait.
+          if (!stream.write(data)) await once(stream, "drain");
+          options.onRows?.(rows);
+        },
+        rejects: (records) => spool.write(records),
       },
-      rejects: (records) => spool.write(records),
-    }, abort.signal, chunkLog);
+      abort.signal,
+      chunkLog,
+    );
   } catch (error) {
     if (!endedByServer) await abortCopy(stream, error);
     throw error;

@@ -75,7 +75,8 @@ function spawnReader(job: ReaderJob): Worker {
 
 function workerError(table: string, error: Extract<WorkerMessage, { type: "error" }>["error"]): Error {
   const f = error.fields ?? {};
-  if (error.name === "BadValueError" && f.table) return new BadValueError(f.table, f.column ?? "", f.key ?? "", f.rawValue ?? "", f.reason ?? error.message);
+  if (error.name === "BadValueError" && f.table)
+    return new BadValueError(f.table, f.column ?? "", f.key ?? "", f.rawValue ?? "", f.reason ?? error.message);
   return new MigrationError("LOAD_FAILED", `reading table "${table}" failed: ${error.message}`, { table });
 }
 
@@ -84,7 +85,10 @@ export function splitJob(job: ReaderJob): ReaderJob[] {
   const range = job.rowidRange;
   if (!range || range.hi - range.lo < SPLIT_MIN_ROWIDS || job.findRow !== undefined) return [job];
   const middle = Math.floor((range.lo + range.hi) / 2);
-  return [{ ...job, rowidRange: { lo: range.lo, hi: middle } }, { ...job, rowidRange: { lo: middle + 1, hi: range.hi } }];
+  return [
+    { ...job, rowidRange: { lo: range.lo, hi: middle } },
+    { ...job, rowidRange: { lo: middle + 1, hi: range.hi } },
+  ];
 }
 
 type PartDone = Extract<WorkerMessage, { type: "done" }>;
@@ -111,7 +115,9 @@ export async function readTable(
   // One part needing a wider type makes every part survey: the read is thrown away anyway.
   const surveyAll = () => workers.forEach((worker) => worker.postMessage({ type: "survey" }));
   try {
-    const results = await Promise.all(parts.map((part, index) => runPart(part, index, consumer, chunkLog, serial, local, workers, surveyAll)));
+    const results = await Promise.all(
+      parts.map((part, index) => runPart(part, index, consumer, chunkLog, serial, local, workers, surveyAll)),
+    );
     const widenings = results.filter((r) => r.type === "widen");
     if (widenings.length > 0) throw new WideningRequired(job.table, mergeWidenings(widenings.map((r) => r.widenings)));
     return mergeResults(parts, results as PartDone[], chunkLog);
@@ -168,7 +174,12 @@ function runPart(
     worker.on("exit", (code) => {
       // Messages posted before the exit are still queued: let them settle first.
       void serial(() => {
-        if (!settled) fail(new MigrationError("LOAD_FAILED", `the reader of table "${job.table}" stopped unexpectedly (exit code ${code})`, { table: job.table }));
+        if (!settled)
+          fail(
+            new MigrationError("LOAD_FAILED", `the reader of table "${job.table}" stopped unexpectedly (exit code ${code})`, {
+              table: job.table,
+            }),
+          );
       });
     });
   });
@@ -186,14 +197,16 @@ function mergeColumn(a: ColumnReadStats, b: ColumnReadStats): ColumnReadStats {
 }
 
 function mergeResults(parts: ReaderJob[], results: PartDone[], chunkLog: ReadResult["chunkLog"]): ReadResult {
-  const stats = results.map((r) => r.stats).reduce((a, b) => ({
-    rowsRead: a.rowsRead + b.rowsRead,
-    rowsEmitted: a.rowsEmitted + b.rowsEmitted,
-    rowsRejected: a.rowsRejected + b.rowsRejected,
-    valuesNulled: a.valuesNulled + b.valuesNulled,
-    columns: a.columns.map((c, i) => mergeColumn(c, b.columns[i])),
-    seconds: Math.max(a.seconds, b.seconds),
-  }));
+  const stats = results
+    .map((r) => r.stats)
+    .reduce((a, b) => ({
+      rowsRead: a.rowsRead + b.rowsRead,
+      rowsEmitted: a.rowsEmitted + b.rowsEmitted,
+      rowsRejected: a.rowsRejected + b.rowsRejected,
+      valuesNulled: a.valuesNulled + b.valuesNulled,
+      columns: a.columns.map((c, i) => mergeColumn(c, b.columns[i])),
+      seconds: Math.max(a.seconds, b.seconds),
+    }));
   const rejectedKeys = results[0].rejectedKeys.map((_, k) => results.flatMap((r) => r.rejectedKeys[k]));
   const hashed = results.every((r) => r.rowHash !== null);
   const rowHash = hashed ? combineRowHashes(results.map((r) => r.rowHash!)) : null;

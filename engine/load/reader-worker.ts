@@ -33,7 +33,9 @@ function run(job: ReaderJob): void {
     },
   });
   const statement = db.prepare(readerSql(job)).raw(true);
-  const rows = (job.rowidRange ? statement.iterate(job.rowidRange.lo, job.rowidRange.hi) : statement.iterate()) as IterableIterator<unknown[]>;
+  const rows = (job.rowidRange ? statement.iterate(job.rowidRange.lo, job.rowidRange.hi) : statement.iterate()) as IterableIterator<
+    unknown[]
+  >;
   let credits = INITIAL_CREDITS;
   let rowsRead = 0;
   let rowsEmitted = 0;
@@ -47,7 +49,8 @@ function run(job: ReaderJob): void {
   let chunkRows = 0;
 
   const flushRejects = (force: boolean) => {
-    if (encoder.rejects.length >= REJECT_BATCH || (force && encoder.rejects.length > 0)) post({ type: "rejects", records: encoder.rejects.splice(0) });
+    if (encoder.rejects.length >= REJECT_BATCH || (force && encoder.rejects.length > 0))
+      post({ type: "rejects", records: encoder.rejects.splice(0) });
   };
   const flushChunk = () => {
     if (used === 0) return;
@@ -67,7 +70,14 @@ function run(job: ReaderJob): void {
     }
     flushChunk();
     flushRejects(true);
-    const stats = { rowsRead, rowsEmitted, rowsRejected: encoder.rowsRejected, valuesNulled: encoder.valuesNulled, columns: encoder.stats, seconds: (performance.now() - started) / 1000 };
+    const stats = {
+      rowsRead,
+      rowsEmitted,
+      rowsRejected: encoder.rowsRejected,
+      valuesNulled: encoder.valuesNulled,
+      columns: encoder.stats,
+      seconds: (performance.now() - started) / 1000,
+    };
     post({ type: "done", stats, rejectedKeys: encoder.rejectedKeys, rowHash: job.hashRows ? rowHashText(rowHash) : null });
     db.close();
   };

@@ -45,7 +45,10 @@ export class RowEncoder {
   /** Stats-free converters, for the keys of rejected rows. */
   private readonly keyConverters: Converter[];
 
-  constructor(private readonly job: ReaderJob, raw: RawBytesSource) {
+  constructor(
+    private readonly job: ReaderJob,
+    raw: RawBytesSource,
+  ) {
     this.stats = job.columns.map(() => ({ nulls: 0, converted: 0, rejections: {}, formats: {} }));
     this.encoders = job.columns.map((column, i) => fieldEncoder(column, this.stats[i], raw));
     this.exclusions = new Map(job.exclusions.map((e) => [e.rowKey, e]));
@@ -135,7 +138,11 @@ export class RowEncoder {
   /** A Widening of a column whose type is fixed (key, reference, override) is a bad value. */
   private asRejection(column: ReaderColumn, result: Rejection): Rejection {
     if (!(result instanceof Widening)) return result;
-    const why = { key: "a key column keeps its type", reference: "a column of a foreign key keeps its type", override: "the type is the override's" } as const;
+    const why = {
+      key: "a key column keeps its type",
+      reference: "a column of a foreign key keeps its type",
+      override: "the type is the override's",
+    } as const;
     return new Rejection(`${result.reason} (${why[column.fixedType!]})`);
   }
 
@@ -157,13 +164,22 @@ export class RowEncoder {
   /** Orphans and NULL keys: false rejects the row, else the columns to set to NULL. */
   private applyExclusion(exclusion: Exclusion, rowKey: number | string, rowValues: RowValues): number[] | false {
     if (this.job.policy === "fail") {
-      const raw = exclusion.column === null ? "" : describeRawValue(rowValues.at(this.job.columns.findIndex((c) => c.source === exclusion.column)) as never);
+      const raw =
+        exclusion.column === null
+          ? ""
+          : describeRawValue(rowValues.at(this.job.columns.findIndex((c) => c.source === exclusion.column)) as never);
       throw new BadValueError(this.job.table, exclusion.column ?? "(row)", String(rowKey), raw, exclusion.reason);
     }
     if (this.job.policy === "null" && exclusion.nullable.length > 0) {
       for (const i of exclusion.nullable) {
         this.valuesNulled++;
-        this.rejects.push({ rowKey: String(rowKey), column: this.job.columns[i].source, rawValue: describeRawValue(rowValues.at(i) as never), reason: exclusion.reason, action: "nulled" });
+        this.rejects.push({
+          rowKey: String(rowKey),
+          column: this.job.columns[i].source,
+          rawValue: describeRawValue(rowValues.at(i) as never),
+          reason: exclusion.reason,
+          action: "nulled",
+        });
       }
       return [...exclusion.nullable];
     }
@@ -179,9 +195,16 @@ export class RowEncoder {
       const key = parent.columns.map((c) => this.converted[c]).join("\u0001");
       if (!parent.keys.has(key)) continue;
       const reason = `references a rejected row of "${parent.parentTable}"`;
-      if (this.job.policy === "fail") throw new BadValueError(this.job.table, this.job.columns[parent.columns[0]].source, String(rowKey), key, reason);
+      if (this.job.policy === "fail")
+        throw new BadValueError(this.job.table, this.job.columns[parent.columns[0]].source, String(rowKey), key, reason);
       const rowValues = new RowValues(row);
-      this.rejectRow(rowKey, this.job.columns[parent.columns[0]].source, describeRawValue(rowValues.at(parent.columns[0]) as never), reason, rowValues);
+      this.rejectRow(
+        rowKey,
+        this.job.columns[parent.columns[0]].source,
+        describeRawValue(rowValues.at(parent.columns[0]) as never),
+        reason,
+        rowValues,
+      );
       return false;
     }
     return true;

@@ -33,10 +33,14 @@ export class GateBlockedError extends MigrationError {
   override readonly name = "GateBlockedError";
   constructor(override readonly report: MigrationReport) {
     const { table, column } = report.error ?? {};
-    super("GATE_BLOCKED", `quality gate blocked the migration of ${report.source.path}: ${report.quality?.blockedBy.join("; ") ?? "see report"}`, {
-      ...(table !== undefined ? { table } : {}),
-      ...(column !== undefined ? { column } : {}),
-    });
+    super(
+      "GATE_BLOCKED",
+      `quality gate blocked the migration of ${report.source.path}: ${report.quality?.blockedBy.join("; ") ?? "see report"}`,
+      {
+        ...(table !== undefined ? { table } : {}),
+        ...(column !== undefined ? { column } : {}),
+      },
+    );
   }
 }
 
@@ -96,7 +100,11 @@ async function connectAndRun(
       const meta = state?.active ? await readVersionMetadata(client, state.active) : null;
       // An active version dropped behind our back is no version to back up or compare with.
       const active = meta ? meta.schema : null;
-      if (state?.active && !meta) options.onProgress?.({ phase: "inspect", message: `the active version ${state.active} no longer exists; continuing as if none were active` });
+      if (state?.active && !meta)
+        options.onProgress?.({
+          phase: "inspect",
+          message: `the active version ${state.active} no longer exists; continuing as if none were active`,
+        });
       const previousRows = meta ? Object.fromEntries(Object.entries(meta.tables).map(([t, v]) => [t, v.rows])) : undefined;
       return run({ client, ctx: { options, inspection, startedAt, timings }, active, previousRows });
     });
@@ -126,26 +134,44 @@ async function run(state: RunState): Promise<MigrationReport> {
   let backupResult: BackupResult | null = null;
   try {
     if (options.mode === "complete" || options.mode === "canary") {
-      canary = await timed("canary", () => runCanary({
-        client: state.client, sourcePath: options.sourcePath, source: inspection.source, plan: inspection.plan,
-        schema: canarySchemaName(options.schemaPrefix), sample: { rate: options.sampleRate, seed: options.sampleSeed },
-        testQueries: options.testQueries, onProgress: options.onProgress,
-      }));
+      canary = await timed("canary", () =>
+        runCanary({
+          client: state.client,
+          sourcePath: options.sourcePath,
+          source: inspection.source,
+          plan: inspection.plan,
+          schema: canarySchemaName(options.schemaPrefix),
+          sample: { rate: options.sampleRate, seed: options.sampleSeed },
+          testQueries: options.testQueries,
+          onProgress: options.onProgress,
+        }),
+      );
       const quality = qualityOf(inspection, canary.load.tables, options, "sample", health, state.previousRows);
       if (quality.blocked) throw blocked(state, quality, canary);
       if (options.mode === "canary") {
         await backup.undo();
-        return buildReport(state.ctx, { outcome: "canary-passed", schema: null, previousSchema: state.active, cutOver: false, quality, canary });
+        return buildReport(state.ctx, {
+          outcome: "canary-passed",
+          schema: null,
+          previousSchema: state.active,
+          cutOver: false,
+          quality,
+          canary,
+        });
       }
     }
-    load = await timed("load", () => startLoad({
-      client: state.client, options, inspection,
-      gate: (result) => {
-        const quality = qualityOf(inspection, result.tables, options, "full", health, state.previousRows);
-        if (options.mode === "complete" && quality.blocked) throw blocked(state, quality, canary);
-        return quality;
-      },
-    }));
+    load = await timed("load", () =>
+      startLoad({
+        client: state.client,
+        options,
+        inspection,
+        gate: (result) => {
+          const quality = qualityOf(inspection, result.tables, options, "full", health, state.previousRows);
+          if (options.mode === "complete" && quality.blocked) throw blocked(state, quality, canary);
+          return quality;
+        },
+      }),
+    );
     try {
       backupResult = await timed("backup", () => backup.complete());
       await load.complete(backupResult, state.active);
@@ -157,10 +183,21 @@ async function run(state: RunState): Promise<MigrationReport> {
     throw error;
   }
   const served = await serveVersion(state.client, options, load.schema, state.active, timed);
-  Object.assign(state.ctx.timings, { loadRows: load.result.timings.load, keys: load.result.timings.keys, validation: load.result.timings.validation });
+  Object.assign(state.ctx.timings, {
+    loadRows: load.result.timings.load,
+    keys: load.result.timings.keys,
+    validation: load.result.timings.validation,
+  });
   return buildReport(state.ctx, {
-    outcome: "loaded", schema: load.schema, previousSchema: state.active, cutOver: served.cutOver, tables: tableReports(load.result),
-    quality: load.quality, canary, backup: backupResult, droppedVersions: served.droppedVersions,
+    outcome: "loaded",
+    schema: load.schema,
+    previousSchema: state.active,
+    cutOver: served.cutOver,
+    tables: tableReports(load.result),
+    quality: load.quality,
+    canary,
+    backup: backupResult,
+    droppedVersions: served.droppedVersions,
   });
 }
 
@@ -178,21 +215,47 @@ function blocked(state: RunState, quality: QualityReport, canary: CanaryResult |
   state.ctx.options.onProgress?.({ phase: "gate", message: `gate blocked: ${quality.blockedBy.join("; ")}` });
   // The error names the table and column of the worst finding that blocks, when it has them.
   const worst = quality.findings.find((f) => f.severity === "critical") ?? quality.findings.find((f) => f.severity === "fail");
-  return new GateBlockedError(buildReport(state.ctx, {
-    outcome: "blocked", schema: null, previousSchema: state.active, cutOver: false, quality, canary,
-    error: {
-      code: "GATE_BLOCKED", message: quality.blockedBy.join("; "),
-      ...(worst?.table !== undefined ? { table: worst.table } : {}), ...(worst?.column !== undefined ? { column: worst.column } : {}),
-    },
-  }));
+  return new GateBlockedError(
+    buildReport(state.ctx, {
+      outcome: "blocked",
+      schema: null,
+      previousSchema: state.active,
+      cutOver: false,
+      quality,
+      canary,
+      error: {
+        code: "GATE_BLOCKED",
+        message: quality.blockedBy.join("; "),
+        ...(worst?.table !== undefined ? { table: worst.table } : {}),
+        ...(worst?.column !== undefined ? { column: worst.column } : {}),
+      },
+    }),
+  );
 }
 
 async function adopt(state: RunState, version: VersionMetadata): Promise<MigrationReport> {
-  const { backup, served } = await adoptVersion(state.client, state.ctx.options, version, state.active, (name, fn) => timedIn(state.ctx.timings, name, fn));
+  const { backup, served } = await adoptVersion(state.client, state.ctx.options, version, state.active, (name, fn) =>
+    timedIn(state.ctx.timings, name, fn),
+  );
   const tables = Object.entries(version.tables).map(([table, t]) => ({
-    table, source: table, sourceRows: t.rows + t.rejects, rowsLoaded: t.rows, rejected: t.rejects, nulled: 0, seconds: 0, rowsPerSecond: 0, checksum: "", formats: {},
+    table,
+    source: table,
+    sourceRows: t.rows + t.rejects,
+    rowsLoaded: t.rows,
+    rejected: t.rejects,
+    nulled: 0,
+    seconds: 0,
+    rowsPerSecond: 0,
+    checksum: "",
+    formats: {},
   }));
   return buildReport(state.ctx, {
-    outcome: "adopted", schema: version.schema, previousSchema: state.active, cutOver: served.cutOver, tables, backup, droppedVersions: served.droppedVersions,
+    outcome: "adopted",
+    schema: version.schema,
+    previousSchema: state.active,
+    cutOver: served.cutOver,
+    tables,
+    backup,
+    droppedVersions: served.droppedVersions,
   });
 }

@@ -73,11 +73,17 @@ export function resolveOptions(options: MigrateOptions): ResolvedOptions {
   const minQuality = options.minQuality ?? DEFAULTS.minQuality;
   if (!(minQuality >= 0 && minQuality <= 100)) throw new OptionError("minQuality", `must be between 0 and 100, got ${minQuality}`);
   const retainVersions = options.retainVersions ?? DEFAULTS.retainVersions;
-  if (!Number.isInteger(retainVersions) || retainVersions < 0) throw new OptionError("retainVersions", `must be a whole number >= 0, got ${retainVersions}`);
+  if (!Number.isInteger(retainVersions) || retainVersions < 0)
+    throw new OptionError("retainVersions", `must be a whole number >= 0, got ${retainVersions}`);
   const cutover = options.cutover ?? defaultCutover(mode);
   if (cutover !== "auto" && cutover !== "manual") throw new OptionError("cutover", `must be "auto" or "manual", got "${cutover}"`);
   return {
-    ...options, mode, schemaPrefix, minQuality, cutover, retainVersions,
+    ...options,
+    mode,
+    schemaPrefix,
+    minQuality,
+    cutover,
+    retainVersions,
     backupDirectory: options.backupDirectory ?? DEFAULTS.backupDirectory,
     reuse: options.reuse ?? true,
   };

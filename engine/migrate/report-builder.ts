@@ -16,9 +16,16 @@ export function tableReports(load: SchemaLoadResult): TableReport[] {
       if (Object.keys(c.formats).length > 0) formats[t.columns[i]] = c.formats;
     });
     return {
-      table: t.table, source: t.source, sourceRows: t.sourceRows, rowsLoaded: t.rowsLoaded, rejected: t.rejected, nulled: t.nulled,
-      seconds: t.seconds, rowsPerSecond: t.seconds > 0 ? Math.round(t.sourceRows / t.seconds) : t.sourceRows,
-      checksum: t.validation.targetDigest, formats,
+      table: t.table,
+      source: t.source,
+      sourceRows: t.sourceRows,
+      rowsLoaded: t.rowsLoaded,
+      rejected: t.rejected,
+      nulled: t.nulled,
+      seconds: t.seconds,
+      rowsPerSecond: t.seconds > 0 ? Math.round(t.sourceRows / t.seconds) : t.sourceRows,
+      checksum: t.validation.targetDigest,
+      formats,
     };
   });
 }
@@ -94,8 +101,12 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
     tables: parts.tables ?? [],
     quality: parts.quality ?? null,
     canary: canary && {
-      schema: canary.schema, sampleRate: canary.sampleRate, sampleSeed: canary.sampleSeed, sampleRows: canary.sampleRows,
-      queries: canary.queries, seconds: canary.seconds,
+      schema: canary.schema,
+      sampleRate: canary.sampleRate,
+      sampleSeed: canary.sampleSeed,
+      sampleRows: canary.sampleRows,
+      queries: canary.queries,
+      seconds: canary.seconds,
     },
     backup: parts.backup ?? null,
     droppedVersions: parts.droppedVersions ?? [],
@@ -109,9 +120,13 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
 /** The report of a run that failed: what was done up to the error, and the error with its location. */
 export function failureReport(ctx: ReportContext, error: MigrationError): MigrationReport {
   return buildReport(ctx, {
-    outcome: "failed", schema: null, previousSchema: null, cutOver: false,
+    outcome: "failed",
+    schema: null,
+    previousSchema: null,
+    cutOver: false,
     error: {
-      code: error.code, message: error.message,
+      code: error.code,
+      message: error.message,
       ...(error.table !== undefined ? { table: error.table } : {}),
       ...(error.column !== undefined ? { column: error.column } : {}),
       ...(error.rowKey !== undefined ? { rowKey: error.rowKey } : {}),

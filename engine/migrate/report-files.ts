@@ -24,27 +24,52 @@ export function reportMarkdown(report: MigrationReport): string {
   ];
   if (report.error) lines.push(`- error (${report.error.code}): ${report.error.message}`);
   if (report.tables.length > 0) {
-    lines.push("", "## Tables", "", "| table | source rows | loaded | rejected | nulled | seconds | rows/s |", "|---|---:|---:|---:|---:|---:|---:|");
-    for (const t of report.tables) lines.push(`| ${cell(t.table)} | ${n(t.sourceRows)} | ${n(t.rowsLoaded)} | ${n(t.rejected)} | ${n(t.nulled)} | ${t.seconds.toFixed(2)} | ${n(t.rowsPerSecond)} |`);
+    lines.push(
+      "",
+      "## Tables",
+      "",
+      "| table | source rows | loaded | rejected | nulled | seconds | rows/s |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+    );
+    for (const t of report.tables)
+      lines.push(
+        `| ${cell(t.table)} | ${n(t.sourceRows)} | ${n(t.rowsLoaded)} | ${n(t.rejected)} | ${n(t.nulled)} | ${t.seconds.toFixed(2)} | ${n(t.rowsPerSecond)} |`,
+      );
   }
   if (report.quality) {
     const q = report.quality;
-    lines.push("", "## Quality", "", `Score **${q.score}** (minQuality ${q.minQuality}, measured on the ${q.basis === "full" ? "whole export" : "canary sample"}): ${q.blocked ? "**blocked**" : "passed"}.`, "", `Formula: ${q.formula}.`);
+    lines.push(
+      "",
+      "## Quality",
+      "",
+      `Score **${q.score}** (minQuality ${q.minQuality}, measured on the ${q.basis === "full" ? "whole export" : "canary sample"}): ${q.blocked ? "**blocked**" : "passed"}.`,
+      "",
+      `Formula: ${q.formula}.`,
+    );
     for (const reason of q.blockedBy) lines.push(`- blocked by: ${reason}`);
     const findings = q.findings.filter((f) => f.severity !== "ok");
     if (findings.length > 0) {
       lines.push("", "| severity | check | finding | examples |", "|---|---|---|---|");
       for (const f of findings) {
-        const examples = (f.examples ?? []).slice(0, 3).map((e) => `row ${e.rowKey}${e.value ? `: \`${cell(e.value).slice(0, 60)}\`` : ""}`).join("; ");
+        const examples = (f.examples ?? [])
+          .slice(0, 3)
+          .map((e) => `row ${e.rowKey}${e.value ? `: \`${cell(e.value).slice(0, 60)}\`` : ""}`)
+          .join("; ");
         lines.push(`| ${f.severity} | ${f.check} | ${cell(f.message)} | ${examples} |`);
       }
     }
   }
   if (report.canary) {
-    lines.push("", "## Canary", "", `${report.canary.sampleRate * 100}% sample (seed ${report.canary.sampleSeed}) loaded into \`${report.canary.schema}\`, validated and rolled back in ${report.canary.seconds.toFixed(1)} s.`);
+    lines.push(
+      "",
+      "## Canary",
+      "",
+      `${report.canary.sampleRate * 100}% sample (seed ${report.canary.sampleSeed}) loaded into \`${report.canary.schema}\`, validated and rolled back in ${report.canary.seconds.toFixed(1)} s.`,
+    );
     for (const q of report.canary.queries) lines.push(`- ${q.name}: ${q.rows} rows in ${q.milliseconds.toFixed(0)} ms`);
   }
-  if (report.backup) lines.push("", "## Backup", "", `\`${report.backup.file}\` (${n(report.backup.bytes)} bytes, ${report.backup.seconds.toFixed(1)} s)`);
+  if (report.backup)
+    lines.push("", "## Backup", "", `\`${report.backup.file}\` (${n(report.backup.bytes)} bytes, ${report.backup.seconds.toFixed(1)} s)`);
   lines.push("", "## Timings (seconds)", "", ...Object.entries(report.timings).map(([k, v]) => `- ${k}: ${v.toFixed(2)}`));
   const c = report.commands;
   lines.push("", "## Commands", "");

@@ -81,4 +81,10 @@ export interface ReportedError {
   readonly rowKey?: string;
 }
 
-export const EMPTY_COMMANDS: CommandSet = { cutoverSql: null, cutoverCommand: null, rollbackSql: null, rollbackCommand: null, restoreCommand: null };
+export const EMPTY_COMMANDS: CommandSet = {
+  cutoverSql: null,
+  cutoverCommand: null,
+  rollbackSql: null,
+  rollbackCommand: null,
+  restoreCommand: null,
+};

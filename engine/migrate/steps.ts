@@ -33,7 +33,12 @@ export async function healthFindings(client: Client, options: ResolvedOptions, a
  * still holding the rows its metadata records: adopting it is an instant
  * rollback (git revert + pulumi up).
  */
-export async function adoptableVersion(client: Client, prefix: string, digest: string, fingerprint: string): Promise<VersionMetadata | null> {
+export async function adoptableVersion(
+  client: Client,
+  prefix: string,
+  digest: string,
+  fingerprint: string,
+): Promise<VersionMetadata | null> {
   const candidate = await findReusableVersion(client, prefix, digest, fingerprint);
   if (!candidate) return null;
   for (const [table, expected] of Object.entries(candidate.tables)) {

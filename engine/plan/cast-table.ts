@@ -45,7 +45,11 @@ const RULES: Readonly<Record<DeclaredFamily, Rule>> = {
     declared.precision !== null
       ? decision({ kind: "numeric", precision: declared.precision, scale: declared.scale ?? 0 }, "precision and scale kept")
       : decision({ kind: "numeric", precision: null, scale: 0 }, "unconstrained numeric"),
-  boolean: ({ evidence }) => decision({ kind: "boolean" }, `${pct(evidence.booleanValues, evidence.sampled - evidence.nulls)} of sampled values are 0/1 or true/false words`),
+  boolean: ({ evidence }) =>
+    decision(
+      { kind: "boolean" },
+      `${pct(evidence.booleanValues, evidence.sampled - evidence.nulls)} of sampled values are 0/1 or true/false words`,
+    ),
   date: (ctx) => temporalDecision(ctx, "date"),
   datetime: (ctx) => temporalDecision(ctx, "timestamp"),
   time: () => decision({ kind: "text" }, "TIME values are kept as text"),
@@ -90,8 +94,10 @@ function detectInText(ctx: CastContext): CastDecision | null {
 function noDeclaredType(ctx: CastContext): CastDecision {
   const e = ctx.evidence;
   const values = e.sampled - e.nulls;
-  if (values > 0 && e.integers === values) return decision({ kind: "integer", type: "bigint" }, "every sampled value is an integer: bigint");
-  if (values > 0 && e.integers + e.reals === values) return decision({ kind: "float" }, "every sampled value is a number: double precision");
+  if (values > 0 && e.integers === values)
+    return decision({ kind: "integer", type: "bigint" }, "every sampled value is an integer: bigint");
+  if (values > 0 && e.integers + e.reals === values)
+    return decision({ kind: "float" }, "every sampled value is a number: double precision");
   if (values > 0 && e.blobs === values) return decision({ kind: "bytea" }, "every sampled value is a blob: bytea");
   return detectInText(ctx) ?? decision({ kind: "text" }, "mixed or text values: text");
 }
@@ -100,8 +106,13 @@ function noDeclaredType(ctx: CastContext): CastDecision {
 function unknownType(ctx: CastContext): CastDecision {
   const e = ctx.evidence;
   const values = e.sampled - e.nulls;
-  if (values > 0 && e.integers === values) return decision({ kind: "integer", type: "bigint" }, "unknown type name; every sampled value is an integer: bigint");
-  if (values > 0 && e.integers + e.reals === values) return decision({ kind: "numeric", precision: null, scale: 0 }, "unknown type name (NUMERIC affinity); every sampled value is a number: numeric");
+  if (values > 0 && e.integers === values)
+    return decision({ kind: "integer", type: "bigint" }, "unknown type name; every sampled value is an integer: bigint");
+  if (values > 0 && e.integers + e.reals === values)
+    return decision(
+      { kind: "numeric", precision: null, scale: 0 },
+      "unknown type name (NUMERIC affinity); every sampled value is a number: numeric",
+    );
   if (values > 0 && e.blobs === values) return decision({ kind: "bytea" }, "unknown type name; every sampled value is a blob: bytea");
   return detectInText(ctx) ?? decision({ kind: "text" }, "unknown type name; text values: text");
 }
@@ -140,9 +151,10 @@ function temporalDecision(ctx: CastContext, wanted: "date" | "timestamp"): CastD
   const hasTime = variants.some((v) => v.hasTime) || epoch !== null;
   const target = wanted === "date" && !hasTime ? "date" : zoned ? "timestamptz" : "timestamp";
   const formats = [...variants.map((v) => v.label), ...(epoch ? [`epoch ${epoch}`] : [])];
-  const reason = formats.length > 0
-    ? `formats found: ${formats.join(", ")} (${pct(evidence.temporalTexts + (epoch ? evidence.integers + evidence.reals : 0), evidence.sampled - evidence.nulls)} of sampled values)`
-    : "no values to detect formats from";
+  const reason =
+    formats.length > 0
+      ? `formats found: ${formats.join(", ")} (${pct(evidence.temporalTexts + (epoch ? evidence.integers + evidence.reals : 0), evidence.sampled - evidence.nulls)} of sampled values)`
+      : "no values to detect formats from";
   return decision(
     { kind: "temporal", target, variants: variants.map((v) => v.label), epoch, naiveZone: timezone },
     reason,

@@ -12,7 +12,14 @@ const sameColumns = (a: readonly string[], b: readonly string[]) => a.length ===
 /** PostgreSQL needs a unique constraint on referenced columns: the parent's key or a unique index. */
 function referencesUniqueKey(parent: SourceTable, columns: readonly string[]): boolean {
   if (sameColumns(parent.primaryKey, columns)) return true;
-  return parent.indexes.some((i) => i.unique && sameColumns(i.columns.map((c) => c.name), columns));
+  return parent.indexes.some(
+    (i) =>
+      i.unique &&
+      sameColumns(
+        i.columns.map((c) => c.name),
+        columns,
+      ),
+  );
 }
 
 export function foreignKeysOf(table: SourceTable, tables: readonly SourceTable[], renames: RenameMap, notes: PlanNote[]): ForeignKeyPlan[] {
@@ -25,7 +32,10 @@ export function foreignKeysOf(table: SourceTable, tables: readonly SourceTable[]
       continue;
     }
     if (!referencesUniqueKey(parent, fk.parentColumns)) {
-      notes.push({ level: "warning", message: `${where} dropped: (${fk.parentColumns.join(", ")}) is neither the parent's primary key nor unique` });
+      notes.push({
+        level: "warning",
+        message: `${where} dropped: (${fk.parentColumns.join(", ")}) is neither the parent's primary key nor unique`,
+      });
       continue;
     }
     const name = tableName(renames, table.name);
@@ -89,7 +99,8 @@ export function settleRelationNames(tables: readonly TablePlan[], notes: PlanNot
     let settled = name;
     for (let n = 2; taken.has(settled); n++) settled = fittedName(`${name}_${n}`);
     taken.add(settled);
-    if (settled !== name) notes.push({ level: "info", message: `${what} is named "${settled}": "${name}" is taken by another table, key or index` });
+    if (settled !== name)
+      notes.push({ level: "info", message: `${what} is named "${settled}": "${name}" is taken by another table, key or index` });
     return settled;
   };
   return tables.map((t) => ({

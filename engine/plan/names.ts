@@ -35,7 +35,11 @@ function assertNoCollision(names: readonly { source: string; target: string }[],
 
 function assertFits(names: readonly { source: string; target: string }[], what: string, table?: string): void {
   for (const { source, target } of names) {
-    assertIdentifierFits(target, source === target ? what : `${what} "${source}" renamed to`, table === undefined ? { table: source } : { table, column: source });
+    assertIdentifierFits(
+      target,
+      source === target ? what : `${what} "${source}" renamed to`,
+      table === undefined ? { table: source } : { table, column: source },
+    );
   }
 }
 
@@ -53,7 +57,8 @@ export function checkNames(renames: RenameMap, tables: readonly { name: string; 
   assertNoCollision(tableNames, "tables");
   assertFits(tableNames, "table");
   const rejects = tableNames.find((t) => t.target === REJECTS_TABLE);
-  if (rejects) throw new OptionError("renames.tables", `table "${rejects.source}" would clash with the rejects table "${REJECTS_TABLE}"; rename it`);
+  if (rejects)
+    throw new OptionError("renames.tables", `table "${rejects.source}" would clash with the rejects table "${REJECTS_TABLE}"; rename it`);
   for (const table of tables) {
     const columns = table.columns.map((c) => ({ source: c.name, target: columnName(renames, table.name, c.name) }));
     assertNoCollision(columns, `columns of table "${table.name}":`, table.name);
@@ -63,7 +68,8 @@ export function checkNames(renames: RenameMap, tables: readonly { name: string; 
     const known = tables.find((t) => t.name === table);
     if (!known) throw new OptionError("renames.columns", `no table "${table}" in the source`);
     for (const column of Object.keys(map)) {
-      if (!known.columns.some((c) => c.name === column)) throw new OptionError("renames.columns", `no column "${column}" in table "${table}"`);
+      if (!known.columns.some((c) => c.name === column))
+        throw new OptionError("renames.columns", `no column "${column}" in table "${table}"`);
     }
   }
 }

@@ -9,7 +9,10 @@ export function loadOrder(tables: readonly TablePlan[], notes: PlanNote[]): Tabl
     const mark = state.get(table.name);
     if (mark === "done") return;
     if (mark === "visiting") {
-      notes.push({ level: "warning", message: `foreign keys form a cycle (${[...path, table.name].join(" -> ")}); rows referencing rejected rows are handled after loading` });
+      notes.push({
+        level: "warning",
+        message: `foreign keys form a cycle (${[...path, table.name].join(" -> ")}); rows referencing rejected rows are handled after loading`,
+      });
       return;
     }
     state.set(table.name, "visiting");

@@ -6,8 +6,7 @@ import { TemporalTarget } from "../types/temporal";
 import { epochUnit, settleSlashOrder } from "./cast-table";
 
 type OverrideShape =
-  | { kind: "converter"; converter: ConverterSpec; maxLength: number | null }
-  | { kind: "temporal"; target: TemporalTarget };
+  { kind: "converter"; converter: ConverterSpec; maxLength: number | null } | { kind: "temporal"; target: TemporalTarget };
 
 const fixed = (converter: ConverterSpec, maxLength: number | null = null): OverrideShape => ({ kind: "converter", converter, maxLength });
 
@@ -25,7 +24,8 @@ const OVERRIDES: readonly [RegExp, (m: RegExpExecArray) => OverrideShape][] = [
   [/^(timestamptz|timestamp with time zone)$/, () => ({ kind: "temporal", target: "timestamptz" })],
 ];
 
-export const OVERRIDE_TYPES = "bigint, double precision, numeric, numeric(p,s), boolean, text, varchar(n), bytea, date, timestamp, timestamptz";
+export const OVERRIDE_TYPES =
+  "bigint, double precision, numeric, numeric(p,s), boolean, text, varchar(n), bytea, date, timestamp, timestamptz";
 
 /** The converter for an override; timestamp formats still come from the sample. */
 export function overrideConverter(
@@ -34,11 +34,18 @@ export function overrideConverter(
   timezone: string | null,
   where: string,
 ): { converter: ConverterSpec; maxLength: number | null } {
-  const normalized = type.trim().toLowerCase().replace(/\s+/g, " ").replace(/\s*([(),])\s*/g, "$1");
+  const normalized = type
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .replace(/\s*([(),])\s*/g, "$1");
   const rule = OVERRIDES.find(([pattern]) => pattern.test(normalized));
   if (!rule) throw new OptionError(`typeOverrides.${where}`, `unknown type "${type}"; use one of: ${OVERRIDE_TYPES}`);
   const shape = rule[1](rule[0].exec(normalized)!);
   if (shape.kind === "converter") return { converter: shape.converter, maxLength: shape.maxLength };
   const variants = settleSlashOrder(evidence.variants, evidence.variantCounts).variants.map((v) => v.label);
-  return { converter: { kind: "temporal", target: shape.target, variants, epoch: epochUnit(evidence), naiveZone: timezone }, maxLength: null };
+  return {
+    converter: { kind: "temporal", target: shape.target, variants, epoch: epochUnit(evidence), naiveZone: timezone },
+    maxLength: null,
+  };
 }

@@ -35,7 +35,10 @@ export function buildPlan(schema: SourceSchema, evidence: SourceEvidence, source
   const notes: PlanNote[] = schema.skipped.map((s) => ({ level: "warning", message: `${s.kind} "${s.name}" skipped: ${s.reason}` }));
   const tables = selectTables(schema, sourcePath, options);
   const renames = options.renames ?? {};
-  checkNames(renames, tables.map((t) => ({ name: t.name, columns: t.columns })));
+  checkNames(
+    renames,
+    tables.map((t) => ({ name: t.name, columns: t.columns })),
+  );
   checkOverrides(tables, options.typeOverrides ?? {});
   if (options.timezone) checkTimezone(options.timezone);
   const planned = tables.map((table) => planTable(table, evidenceOf(evidence, table.name), tables, options, notes));
@@ -46,7 +49,10 @@ export function buildPlan(schema: SourceSchema, evidence: SourceEvidence, source
 
 function selectTables(schema: SourceSchema, sourcePath: string, options: PlanOptions): SourceTable[] {
   const names = new Set(schema.tables.map((t) => t.name));
-  for (const [field, list] of [["includeTables", options.includeTables], ["excludeTables", options.excludeTables]] as const) {
+  for (const [field, list] of [
+    ["includeTables", options.includeTables],
+    ["excludeTables", options.excludeTables],
+  ] as const) {
     const unknown = (list ?? []).filter((n) => !names.has(n));
     if (unknown.length > 0) throw new OptionError(field, `no table ${unknown.map((n) => `"${n}"`).join(", ")} in the source`);
   }
@@ -57,7 +63,9 @@ function selectTables(schema: SourceSchema, sourcePath: string, options: PlanOpt
     throw new SourceError(
       "NO_TABLES_SELECTED",
       sourcePath,
-      schema.tables.length === 0 ? `source ${sourcePath} holds no tables` : `no table of ${sourcePath} is left after the include/exclude lists`,
+      schema.tables.length === 0
+        ? `source ${sourcePath} holds no tables`
+        : `no table of ${sourcePath} is left after the include/exclude lists`,
     );
   }
   return selected;
@@ -68,7 +76,8 @@ function checkOverrides(tables: readonly SourceTable[], overrides: NonNullable<P
     const known = tables.find((t) => t.name === table);
     if (!known) throw new OptionError("typeOverrides", `no table "${table}" among the migrated tables`);
     for (const column of Object.keys(columns)) {
-      if (!known.columns.some((c) => c.name === column)) throw new OptionError(`typeOverrides.${table}`, `no column "${column}" in table "${table}"`);
+      if (!known.columns.some((c) => c.name === column))
+        throw new OptionError(`typeOverrides.${table}`, `no column "${column}" in table "${table}"`);
     }
   }
 }
@@ -87,7 +96,13 @@ function evidenceOf(evidence: SourceEvidence, table: string): TableEvidence {
   return found;
 }
 
-function planTable(table: SourceTable, evidence: TableEvidence, tables: readonly SourceTable[], options: PlanOptions, notes: PlanNote[]): TablePlan {
+function planTable(
+  table: SourceTable,
+  evidence: TableEvidence,
+  tables: readonly SourceTable[],
+  options: PlanOptions,
+  notes: PlanNote[],
+): TablePlan {
   const renames = options.renames ?? {};
   const columns = table.columns.map((column, i) => planColumn(table, column, evidence.columns[i], options, notes));
   const name = tableName(renames, table.name);
@@ -118,12 +133,17 @@ function planColumn(
   const timezone = options.timezone ?? null;
   const declared = parseDeclaredType(column.declaredType);
   const decided = override
-    ? { ...overrideConverter(override, evidence, timezone, `${table.name}.${column.name}`), reason: `override: ${override}`, warnings: [] as string[] }
+    ? {
+        ...overrideConverter(override, evidence, timezone, `${table.name}.${column.name}`),
+        reason: `override: ${override}`,
+        warnings: [] as string[],
+      }
     : castColumn({ declared, evidence, timezone });
   for (const warning of decided.warnings) notes.push({ level: "warning", message: `${where}: ${warning}` });
   const def = translateDefault(column.defaultSql, decided.converter, where);
   if (def.warning) notes.push({ level: "warning", message: def.warning });
-  if (column.generated) notes.push({ level: "info", message: `${where} is a generated column: its values are copied, the expression is not` });
+  if (column.generated)
+    notes.push({ level: "info", message: `${where} is a generated column: its values are copied, the expression is not` });
   return {
     source: column.name,
     name: columnName(options.renames ?? {}, table.name, column.name),
@@ -131,7 +151,7 @@ function planColumn(
     type: decided.maxLength !== null ? `character varying(${decided.maxLength})` : targetTypeOf(decided.converter),
     converter: decided.converter,
     maxLength: decided.maxLength,
-    notNull: column.notNull || (table.rowidAlias === column.name),
+    notNull: column.notNull || table.rowidAlias === column.name,
     defaultSql: def.sql,
     reason: decided.reason,
     typeSource: override ? "override" : isInferredFamily(declared.family) ? "inferred" : "declared",
@@ -141,8 +161,22 @@ function planColumn(
 /** sha256 of everything that shapes the loaded data, the engine's storage revision included. */
 export function fingerprintOf(tables: readonly TablePlan[], policy: BadValuePolicy, revision = STORAGE_REVISION): string {
   const shape = tables.map((t) => ({
-    source: t.source, name: t.name, pk: t.primaryKey, fks: t.foreignKeys, indexes: t.indexes,
-    columns: t.columns.map((c) => ({ source: c.source, name: c.name, type: c.type, converter: c.converter, notNull: c.notNull, defaultSql: c.defaultSql, typeSource: c.typeSource })),
+    source: t.source,
+    name: t.name,
+    pk: t.primaryKey,
+    fks: t.foreignKeys,
+    indexes: t.indexes,
+    columns: t.columns.map((c) => ({
+      source: c.source,
+      name: c.name,
+      type: c.type,
+      converter: c.converter,
+      notNull: c.notNull,
+      defaultSql: c.defaultSql,
+      typeSource: c.typeSource,
+    })),
   }));
-  return createHash("sha256").update(JSON.stringify({ revision, policy, tables: shape })).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify({ revision, policy, tables: shape }))
+    .digest("hex");
 }

@@ -49,6 +49,9 @@ export function widenTable(table: TablePlan, widenings: readonly ColumnWidening[
 export function widenedMessage(table: TablePlan): string {
   const columns = table.columns
     .filter((c) => c.widened)
-    .map((c) => `"${table.name}"."${c.name}" from ${c.widened!.from} to ${c.type} for ${c.widened!.values} value(s) (first: ${c.widened!.example.value} ${c.widened!.reason})`);
+    .map(
+      (c) =>
+        `"${table.name}"."${c.name}" from ${c.widened!.from} to ${c.type} for ${c.widened!.values} value(s) (first: ${c.widened!.example.value} ${c.widened!.reason})`,
+    );
   return `widening ${columns.join(", ")}; reading ${table.name} again`;
 }

@@ -4,7 +4,11 @@ import { SourceEvidence, TableEvidence } from "./model";
 import { columnEvidence, sampleRows } from "./sample";
 import { countRows, nullKeysOf, orphansOf } from "./structure";
 
-function perTable(schema: SourceSchema, sourcePath: string, gather: (table: SourceSchema["tables"][number]) => TableEvidence): SourceEvidence {
+function perTable(
+  schema: SourceSchema,
+  sourcePath: string,
+  gather: (table: SourceSchema["tables"][number]) => TableEvidence,
+): SourceEvidence {
   const started = performance.now();
   const tables = schema.tables.map((table) => {
     try {
@@ -23,7 +27,12 @@ export function gatherEvidence(db: SourceDatabase, schema: SourceSchema, sourceP
     return {
       name: table.name,
       rows: countRows(db, table),
-      columns: table.columns.map((column, i) => columnEvidence(column.name, rows.map((r) => r[i]))),
+      columns: table.columns.map((column, i) =>
+        columnEvidence(
+          column.name,
+          rows.map((r) => r[i]),
+        ),
+      ),
       orphans: orphansOf(db, table, schema),
       nullKeys: nullKeysOf(db, table),
     };

@@ -30,7 +30,10 @@ export function sampleRows(db: SourceDatabase, table: SourceTable): unknown[][] 
   const step = Math.max(1, Math.floor((bounds.hi - start) / SAMPLE_SPREAD_ROWS));
   const rowids: number[] = [];
   for (let id = start; id <= bounds.hi && rowids.length < SAMPLE_SPREAD_ROWS; id += step) rowids.push(id);
-  const spread = db.prepare(`SELECT ${columns} FROM ${from} WHERE rowid IN (SELECT value FROM json_each(?))`).raw(true).all(JSON.stringify(rowids)) as unknown[][];
+  const spread = db
+    .prepare(`SELECT ${columns} FROM ${from} WHERE rowid IN (SELECT value FROM json_each(?))`)
+    .raw(true)
+    .all(JSON.stringify(rowids)) as unknown[][];
   return [...head, ...spread];
 }
 
@@ -43,7 +46,19 @@ export function variantsOf(text: string): TimestampVariant[] {
 }
 
 export function columnEvidence(name: string, values: readonly unknown[]): ColumnEvidence {
-  const e = { name, sampled: values.length, nulls: 0, integers: 0, reals: 0, texts: 0, blobs: 0, booleanWords: 0, booleanValues: 0, decimalTexts: 0, temporalTexts: 0 };
+  const e = {
+    name,
+    sampled: values.length,
+    nulls: 0,
+    integers: 0,
+    reals: 0,
+    texts: 0,
+    blobs: 0,
+    booleanWords: 0,
+    booleanValues: 0,
+    decimalTexts: 0,
+    temporalTexts: 0,
+  };
   let numberMin: number | null = null;
   let numberMax: number | null = null;
   const variantCounts = new Map<TimestampVariant, number>();
@@ -73,7 +88,9 @@ export function columnEvidence(name: string, values: readonly unknown[]): Column
   }
   const sorted = [...variantCounts.entries()].sort((a, b) => b[1] - a[1]);
   return {
-    ...e, numberMin, numberMax,
+    ...e,
+    numberMin,
+    numberMax,
     variants: sorted.map(([variant]) => variant),
     variantCounts: Object.fromEntries(sorted.map(([variant, count]) => [variant.label, count])),
   };

@@ -17,7 +17,12 @@ export function rowKeyExpression(table: Pick<SourceTable, "withoutRowid" | "prim
 }
 
 export function countRows(db: SourceDatabase, table: SourceTable, subset?: RowSubset): number {
-  return Number(db.prepare(`SELECT count(*) FROM ${quoteIdent(table.name)}${subsetWhere(table, subset)}`).pluck().get());
+  return Number(
+    db
+      .prepare(`SELECT count(*) FROM ${quoteIdent(table.name)}${subsetWhere(table, subset)}`)
+      .pluck()
+      .get(),
+  );
 }
 
 export function orphansOf(db: SourceDatabase, table: SourceTable, schema: SourceSchema, subset?: RowSubset): ForeignKeyOrphans[] {
@@ -41,5 +46,8 @@ export function nullKeysOf(db: SourceDatabase, table: SourceTable, subset?: RowS
   if (table.primaryKey.length === 0 || table.rowidAlias || table.withoutRowid) return [];
   const anyNull = `(${table.primaryKey.map((k) => `${quoteIdent(k)} IS NULL`).join(" OR ")})`;
   const inSubset = subsetCondition(table, subset);
-  return db.prepare(`SELECT rowid FROM ${quoteIdent(table.name)} WHERE ${[anyNull, ...(inSubset ? [inSubset] : [])].join(" AND ")}`).pluck().all() as number[];
+  return db
+    .prepare(`SELECT rowid FROM ${quoteIdent(table.name)} WHERE ${[anyNull, ...(inSubset ? [inSubset] : [])].join(" AND ")}`)
+    .pluck()
+    .all() as number[];
 }

@@ -38,7 +38,12 @@ export const CRITICAL_COLUMN_FAILURE_PERCENT = 50;
 export const CRITICAL_TABLE_LOSS_PERCENT = 50;
 
 export interface GateInput {
-  readonly tables: readonly { readonly plan: TablePlan; readonly evidence: TableEvidence; readonly stats: TableReadStats; readonly duplicates: number }[];
+  readonly tables: readonly {
+    readonly plan: TablePlan;
+    readonly evidence: TableEvidence;
+    readonly stats: TableReadStats;
+    readonly duplicates: number;
+  }[];
   readonly minQuality?: number;
   readonly thresholds?: Partial<Record<CheckKind, Partial<CheckThreshold>>>;
   /** Rows per table of the active version, to catch an export that shrank. */
@@ -74,7 +79,12 @@ function columnFindings(input: GateInput["tables"][number], thresholds: Record<C
     if (column.widened) {
       const { from, reason, values, example } = column.widened;
       findings.push({
-        check: "type_widened", table: input.plan.name, column: column.name, count: values, total: nonNull, ratePercent: rate(values, nonNull),
+        check: "type_widened",
+        table: input.plan.name,
+        column: column.name,
+        count: values,
+        total: nonNull,
+        ratePercent: rate(values, nonNull),
         severity: severityOf(rate(values, nonNull), values, thresholds.type_widened),
         message: `"${input.plan.name}"."${column.name}" widened from ${from} to ${column.type} for ${values} of ${nonNull} values (first, row ${example.rowKey}: ${example.value} ${reason})`,
         examples: [example],
@@ -85,9 +95,15 @@ function columnFindings(input: GateInput["tables"][number], thresholds: Record<C
       const ratePercent = rate(entry.count, nonNull);
       const critical = ratePercent > CRITICAL_COLUMN_FAILURE_PERCENT;
       findings.push({
-        check, table: input.plan.name, column: column.name, count: entry.count, total: nonNull, ratePercent,
+        check,
+        table: input.plan.name,
+        column: column.name,
+        count: entry.count,
+        total: nonNull,
+        ratePercent,
         severity: critical ? "critical" : severityOf(ratePercent, entry.count, thresholds[check]),
-        message: `${entry.count} of ${nonNull} values of "${input.plan.name}"."${column.name}" (${column.type}): ${reason}` +
+        message:
+          `${entry.count} of ${nonNull} values of "${input.plan.name}"."${column.name}" (${column.type}): ${reason}` +
           (critical ? `; over ${CRITICAL_COLUMN_FAILURE_PERCENT}% fail, so the column's type is probably wrong (override it)` : ""),
         examples: entry.examples,
       });
@@ -104,17 +120,30 @@ function structureFindings(input: GateInput["tables"][number], thresholds: Recor
     if (count === 0) continue;
     const ratePercent = rate(count, evidence.rows);
     findings.push({
-      check: "orphans", table: plan.name, column: orphans.columns.join(", "), count, total: evidence.rows, ratePercent,
+      check: "orphans",
+      table: plan.name,
+      column: orphans.columns.join(", "),
+      count,
+      total: evidence.rows,
+      ratePercent,
       severity: severityOf(ratePercent, count, thresholds.orphans),
       message: `${count} rows of "${plan.name}" reference a missing row of "${orphans.parentTable}" (${orphans.columns.join(", ")})`,
       examples: orphans.rowKeys.slice(0, 5).map((k) => ({ rowKey: String(k), value: "" })),
     });
   }
-  for (const [check, count] of [["null_keys", evidence.nullKeys.length], ["duplicate_keys", input.duplicates]] as const) {
+  for (const [check, count] of [
+    ["null_keys", evidence.nullKeys.length],
+    ["duplicate_keys", input.duplicates],
+  ] as const) {
     if (count === 0) continue;
     const ratePercent = rate(count, evidence.rows);
     findings.push({
-      check, table: plan.name, column: plan.primaryKey.join(", "), count, total: evidence.rows, ratePercent,
+      check,
+      table: plan.name,
+      column: plan.primaryKey.join(", "),
+      count,
+      total: evidence.rows,
+      ratePercent,
       severity: severityOf(ratePercent, count, thresholds[check]),
       message: `${count} rows of "${plan.name}" have ${check === "null_keys" ? "a NULL in" : "a duplicate"} primary key (${plan.primaryKey.join(", ")})`,
     });
@@ -122,13 +151,21 @@ function structureFindings(input: GateInput["tables"][number], thresholds: Recor
   return findings;
 }
 
-function shrinkageFinding(input: GateInput["tables"][number], previous: number | undefined, thresholds: Record<CheckKind, CheckThreshold>): Finding | null {
+function shrinkageFinding(
+  input: GateInput["tables"][number],
+  previous: number | undefined,
+  thresholds: Record<CheckKind, CheckThreshold>,
+): Finding | null {
   if (previous === undefined || previous === 0) return null;
   const now = input.evidence.rows;
   if (now >= previous) return null;
   const ratePercent = rate(previous - now, previous);
   return {
-    check: "row_shrinkage", table: input.plan.name, count: previous - now, total: previous, ratePercent,
+    check: "row_shrinkage",
+    table: input.plan.name,
+    count: previous - now,
+    total: previous,
+    ratePercent,
     severity: ratePercent > CRITICAL_TABLE_LOSS_PERCENT ? "critical" : severityOf(ratePercent, previous - now, thresholds.row_shrinkage),
     message: `"${input.plan.name}" has ${now} rows, ${previous - now} fewer than the active version's ${previous}`,
   };
@@ -136,7 +173,8 @@ function shrinkageFinding(input: GateInput["tables"][number], previous: number |
 
 export function evaluateGate(input: GateInput): QualityReport {
   const thresholds = { ...DEFAULT_THRESHOLDS } as Record<CheckKind, CheckThreshold>;
-  for (const [kind, levels] of Object.entries(input.thresholds ?? {})) thresholds[kind as CheckKind] = { ...thresholds[kind as CheckKind], ...levels };
+  for (const [kind, levels] of Object.entries(input.thresholds ?? {}))
+    thresholds[kind as CheckKind] = { ...thresholds[kind as CheckKind], ...levels };
   const minQuality = input.minQuality ?? DEFAULT_MIN_QUALITY;
   const findings: Finding[] = [...(input.health ?? [])];
   let affectedRows = 0;
@@ -154,7 +192,14 @@ export function evaluateGate(input: GateInput): QualityReport {
   const exportRows = input.tables.reduce((n, table) => n + table.evidence.rows, 0);
   const empty = input.tables.length > 0 && exportRows === 0;
   if (empty) {
-    findings.push({ check: "empty_source", severity: "critical", count: 0, total: 0, ratePercent: 0, message: "the export holds no rows in any migrated table" });
+    findings.push({
+      check: "empty_source",
+      severity: "critical",
+      count: 0,
+      total: 0,
+      ratePercent: 0,
+      message: "the export holds no rows in any migrated table",
+    });
   }
   const score = empty ? 0 : totalRows === 0 ? 100 : Math.round(100 * (1 - affectedRows / totalRows) ** SCORE_EXPONENT);
   const blockedBy = [
@@ -162,5 +207,15 @@ export function evaluateGate(input: GateInput): QualityReport {
     ...findings.filter((f) => f.severity === "critical").map((f) => `critical: ${f.message}`),
     ...findings.filter((f) => f.severity === "fail").map((f) => `${f.check} failed: ${f.message}`),
   ];
-  return { score, minQuality, formula: SCORE_FORMULA, affectedRows, totalRows, findings, blocked: blockedBy.length > 0, blockedBy, basis: input.basis };
+  return {
+    score,
+    minQuality,
+    formula: SCORE_FORMULA,
+    affectedRows,
+    totalRows,
+    findings,
+    blocked: blockedBy.length > 0,
+    blockedBy,
+    basis: input.basis,
+  };
 }

@@ -30,9 +30,15 @@ export async function checkHealth(options: HealthOptions): Promise<Finding[]> {
   const minMemory = options.minFreeMemoryBytes ?? DEFAULT_MIN_FREE_MEMORY;
   const free = freemem();
   findings.push({
-    check: "memory", count: free, total: minMemory, ratePercent: 0,
+    check: "memory",
+    count: free,
+    total: minMemory,
+    ratePercent: 0,
     severity: free < minMemory ? "critical" : "ok",
-    message: free < minMemory ? `only ${mib(free)} of memory is free; the load needs ${mib(minMemory)}` : `${mib(free)} of memory free (needs ${mib(minMemory)})`,
+    message:
+      free < minMemory
+        ? `only ${mib(free)} of memory is free; the load needs ${mib(minMemory)}`
+        : `${mib(free)} of memory free (needs ${mib(minMemory)})`,
   });
   if (options.backupDirectory !== undefined) findings.push(await diskFinding(options.backupDirectory, options));
   return findings;
@@ -51,16 +57,24 @@ async function diskFinding(dir: string, options: HealthOptions): Promise<Finding
     available = space.available;
   } catch (error) {
     return {
-      check: "disk_space", count: 0, total: needed, ratePercent: 0, severity: "critical",
+      check: "disk_space",
+      count: 0,
+      total: needed,
+      ratePercent: 0,
+      severity: "critical",
       message: `the backup directory ${dir} cannot be written: ${(error as Error).message}`,
     };
   }
   return {
-    check: "disk_space", count: available, total: needed, ratePercent: 0,
+    check: "disk_space",
+    count: available,
+    total: needed,
+    ratePercent: 0,
     severity: available < needed ? "critical" : "ok",
-    message: available < needed
-      ? `only ${mib(available)} free in ${dir}; the backup needs about ${mib(backupBytes)} plus ${mib(needed - backupBytes)} spare`
-      : `${mib(available)} free in ${dir} (backup needs about ${mib(backupBytes)})`,
+    message:
+      available < needed
+        ? `only ${mib(available)} free in ${dir}; the backup needs about ${mib(backupBytes)} plus ${mib(needed - backupBytes)} spare`
+        : `${mib(available)} free in ${dir} (backup needs about ${mib(backupBytes)})`,
   };
 }
 

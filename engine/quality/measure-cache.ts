@@ -17,7 +17,10 @@ import { measureByReading, MeasuredTable } from "./measure";
 const CACHE_VERSION = 2;
 
 export function measureCacheDirectory(): string {
-  return process.env.SERVICEDESK_MIGRATION_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "servicedesk-migration", "measures");
+  return (
+    process.env.SERVICEDESK_MIGRATION_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "servicedesk-migration", "measures")
+  );
 }
 
 interface CachedMeasure {
@@ -27,7 +30,10 @@ interface CachedMeasure {
   duplicates: Record<string, number>;
 }
 
-export async function measureWithCache(inputs: SourceInputs & { digest: string }, onProgress?: ProgressListener): Promise<{ tables: MeasuredTable[]; cached: boolean }> {
+export async function measureWithCache(
+  inputs: SourceInputs & { digest: string },
+  onProgress?: ProgressListener,
+): Promise<{ tables: MeasuredTable[]; cached: boolean }> {
   const dir = measureCacheDirectory();
   // The plan's fingerprint carries the engine's storage revision: an older engine's measures are never read.
   const file = path.join(dir, `${inputs.digest.slice(0, 32)}-${inputs.plan.fingerprint.slice(0, 32)}.json`);
@@ -35,7 +41,10 @@ export async function measureWithCache(inputs: SourceInputs & { digest: string }
     const cached = JSON.parse(readFileSync(file, "utf8")) as CachedMeasure;
     if (cached.version === CACHE_VERSION && inputs.plan.tables.every((t) => cached.stats[t.name] && cached.plans[t.name])) {
       const tables = inputs.plan.tables.map((plan) => ({
-        plan: cached.plans[plan.name], evidence: inputs.evidence.tables.find((e) => e.name === plan.source)!, stats: cached.stats[plan.name], duplicates: cached.duplicates[plan.name] ?? 0,
+        plan: cached.plans[plan.name],
+        evidence: inputs.evidence.tables.find((e) => e.name === plan.source)!,
+        stats: cached.stats[plan.name],
+        duplicates: cached.duplicates[plan.name] ?? 0,
       }));
       return { tables, cached: true };
     }

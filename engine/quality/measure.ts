@@ -19,20 +19,27 @@ export interface MeasuredTable {
   readonly duplicates: number;
 }
 
-export async function measureByReading(inputs: SourceInputs, onProgress?: ProgressListener): Promise<{ tables: MeasuredTable[]; seconds: number }> {
+export async function measureByReading(
+  inputs: SourceInputs,
+  onProgress?: ProgressListener,
+): Promise<{ tables: MeasuredTable[]; seconds: number }> {
   const started = performance.now();
-  const results = await forEachTableJob(inputs, async ({ table, evidence, job }) => {
-    let done = 0;
-    onProgress?.({ phase: "gate", table: table.name, done, total: evidence.rows, message: `measuring ${table.name}` });
-    const read = await readTable(job, {
-      chunk: (_data, rows) => {
-        done += rows;
-        onProgress?.({ phase: "gate", table: table.name, done, total: evidence.rows, message: `measuring ${table.name}` });
-      },
-      rejects: () => undefined,
-    });
-    return { read };
-  }, (table) => onProgress?.({ phase: "gate", table: table.name, message: widenedMessage(table) }));
+  const results = await forEachTableJob(
+    inputs,
+    async ({ table, evidence, job }) => {
+      let done = 0;
+      onProgress?.({ phase: "gate", table: table.name, done, total: evidence.rows, message: `measuring ${table.name}` });
+      const read = await readTable(job, {
+        chunk: (_data, rows) => {
+          done += rows;
+          onProgress?.({ phase: "gate", table: table.name, done, total: evidence.rows, message: `measuring ${table.name}` });
+        },
+        rejects: () => undefined,
+      });
+      return { read };
+    },
+    (table) => onProgress?.({ phase: "gate", table: table.name, message: widenedMessage(table) }),
+  );
   return {
     tables: results.map((r) => ({ plan: r.table, evidence: r.evidence, stats: r.read.stats, duplicates: r.duplicates })),
     seconds: (performance.now() - started) / 1000,

@@ -8,19 +8,61 @@ import { INDEX_COLUMNS, LIST_SCHEMA_OBJECTS, LIST_TABLES, TABLE_COLUMNS, TABLE_F
 import { SkippedObject, SourceColumn, SourceForeignKey, SourceIndex, SourceSchema, SourceTable } from "./model";
 import { SourceDatabase } from "./open";
 
-interface TableListRow { name: string; type: string; withoutRowid: number; strict: number }
-interface ColumnRow { cid: number; name: string; type: string; isNotNull: number; defaultSql: string | null; pk: number; hidden: number }
-interface ForeignKeyRow { id: number; seq: number; parentTable: string; fromColumn: string; toColumn: string | null; onUpdate: string; onDelete: string }
-interface IndexRow { name: string; isUnique: number; origin: "c" | "u" | "pk"; partial: number }
-interface IndexColumnRow { seqno: number; cid: number; name: string | null; isDescending: number }
-interface SchemaObjectRow { type: string; name: string; tableName: string; sql: string | null }
+interface TableListRow {
+  name: string;
+  type: string;
+  withoutRowid: number;
+  strict: number;
+}
+interface ColumnRow {
+  cid: number;
+  name: string;
+  type: string;
+  isNotNull: number;
+  defaultSql: string | null;
+  pk: number;
+  hidden: number;
+}
+interface ForeignKeyRow {
+  id: number;
+  seq: number;
+  parentTable: string;
+  fromColumn: string;
+  toColumn: string | null;
+  onUpdate: string;
+  onDelete: string;
+}
+interface IndexRow {
+  name: string;
+  isUnique: number;
+  origin: "c" | "u" | "pk";
+  partial: number;
+}
+interface IndexColumnRow {
+  seqno: number;
+  cid: number;
+  name: string | null;
+  isDescending: number;
+}
+interface SchemaObjectRow {
+  type: string;
+  name: string;
+  tableName: string;
+  sql: string | null;
+}
 
 export function introspectSource(db: SourceDatabase): SourceSchema {
   const skipped: SkippedObject[] = [];
   const objects = db.prepare(LIST_SCHEMA_OBJECTS).all() as SchemaObjectRow[];
   for (const object of objects) {
-    if (object.type === "view") skipped.push({ name: object.name, kind: "view", reason: "views are not migrated; recreate them on the stable schema if dashboards need them" });
-    if (object.type === "trigger") skipped.push({ name: object.name, kind: "trigger", reason: `trigger on "${object.tableName}" is SQLite code and is not translated` });
+    if (object.type === "view")
+      skipped.push({
+        name: object.name,
+        kind: "view",
+        reason: "views are not migrated; recreate them on the stable schema if dashboards need them",
+      });
+    if (object.type === "trigger")
+      skipped.push({ name: object.name, kind: "trigger", reason: `trigger on "${object.tableName}" is SQLite code and is not translated` });
   }
   const virtualTables = new Set(
     objects.filter((o) => o.type === "table" && /^\s*CREATE\s+VIRTUAL\s+TABLE/i.test(o.sql ?? "")).map((o) => o.name),
@@ -52,9 +94,10 @@ function introspectTable(db: SourceDatabase, row: TableListRow, skipped: Skipped
     .filter((c) => c.primaryKeyOrdinal > 0)
     .sort((a, b) => a.primaryKeyOrdinal - b.primaryKeyOrdinal)
     .map((c) => c.name);
-  const rowidAlias = !withoutRowid && primaryKey.length === 1 && isRowidAliasType(columns.find((c) => c.name === primaryKey[0])!.declaredType)
-    ? primaryKey[0]
-    : null;
+  const rowidAlias =
+    !withoutRowid && primaryKey.length === 1 && isRowidAliasType(columns.find((c) => c.name === primaryKey[0])!.declaredType)
+      ? primaryKey[0]
+      : null;
   return {
     name: row.name,
     withoutRowid,
@@ -91,7 +134,10 @@ function foreignKeysOf(db: SourceDatabase, table: string): SourceForeignKey[] {
 
 function parentPrimaryKey(db: SourceDatabase, table: string): string[] {
   const columns = db.prepare(TABLE_COLUMNS).all(table) as ColumnRow[];
-  return columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  return columns
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name);
 }
 
 function indexesOf(db: SourceDatabase, table: string, skipped: SkippedObject[]): SourceIndex[] {
@@ -99,7 +145,11 @@ function indexesOf(db: SourceDatabase, table: string, skipped: SkippedObject[]):
   for (const index of db.prepare(TABLE_INDEXES).all(table) as IndexRow[]) {
     const keyColumns = db.prepare(INDEX_COLUMNS).all(index.name) as IndexColumnRow[];
     if (index.partial === 1 || keyColumns.some((k) => k.cid < 0 || k.name === null)) {
-      skipped.push({ name: index.name, kind: "index", reason: `index on "${table}" uses an expression or a WHERE clause, which is not translated` });
+      skipped.push({
+        name: index.name,
+        kind: "index",
+        reason: `index on "${table}" uses an expression or a WHERE clause, which is not translated`,
+      });
       continue;
     }
     indexes.push({

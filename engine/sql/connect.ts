@@ -36,7 +36,10 @@ export async function connect(databaseUrl: string, options: { timeoutMs?: number
   // The driver ignores the scheme: "mysql://app@db/app" would be tried as PostgreSQL.
   const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(databaseUrl)?.[1].toLowerCase();
   if (scheme !== undefined && !POSTGRES_SCHEMES.has(scheme)) {
-    throw new MigrationError("CONNECTION_FAILED", `invalid connection URL ${describeConnection(databaseUrl)}: the scheme is ${scheme}// but must be postgresql:// (or postgres://)`);
+    throw new MigrationError(
+      "CONNECTION_FAILED",
+      `invalid connection URL ${describeConnection(databaseUrl)}: the scheme is ${scheme}// but must be postgresql:// (or postgres://)`,
+    );
   }
   let client: Client;
   try {

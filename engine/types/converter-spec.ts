@@ -6,7 +6,13 @@ import { Converter, Widening } from "./conversion";
 import { EpochUnit, TemporalTarget, temporalConverter } from "./temporal";
 import { TimestampVariant, VARIANTS_BY_LABEL } from "./timestamp-formats";
 import {
-  booleanConverter, byteaConverter, floatConverter, IntegerType, integerConverter, numericConverter, textConverter,
+  booleanConverter,
+  byteaConverter,
+  floatConverter,
+  IntegerType,
+  integerConverter,
+  numericConverter,
+  textConverter,
 } from "./scalars";
 
 export type ConverterSpec =
@@ -30,16 +36,20 @@ export function buildConverter(spec: ConverterSpec, onVariant?: (variant: Timest
     case "boolean":
       return booleanConverter();
     case "temporal":
-      return temporalConverter({
-        target: spec.target,
-        variants: spec.variants.map((label) => {
-          const variant = VARIANTS_BY_LABEL.get(label);
-          if (!variant) throw new Error(`unknown timestamp format "${label}"`);
-          return variant;
-        }),
-        epoch: spec.epoch,
-        naiveZone: spec.naiveZone,
-      }, onVariant, (target, reason) => new Widening({ ...spec, target }, reason));
+      return temporalConverter(
+        {
+          target: spec.target,
+          variants: spec.variants.map((label) => {
+            const variant = VARIANTS_BY_LABEL.get(label);
+            if (!variant) throw new Error(`unknown timestamp format "${label}"`);
+            return variant;
+          }),
+          epoch: spec.epoch,
+          naiveZone: spec.naiveZone,
+        },
+        onVariant,
+        (target, reason) => new Widening({ ...spec, target }, reason),
+      );
     case "text":
       return textConverter();
     case "bytea":
@@ -59,7 +69,11 @@ export function targetTypeOf(spec: ConverterSpec): string {
     case "boolean":
       return "boolean";
     case "temporal":
-      return spec.target === "timestamptz" ? "timestamp with time zone" : spec.target === "timestamp" ? "timestamp without time zone" : "date";
+      return spec.target === "timestamptz"
+        ? "timestamp with time zone"
+        : spec.target === "timestamp"
+          ? "timestamp without time zone"
+          : "date";
     case "text":
       return "text";
     case "bytea":

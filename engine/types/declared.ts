@@ -5,8 +5,20 @@
  */
 
 export type DeclaredFamily =
-  | "integer" | "smallint" | "int" | "real" | "numeric" | "boolean"
-  | "date" | "datetime" | "time" | "varchar" | "text" | "blob" | "json" | "none"
+  | "integer"
+  | "smallint"
+  | "int"
+  | "real"
+  | "numeric"
+  | "boolean"
+  | "date"
+  | "datetime"
+  | "time"
+  | "varchar"
+  | "text"
+  | "blob"
+  | "json"
+  | "none"
   /** A name neither this list nor SQLite's affinity words know (ENUM, YEAR, GEOMETRY): SQLite gives it NUMERIC affinity. */
   | "unknown";
 
@@ -55,7 +67,13 @@ export function parseDeclaredType(raw: string): DeclaredType {
   const params = /\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)/.exec(upper);
   const bare = upper.replace(/\(.*\)/, "").trim();
   // "UNSIGNED BIG INT" is a type name of its own; elsewhere the sign word is noise.
-  const name = bare === "UNSIGNED BIG INT" ? bare : bare.replace(/\b(UNSIGNED|SIGNED)\b/g, "").replace(/\s+/g, " ").trim();
+  const name =
+    bare === "UNSIGNED BIG INT"
+      ? bare
+      : bare
+          .replace(/\b(UNSIGNED|SIGNED)\b/g, "")
+          .replace(/\s+/g, " ")
+          .trim();
   const family = FAMILY_RULES.find(([pattern]) => pattern.test(name))?.[1] ?? affinityFamily(name);
   const first = params ? Number(params[1]) : null;
   const second = params?.[2] !== undefined ? Number(params[2]) : null;

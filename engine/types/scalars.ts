@@ -7,7 +7,15 @@ import { isUtf8 } from "node:buffer";
 import { Converter, describeRawValue, Rejection, Widening } from "./conversion";
 import type { ConverterSpec } from "./converter-spec";
 import {
-  decimalOfDouble, DecimalParts, fitScale, formatDecimal, formatFloat8, INTEGER_RANGES, integerDigits, parseDecimal, sameDecimal,
+  decimalOfDouble,
+  DecimalParts,
+  fitScale,
+  formatDecimal,
+  formatFloat8,
+  INTEGER_RANGES,
+  integerDigits,
+  parseDecimal,
+  sameDecimal,
 } from "./numbers";
 
 export const PLAIN_INTEGER = /^-?\d+$/;
@@ -30,7 +38,8 @@ export function integerConverter(type: IntegerType): Converter {
       return Number.isSafeInteger(value) && type === "bigint" ? String(value) : inRange(BigInt(value));
     }
     if (typeof value === "string") {
-      if (!PLAIN_INTEGER.test(value)) return PLAIN_DECIMAL.test(value) ? widenToNumeric("is not an integer") : new Rejection("not an integer");
+      if (!PLAIN_INTEGER.test(value))
+        return PLAIN_DECIMAL.test(value) ? widenToNumeric("is not an integer") : new Rejection("not an integer");
       // String() of the BigInt is the canonical text: "007" -> "7", "-0" -> "0".
       return inRange(BigInt(value));
     }
@@ -47,7 +56,9 @@ export function integerConverter(type: IntegerType): Converter {
 export function floatConverter(): Converter {
   const fromDecimalText = (text: string) => {
     const double = Number(text);
-    return sameDecimal(parseDecimal(text)!, decimalOfDouble(double)!) ? formatFloat8(double) : widenToNumeric("has more digits than double precision holds");
+    return sameDecimal(parseDecimal(text)!, decimalOfDouble(double)!)
+      ? formatFloat8(double)
+      : widenToNumeric("has more digits than double precision holds");
   };
   return (value) => {
     if (typeof value === "number") return formatFloat8(value);
@@ -88,9 +99,21 @@ export function numericConverter(precision: number | null, scale: number): Conve
  * be found on an object's prototype and taken for true.
  */
 export const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
-  ["true", true], ["false", false], ["t", true], ["f", false], ["yes", true], ["no", false], ["y", true], ["n", false], ["on", true], ["off", false],
+  ["true", true],
+  ["false", false],
+  ["t", true],
+  ["f", false],
+  ["yes", true],
+  ["no", false],
+  ["y", true],
+  ["n", false],
+  ["on", true],
+  ["off", false],
 ]);
-export const BOOLEAN_DIGITS: ReadonlyMap<string, boolean> = new Map([["1", true], ["0", false]]);
+export const BOOLEAN_DIGITS: ReadonlyMap<string, boolean> = new Map([
+  ["1", true],
+  ["0", false],
+]);
 
 export function booleanConverter(): Converter {
   return (value) => {

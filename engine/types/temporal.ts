@@ -85,7 +85,14 @@ const DAY_MS = 86_400_000;
 /** Offset of an IANA zone at an instant, in minutes east of UTC, cached per quarter hour. */
 function zoneOffsetFinder(zone: string): (epochMs: number) => number {
   const format = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+    timeZone: zone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
   });
   const cache = new Map<number, number>();
   return (epochMs) => {
@@ -95,7 +102,8 @@ function zoneOffsetFinder(zone: string): (epochMs: number) => number {
       const at = bucket * OFFSET_BUCKET_MS;
       const parts = Object.fromEntries(format.formatToParts(new Date(at)).map((p) => [p.type, +p.value]));
       // daysFromCivil, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
-      const local = (daysFromCivil(parts.year, parts.month, parts.day) * 86400 + parts.hour * 3600 + parts.minute * 60 + parts.second) * 1000;
+      const local =
+        (daysFromCivil(parts.year, parts.month, parts.day) * 86400 + parts.hour * 3600 + parts.minute * 60 + parts.second) * 1000;
       offset = Math.round((local - at) / 60_000);
       cache.set(bucket, offset);
     }
@@ -134,10 +142,14 @@ function naiveOffsetFinder(zone: string): (wallSeconds: number) => number {
  */
 function widerTargetFor(f: TimestampFields, spec: TemporalSpec): { target: TemporalTarget; reason: string } | null {
   if (f.offsetMinutes !== null && spec.target !== "timestamptz") {
-    return { target: "timestamptz", reason: `carries a UTC offset, which ${spec.target === "date" ? "a date" : "timestamp without time zone"} would drop` };
+    return {
+      target: "timestamptz",
+      reason: `carries a UTC offset, which ${spec.target === "date" ? "a date" : "timestamp without time zone"} would drop`,
+    };
   }
   const midnight = f.hour === 0 && f.minute === 0 && f.second === 0 && f.microsecond === 0;
-  if (spec.target === "date" && !midnight) return { target: spec.naiveZone ? "timestamptz" : "timestamp", reason: "has a time of day, which a date would drop" };
+  if (spec.target === "date" && !midnight)
+    return { target: spec.naiveZone ? "timestamptz" : "timestamp", reason: "has a time of day, which a date would drop" };
   return null;
 }
 
@@ -169,7 +181,8 @@ function epochConverter(spec: TemporalSpec, widen: WidenTo): (n: number) => stri
     const micros = Math.round(n * perUnit);
     const seconds = Math.floor(micros / 1_000_000);
     const microsecond = micros - seconds * 1_000_000;
-    if (spec.target === "date" && (microsecond !== 0 || seconds % 86400 !== 0)) return widen("timestamptz", "is an instant with a time of day, which a date would drop");
+    if (spec.target === "date" && (microsecond !== 0 || seconds % 86400 !== 0))
+      return widen("timestamptz", "is an instant with a time of day, which a date would drop");
     return renderUtc(seconds, microsecond, spec.target);
   };
 }
@@ -213,7 +226,11 @@ function parseUnsettledSlash(text: string): { variant: TimestampVariant; fields:
  * variant parsed each value, for the report's "formats found"; `widen`
  * answers values the target cannot hold.
  */
-export function temporalConverter(spec: TemporalSpec, onVariant?: (variant: TimestampVariant) => void, widen: WidenTo = rejectWider): Converter {
+export function temporalConverter(
+  spec: TemporalSpec,
+  onVariant?: (variant: TimestampVariant) => void,
+  widen: WidenTo = rejectWider,
+): Converter {
   const fromFields = fieldsConverter(spec, widen);
   const fromEpoch = spec.epoch ? epochConverter(spec, widen) : null;
   const { iso, slashOrder } = fallbacksOf(spec.variants);

@@ -50,7 +50,10 @@ function isoVariants(): TimestampVariant[] {
   const out: TimestampVariant[] = [variant("YYYY-MM-DD", [Y, lit("-"), MO, lit("-"), D], "ymd")];
   for (const sep of [" ", "T"]) {
     const base: Token[] = [Y, lit("-"), MO, lit("-"), D, lit(sep), H, lit(":"), MI];
-    const times: [string, Token[]][] = [[`${sep}HH:MM`, base], [`${sep}HH:MM:SS`, [...base, lit(":"), S]]];
+    const times: [string, Token[]][] = [
+      [`${sep}HH:MM`, base],
+      [`${sep}HH:MM:SS`, [...base, lit(":"), S]],
+    ];
     for (let width = 1; width <= 6; width++) {
       times.push([`${sep}HH:MM:SS.${"f".repeat(width)}`, [...base, lit(":"), S, lit("."), { field: "fraction", width }]]);
     }
@@ -174,7 +177,13 @@ export function daysInMonth(year: number, month: number): number {
 
 function fieldsInRange(f: TimestampFields): boolean {
   return (
-    f.year >= 1 && f.month >= 1 && f.month <= 12 && f.day >= 1 && f.day <= daysInMonth(f.year, f.month) &&
-    f.hour <= 23 && f.minute <= 59 && f.second <= 59
+    f.year >= 1 &&
+    f.month >= 1 &&
+    f.month <= 12 &&
+    f.day >= 1 &&
+    f.day <= daysInMonth(f.year, f.month) &&
+    f.hour <= 23 &&
+    f.minute <= 59 &&
+    f.second <= 59
   );
 }

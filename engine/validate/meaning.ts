@@ -49,7 +49,9 @@ export async function checkMeaning(input: MeaningCheckInput): Promise<string[]> 
     await client.query(scratchTableSql(input));
     await copyRows(client, qualified(input.schema, SCRATCH_TABLE), rows);
     for (const setting of readingSettings(input.table)) await client.query(setting);
-    const { rows: found } = await client.query<{ row_key: string; expected: string; stored: string | null }>(mismatchSql(input), [input.table.source]);
+    const { rows: found } = await client.query<{ row_key: string; expected: string; stored: string | null }>(mismatchSql(input), [
+      input.table.source,
+    ]);
     return found.map((f) => mismatchLine(input.table, f));
   } catch (error) {
     return [`"${input.table.name}": PostgreSQL could not read the sampled source values back as their types (${(error as Error).message})`];
@@ -72,7 +74,11 @@ function sampleSourceRows({ sourcePath, subset, source, table }: MeaningCheckInp
     let raw: SourceValue[][];
     if (source.withoutRowid) {
       const order = source.primaryKey.map(quoteIdent).join(", ");
-      raw = db.prepare(`${from}${inSubset ? ` WHERE ${inSubset}` : ""} ORDER BY ${order} LIMIT ${MEANING_SAMPLE_ROWS}`).raw(true).safeIntegers(true).all() as SourceValue[][];
+      raw = db
+        .prepare(`${from}${inSubset ? ` WHERE ${inSubset}` : ""} ORDER BY ${order} LIMIT ${MEANING_SAMPLE_ROWS}`)
+        .raw(true)
+        .safeIntegers(true)
+        .all() as SourceValue[][];
     } else {
       const bounds = rowidBounds(db, source.name, subset);
       if (bounds === null) return [];
@@ -101,7 +107,8 @@ function spreadRowids(lo: number, hi: number): number[] {
 function describe(value: SourceValue): [string, string | null] {
   if (value === null) return ["null", null];
   if (typeof value === "bigint") return ["integer", value.toString()];
-  if (typeof value === "number") return ["real", Object.is(value, -0) ? "-0" : Number.isFinite(value) ? value.toPrecision(17) : String(value)];
+  if (typeof value === "number")
+    return ["real", Object.is(value, -0) ? "-0" : Number.isFinite(value) ? value.toPrecision(17) : String(value)];
   // COPY cannot carry a NUL in text: such a text goes as the hex of its UTF-8 (only bytea can hold it).
   if (typeof value === "string") return value.includes("\0") ? ["nul-text", Buffer.from(value, "utf8").toString("hex")] : ["text", value];
   return ["blob", value.toString("hex")];
@@ -149,7 +156,10 @@ function slashOrderOf(column: ColumnPlan): "dmy" | "mdy" | null {
 function storedMeaning(column: ColumnPlan, c: string): string {
   const spec = column.converter;
   switch (spec.kind) {
-    case "integer": case "float": case "boolean": case "text":
+    case "integer":
+    case "float":
+    case "boolean":
+    case "text":
       return `${c}::text`;
     case "numeric":
       return `trim_scale(${c})::text`;
@@ -157,7 +167,12 @@ function storedMeaning(column: ColumnPlan, c: string): string {
       return `encode(${c}, 'hex')`;
     case "temporal": {
       const zone = quoteLiteral(spec.naiveZone ?? "UTC");
-      const instant = spec.target === "timestamptz" ? c : spec.target === "timestamp" ? `(${c} AT TIME ZONE ${zone})` : `(${c}::timestamp AT TIME ZONE ${zone})`;
+      const instant =
+        spec.target === "timestamptz"
+          ? c
+          : spec.target === "timestamp"
+            ? `(${c} AT TIME ZONE ${zone})`
+            : `(${c}::timestamp AT TIME ZONE ${zone})`;
       return `trim_scale(extract(epoch FROM ${instant}))::text`;
     }
   }
@@ -209,7 +224,8 @@ function mismatchSql({ schema, table }: MeaningCheckInput): string {
   });
   const storedValues = table.columns.map((c) => storedMeaning(c, `s.${quoteIdent(c.name)}`));
   const keyIndexes = table.primaryKey.map((k) => table.columns.findIndex((c) => c.name === k));
-  const keyOf = (values: string[]) => (keyIndexes.length > 0 ? `json_build_array(${keyIndexes.map((i) => values[i]).join(", ")})::text` : "NULL::text");
+  const keyOf = (values: string[]) =>
+    keyIndexes.length > 0 ? `json_build_array(${keyIndexes.map((i) => values[i]).join(", ")})::text` : "NULL::text";
   // Stored rows are found by key, through the key's index where its type has a plain text form.
   const lookup = keyIndexes.length > 0 ? keyIndexes : [0];
   const typedKey = (i: number) => {
@@ -229,8 +245,12 @@ function mismatchSql({ schema, table }: MeaningCheckInput): string {
     ), stored AS MATERIALIZED (
       SELECT json_build_array(${storedValues.join(", ")})::text AS doc, ${keyOf(storedValues)} AS key
       FROM ${qualified(schema, table.name)} s
-      WHERE (${lookup.map(storedKey).join(", ")}) IN (SELECT ${lookup.map(typedKey).join(", ")} FROM expected)${keyIndexes.length > 0 ? "" : `
-         OR (${storedValues[0]} IS NULL AND EXISTS (SELECT 1 FROM expected WHERE l0 IS NULL))`}
+      WHERE (${lookup.map(storedKey).join(", ")}) IN (SELECT ${lookup.map(typedKey).join(", ")} FROM expected)${
+        keyIndexes.length > 0
+          ? ""
+          : `
+         OR (${storedValues[0]} IS NULL AND EXISTS (SELECT 1 FROM expected WHERE l0 IS NULL))`
+      }
     ), missing AS (
       SELECT doc FROM expected EXCEPT ALL SELECT doc FROM stored
     )
@@ -241,10 +261,14 @@ function mismatchSql({ schema, table }: MeaningCheckInput): string {
 
 function mismatchLine(table: TablePlan, found: { row_key: string; expected: string; stored: string | null }): string {
   const expected = JSON.parse(found.expected) as (string | null)[];
-  if (found.stored === null) return `"${table.name}" row ${found.row_key}: no stored row means what the source row does (${found.expected})`;
+  if (found.stored === null)
+    return `"${table.name}" row ${found.row_key}: no stored row means what the source row does (${found.expected})`;
   const stored = JSON.parse(found.stored) as (string | null)[];
   const differing = table.columns.map((c, i) => ({ c, i })).filter(({ i }) => expected[i] !== stored[i]);
   return differing
-    .map(({ c, i }) => `"${table.name}"."${c.name}" row ${found.row_key}: the source value means ${JSON.stringify(expected[i])}, the stored one ${JSON.stringify(stored[i])}`)
+    .map(
+      ({ c, i }) =>
+        `"${table.name}"."${c.name}" row ${found.row_key}: the source value means ${JSON.stringify(expected[i])}, the stored one ${JSON.stringify(stored[i])}`,
+    )
     .join("; ");
 }

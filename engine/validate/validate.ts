@@ -75,7 +75,9 @@ export async function validateTable(
   table.columns.forEach((column, i) => {
     const found = types.rows[i];
     if (!found || found.name !== column.name || found.type !== column.type) {
-      typeMismatches.push(`"${table.name}"."${column.name}" is ${found ? `"${found.name}" ${found.type}` : "missing"}, planned ${column.type}`);
+      typeMismatches.push(
+        `"${table.name}"."${column.name}" is ${found ? `"${found.name}" ${found.type}` : "missing"}, planned ${column.type}`,
+      );
     }
   });
   const digest = await targetDigest(client, schema, table, expected.keyOrder);
@@ -97,7 +99,8 @@ export function validationMismatches(results: readonly TableValidation[]): strin
   for (const r of results) {
     if (r.actualRows !== r.expectedRows) out.push(`"${r.table}" holds ${r.actualRows} rows, expected ${r.expectedRows}`);
     out.push(...r.typeMismatches, ...(r.meaningMismatches ?? []));
-    if (r.sourceDigest !== r.targetDigest) out.push(`"${r.table}" content checksum differs (source ${r.sourceDigest.slice(0, 12)}, loaded ${r.targetDigest.slice(0, 12)})`);
+    if (r.sourceDigest !== r.targetDigest)
+      out.push(`"${r.table}" content checksum differs (source ${r.sourceDigest.slice(0, 12)}, loaded ${r.targetDigest.slice(0, 12)})`);
   }
   return out;
 }

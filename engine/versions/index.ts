@@ -1,15 +1,35 @@
 /** Versioned schemas, their metadata, the prefix lock, the stable access schema and retention. */
 export {
-  allocateVersionName, canarySchemaName, controlSchemaName, DEFAULT_SCHEMA_PREFIX, isVersionSchemaName,
-  MAX_PREFIX_BYTES, stableSchemaName, validatePrefix, versionNamePattern, versionSchemaName, versionTimestamp,
+  allocateVersionName,
+  canarySchemaName,
+  controlSchemaName,
+  DEFAULT_SCHEMA_PREFIX,
+  isVersionSchemaName,
+  MAX_PREFIX_BYTES,
+  stableSchemaName,
+  validatePrefix,
+  versionNamePattern,
+  versionSchemaName,
+  versionTimestamp,
 } from "./naming";
 export {
-  activeVersion, FORMAT_VERSION, parseStableMetadata, parseVersionMetadata, readSchemaComment,
-  readVersionMetadata, stableState, TOOL_NAME, writeVersionMetadata,
+  activeVersion,
+  FORMAT_VERSION,
+  parseStableMetadata,
+  parseVersionMetadata,
+  readSchemaComment,
+  readVersionMetadata,
+  stableState,
+  TOOL_NAME,
+  writeVersionMetadata,
 } from "./metadata";
 export type { StableMetadata, StableState, VersionMetadata, VersionStatus } from "./metadata";
 export {
-  ADVISORY_LOCK_CLASS_ID, DEFAULT_LOCK_TIMEOUT_MS, prefixLockHolder, prefixLockKeyLiteral, prefixLockKeySql,
+  ADVISORY_LOCK_CLASS_ID,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  prefixLockHolder,
+  prefixLockKeyLiteral,
+  prefixLockKeySql,
   withPrefixLock,
 } from "./lock";
 export type { PrefixLockOptions } from "./lock";

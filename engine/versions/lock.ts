@@ -89,12 +89,7 @@ async function acquire(client: ClientBase, prefix: string, timeoutMs: number): P
  *   // ... load into schema, validate, commit, switchTo ...
  * });
  */
-export async function withPrefixLock<T>(
-  client: ClientBase,
-  prefix: string,
-  options: PrefixLockOptions,
-  fn: () => Promise<T>,
-): Promise<T> {
+export async function withPrefixLock<T>(client: ClientBase, prefix: string, options: PrefixLockOptions, fn: () => Promise<T>): Promise<T> {
   validatePrefix(prefix);
   await acquire(client, prefix, options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   let result: T;

@@ -76,9 +76,7 @@ function isOurs(value: JsonObject | null): value is JsonObject {
 
 function isTableCounts(value: unknown): value is VersionMetadata["tables"] {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  return Object.values(value).every(
-    (t) => t !== null && typeof t === "object" && Number.isInteger(t.rows) && Number.isInteger(t.rejects),
-  );
+  return Object.values(value).every((t) => t !== null && typeof t === "object" && Number.isInteger(t.rows) && Number.isInteger(t.rejects));
 }
 
 /** The metadata in a schema comment, or null when the comment is not ours or not about `schema`. */
@@ -90,7 +88,12 @@ export function parseVersionMetadata(schema: string, comment: string | null | un
   if (!strings.every((s) => typeof s === "string")) return null;
   if (m.status !== "ready" || !isTableCounts(m.tables)) return null;
   if (m.loadedBy !== undefined && typeof m.loadedBy !== "string") return null;
-  if (m.replaced !== undefined && m.replaced !== null && (typeof m.replaced !== "object" || typeof (m.replaced as JsonObject).schema !== "string")) return null;
+  if (
+    m.replaced !== undefined &&
+    m.replaced !== null &&
+    (typeof m.replaced !== "object" || typeof (m.replaced as JsonObject).schema !== "string")
+  )
+    return null;
   return m as unknown as VersionMetadata;
 }
 

@@ -47,9 +47,7 @@ const OUTSIDE_DEPENDENTS_SQL = `
 
 /** Our versions of the prefix, oldest first (createdAt, then name). */
 export async function listVersions(client: ClientBase, prefix: string): Promise<VersionMetadata[]> {
-  const { rows } = await client.query<{ nspname: string; comment: string | null }>(VERSION_COMMENTS_SQL, [
-    versionNamePattern(prefix),
-  ]);
+  const { rows } = await client.query<{ nspname: string; comment: string | null }>(VERSION_COMMENTS_SQL, [versionNamePattern(prefix)]);
   return rows
     .map((row) => parseVersionMetadata(row.nspname, row.comment))
     .filter((meta): meta is VersionMetadata => meta !== null && meta.prefix === prefix)
@@ -103,11 +101,7 @@ export function garbageVersions(
  * from the session that holds the run's lock, outside a transaction).
  * Returns the dropped schemas.
  */
-export async function collectGarbage(
-  client: ClientBase,
-  prefix: string,
-  options: GarbageCollectionOptions = {},
-): Promise<string[]> {
+export async function collectGarbage(client: ClientBase, prefix: string, options: GarbageCollectionOptions = {}): Promise<string[]> {
   const retain = options.retain ?? DEFAULT_RETAIN;
   if (!Number.isInteger(retain) || retain < 1) {
     throw new OptionError("retain", `must be a whole number of at least 1 (the active version), not ${retain}`);
@@ -140,12 +134,7 @@ function isRefusal(error: unknown): error is MigrationError {
  * referenced from another schema, or one in use past a short lock wait;
  * with VERSION_NOT_FOUND a schema that is not a version of ours.
  */
-export async function dropVersion(
-  client: ClientBase,
-  prefix: string,
-  schema: string,
-  options: PrefixLockOptions = {},
-): Promise<void> {
+export async function dropVersion(client: ClientBase, prefix: string, schema: string, options: PrefixLockOptions = {}): Promise<void> {
   await withPrefixLock(client, prefix, options, () => dropInTransaction(client, prefix, schema));
 }
 

@@ -93,7 +93,12 @@ async function installStableSchema(client: ClientBase, prefix: string): Promise<
   await client.query(`SELECT "pg_catalog"."pg_advisory_xact_lock"(${prefixLockKeyLiteral(prefix)})`);
   const stable = stableSchemaName(prefix);
   const initial: StableMetadata = {
-    tool: TOOL_NAME, formatVersion: FORMAT_VERSION, prefix, active: null, previous: null, switchedAt: null,
+    tool: TOOL_NAME,
+    formatVersion: FORMAT_VERSION,
+    prefix,
+    active: null,
+    previous: null,
+    switchedAt: null,
   };
   if (!(await ensureSchemaOfOurs(client, stable, JSON.stringify(initial), (c) => parseStableMetadata(prefix, c) !== null))) {
     throw await foreignSchemaError(client, stable);

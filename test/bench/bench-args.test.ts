@@ -3,14 +3,38 @@ import { BenchArgsError, CONTENDERS, parseBenchArgs } from "../../bench/args";
 describe("parseBenchArgs", () => {
   it("defaults to 100k tickets, seed 1, every contender, the local server", () => {
     expect(parseBenchArgs([])).toEqual({
-      tickets: 100_000, seed: 1, databaseUrl: "postgresql://postgres@127.0.0.1:5432/postgres", only: [...CONTENDERS],
-      dataDirectory: ".data/bench", timeoutSeconds: 3600, quietWaitSeconds: 60,
+      tickets: 100_000,
+      seed: 1,
+      databaseUrl: "postgresql://postgres@127.0.0.1:5432/postgres",
+      only: [...CONTENDERS],
+      dataDirectory: ".data/bench",
+      timeoutSeconds: 3600,
+      quietWaitSeconds: 60,
     });
   });
 
   it("reads --tickets, --seed, --only in run order, and the rest", () => {
-    const options = parseBenchArgs(["--tickets", "1000000", "--seed=7", "--only", "pgloader,floor", "--data-dir", "/tmp/x", "--timeout", "60", "--quiet-wait", "0"]);
-    expect(options).toMatchObject({ tickets: 1_000_000, seed: 7, only: ["floor", "pgloader"], dataDirectory: "/tmp/x", timeoutSeconds: 60, quietWaitSeconds: 0 });
+    const options = parseBenchArgs([
+      "--tickets",
+      "1000000",
+      "--seed=7",
+      "--only",
+      "pgloader,floor",
+      "--data-dir",
+      "/tmp/x",
+      "--timeout",
+      "60",
+      "--quiet-wait",
+      "0",
+    ]);
+    expect(options).toMatchObject({
+      tickets: 1_000_000,
+      seed: 7,
+      only: ["floor", "pgloader"],
+      dataDirectory: "/tmp/x",
+      timeoutSeconds: 60,
+      quietWaitSeconds: 0,
+    });
   });
 
   it("returns null for --help", () => {

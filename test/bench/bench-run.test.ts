@@ -44,8 +44,22 @@ describe("npm run bench on a small export", () => {
     // pgloader), without rebuilding dist/ under the other test files' feet.
     const run = spawnSync(
       "npm",
-      ["run", "--silent", "bench", "--", "--tickets", String(TICKETS), "--data-dir", dataDirectory, "--database-url", await resolveServerUrl(),
-        "--quiet-wait", "0", "--timeout", "300"],
+      [
+        "run",
+        "--silent",
+        "bench",
+        "--",
+        "--tickets",
+        String(TICKETS),
+        "--data-dir",
+        dataDirectory,
+        "--database-url",
+        await resolveServerUrl(),
+        "--quiet-wait",
+        "0",
+        "--timeout",
+        "300",
+      ],
       { cwd: ROOT, encoding: "utf8", timeout: 600_000, env: { ...process.env, SDM_SKIP_BUILD: "1" } },
     );
     ({ stdout, stderr, status } = run);
@@ -76,7 +90,12 @@ describe("npm run bench on a small export", () => {
       expect({ mode, loaded }).toEqual({ mode, loaded: results.source.rows });
     }
     // Each contender's row is in the printed table.
-    for (const label of ["raw COPY floor, data", "raw COPY floor, data + keys", "this engine, simple", "this engine, complete (steady state)"]) {
+    for (const label of [
+      "raw COPY floor, data",
+      "raw COPY floor, data + keys",
+      "this engine, simple",
+      "this engine, complete (steady state)",
+    ]) {
       expect(stdout).toMatch(new RegExp(`^\\| ${label.replace(/[()+]/g, "\\$&")} \\| ok \\|`, "m"));
     }
   });

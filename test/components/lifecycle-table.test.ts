@@ -17,7 +17,11 @@ import { DEFAULTS } from "../../engine/defaults";
 const ROOT = path.resolve(__dirname, "..", "..");
 const CONFIG_INPUTS = INPUTS.filter((i) => !i.computed);
 
-interface ConfigKey { type: string; default?: unknown; secret?: boolean }
+interface ConfigKey {
+  type: string;
+  default?: unknown;
+  secret?: boolean;
+}
 const pulumiYaml = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, ConfigKey> };
 
 /** `| \`key\` | type | default | effect | replaces |` rows of the README's configuration reference. */
@@ -33,15 +37,29 @@ function readmeRows(): Map<string, { type: string; default: string; replaces: st
   return rows;
 }
 
-const asReadmeDefault = (value: unknown) => (value === undefined ? "(required)" : `\`${typeof value === "string" ? (value === "" ? '""' : value) : JSON.stringify(value)}\``);
+const asReadmeDefault = (value: unknown) =>
+  value === undefined ? "(required)" : `\`${typeof value === "string" ? (value === "" ? '""' : value) : JSON.stringify(value)}\``;
 
 test("diff() does what the table says for each input", () => {
   const base = withDefaults({ source: "/a.sqlite", connection: "postgresql://u@h/d", sourceDigest: "d", owner: "pulumi:p/s" });
   for (const input of INPUTS) {
-    const changed = { ...base, [input.name]: typeof input.default === "number" ? input.default + 1 : input.name === "mode" ? "simple" : input.name === "cutover" ? "manual" : { changed: true } };
+    const changed = {
+      ...base,
+      [input.name]:
+        typeof input.default === "number"
+          ? input.default + 1
+          : input.name === "mode"
+            ? "simple"
+            : input.name === "cutover"
+              ? "manual"
+              : { changed: true },
+    };
     const result = diffInputs(base, changed);
-    expect({ input: input.name, replaces: result.replaces, updates: result.updates })
-      .toEqual({ input: input.name, replaces: input.change === "replace" ? [input.name] : [], updates: input.change === "update" ? [input.name] : [] });
+    expect({ input: input.name, replaces: result.replaces, updates: result.updates }).toEqual({
+      input: input.name,
+      replaces: input.change === "replace" ? [input.name] : [],
+      updates: input.change === "update" ? [input.name] : [],
+    });
   }
 });
 
@@ -49,8 +67,11 @@ test("Pulumi.yaml declares every configurable input with the table's type and de
   for (const input of CONFIG_INPUTS) {
     const declared = pulumiYaml.config[input.name];
     expect({ input: input.name, declared: declared !== undefined }).toEqual({ input: input.name, declared: true });
-    expect({ input: input.name, type: declared.type, secret: declared.secret ?? false })
-      .toEqual({ input: input.name, type: input.type, secret: input.secret ?? false });
+    expect({ input: input.name, type: declared.type, secret: declared.secret ?? false }).toEqual({
+      input: input.name,
+      type: input.type,
+      secret: input.secret ?? false,
+    });
     // Pulumi config holds numbers of this kind as strings (sampleRate): compare as the program reads them.
     const declaredDefault = input.type === "string" && typeof input.default === "number" ? Number(declared.default) : declared.default;
     expect({ input: input.name, default: declaredDefault }).toEqual({ input: input.name, default: input.default });
@@ -71,9 +92,20 @@ test("the README's configuration reference states each input's default and wheth
 test("the CLI's defaults are the engine's", () => {
   const migrate = program().commands.find((c) => c.name() === "migrate")!;
   const defaultOf = (flag: string) => migrate.options.find((o) => o.long === flag)!.defaultValue;
-  expect({ prefix: defaultOf("--schema-prefix"), mode: defaultOf("--mode"), policy: defaultOf("--on-bad-value") })
-    .toEqual({ prefix: DEFAULTS.schemaPrefix, mode: DEFAULTS.mode, policy: DEFAULTS.badValuePolicy });
-  for (const [flag, value] of [["--min-quality", DEFAULTS.minQuality], ["--sample-rate", DEFAULTS.sampleRate], ["--sample-seed", DEFAULTS.sampleSeed], ["--retain", DEFAULTS.retainVersions]] as const) {
-    expect({ flag, help: migrate.options.find((o) => o.long === flag)!.description }).toEqual({ flag, help: expect.stringContaining(`default ${value})`) });
+  expect({ prefix: defaultOf("--schema-prefix"), mode: defaultOf("--mode"), policy: defaultOf("--on-bad-value") }).toEqual({
+    prefix: DEFAULTS.schemaPrefix,
+    mode: DEFAULTS.mode,
+    policy: DEFAULTS.badValuePolicy,
+  });
+  for (const [flag, value] of [
+    ["--min-quality", DEFAULTS.minQuality],
+    ["--sample-rate", DEFAULTS.sampleRate],
+    ["--sample-seed", DEFAULTS.sampleSeed],
+    ["--retain", DEFAULTS.retainVersions],
+  ] as const) {
+    expect({ flag, help: migrate.options.find((o) => o.long === flag)!.description }).toEqual({
+      flag,
+      help: expect.stringContaining(`default ${value})`),
+    });
   }
 });

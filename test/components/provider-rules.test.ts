@@ -40,11 +40,19 @@ describe("diff", () => {
     ["minQuality", 90],
     ["source", "/moved/a.sqlite"],
   ])("a new %s updates in place", (key, value) => {
-    expect(diffInputs(base, { ...base, [key]: value })).toEqual({ changes: true, replaces: [], updates: [key], deleteBeforeReplace: false });
+    expect(diffInputs(base, { ...base, [key]: value })).toEqual({
+      changes: true,
+      replaces: [],
+      updates: [key],
+      deleteBeforeReplace: false,
+    });
   });
 
   test("key order inside objects is not a change", () => {
-    const reordered = { ...base, schemaPlan: { tickets: { columns: { created_at: "timestamp without time zone", id: "bigint" }, primaryKey: ["id"], rows: 10 } } };
+    const reordered = {
+      ...base,
+      schemaPlan: { tickets: { columns: { created_at: "timestamp without time zone", id: "bigint" }, primaryKey: ["id"], rows: 10 } },
+    };
     expect(diffInputs(base, reordered).changes).toBe(false);
   });
 
@@ -60,7 +68,15 @@ describe("validateInputs", () => {
   });
 
   test("each bad input is a failure naming the property and why", () => {
-    const failures = validateInputs({ ...base, mode: "bogus" as never, minQuality: 120, sampleRate: 0, connection: "mysql://x", schemaPrefix: "Bad-Prefix", retainVersions: 1.5 });
+    const failures = validateInputs({
+      ...base,
+      mode: "bogus" as never,
+      minQuality: 120,
+      sampleRate: 0,
+      connection: "mysql://x",
+      schemaPrefix: "Bad-Prefix",
+      retainVersions: 1.5,
+    });
     expect(failures).toEqual([
       { property: "connection", reason: "must be a postgresql:// URL" },
       { property: "schemaPrefix", reason: "must match [a-z_][a-z0-9_]* and be at most 46 bytes" },
@@ -73,7 +89,11 @@ describe("validateInputs", () => {
 
   test("blue-green with an automatic cutover contradicts itself: refused, naming cutover", () => {
     expect(validateInputs({ ...base, mode: "blue-green", cutover: "auto" })).toEqual([
-      { property: "cutover", reason: 'blue-green switches the stable schema only on the cutover command: leave cutover unset (or "manual"), or use mode complete or simple' },
+      {
+        property: "cutover",
+        reason:
+          'blue-green switches the stable schema only on the cutover command: leave cutover unset (or "manual"), or use mode complete or simple',
+      },
     ]);
     expect(validateInputs({ ...base, mode: "blue-green" })).toEqual([]);
   });

@@ -62,7 +62,11 @@ function plain(value: unknown): unknown {
 }
 
 function secretness(value: unknown): boolean {
-  return !!value && typeof value === "object" && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+  return (
+    !!value &&
+    typeof value === "object" &&
+    (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+  );
 }
 
 describe("ServicedeskDatabase resource graph", () => {
@@ -77,7 +81,11 @@ describe("ServicedeskDatabase resource graph", () => {
   beforeEach(() => registered.splice(0));
 
   test("by default: the component and the migration, with the digest and schema plan computed from the export", async () => {
-    const db = new ServicedeskDatabase("plain", { source, connection: pulumi.secret("postgresql://app:secret@db:5432/app"), migration: { schemaPrefix: "unitsd" } });
+    const db = new ServicedeskDatabase("plain", {
+      source,
+      connection: pulumi.secret("postgresql://app:secret@db:5432/app"),
+      migration: { schemaPrefix: "unitsd" },
+    });
     await settled(db.migration.urn);
     const types = registered.map((r) => r.type).sort();
     expect(types).toEqual(["pulumi-nodejs:dynamic/servicedesk:ServicedeskMigration", "servicedesk:index:ServicedeskDatabase"]);
@@ -85,7 +93,9 @@ describe("ServicedeskDatabase resource graph", () => {
     expect(migration.name).toBe("plain-migration");
     expect(migration.inputs.sourceDigest).toMatch(/^[0-9a-f]{64}$/);
     expect(Object.keys(migration.inputs.schemaPlan as object).sort()).toEqual(["comments", "tickets", "timesheets"]);
-    expect((migration.inputs.schemaPlan as Record<string, { columns: Record<string, string> }>).tickets.columns.created_at).toBe("timestamp without time zone");
+    expect((migration.inputs.schemaPlan as Record<string, { columns: Record<string, string> }>).tickets.columns.created_at).toBe(
+      "timestamp without time zone",
+    );
     expect(migration.inputs.owner).toBe("pulumi:servicedesk-migration/unit");
     expect(migration.inputs.schemaPrefix).toBe("unitsd");
     expect(await settled(db.reportingRoleName)).toBeUndefined();
@@ -100,7 +110,13 @@ describe("ServicedeskDatabase resource graph", () => {
     });
     expect(await settled(db.reportingRoleName)).toBe("dashboards");
     const provider = registered.find((r) => r.type === "pulumi:providers:postgresql")!;
-    expect(plain(provider.inputs)).toMatchObject({ host: "db.internal", port: "6543", username: "owner", database: "reports", sslmode: "verify-full" });
+    expect(plain(provider.inputs)).toMatchObject({
+      host: "db.internal",
+      port: "6543",
+      username: "owner",
+      database: "reports",
+      sslmode: "verify-full",
+    });
     // Everything derived from the secret connection stays secret.
     expect(secretness(provider.inputs.password)).toBe(true);
     expect(secretness(provider.inputs.host)).toBe(true);
@@ -108,12 +124,21 @@ describe("ServicedeskDatabase resource graph", () => {
     expect(plain(role.inputs)).toMatchObject({ name: "dashboards", login: true, password: "reader-pass" });
     expect(secretness(role.inputs.password)).toBe(true);
     const grants = (await registeredOf("postgresql:index/grant:Grant", 2)).map((g) => plain(g.inputs));
-    expect(grants).toEqual(expect.arrayContaining([
-      expect.objectContaining({ role: "dashboards", schema: "unitsd", objectType: "schema", privileges: ["USAGE"], database: "reports" }),
-      expect.objectContaining({ role: "dashboards", schema: "unitsd", objectType: "table", privileges: ["SELECT"], database: "reports" }),
-    ]));
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ role: "dashboards", schema: "unitsd", objectType: "schema", privileges: ["USAGE"], database: "reports" }),
+        expect.objectContaining({ role: "dashboards", schema: "unitsd", objectType: "table", privileges: ["SELECT"], database: "reports" }),
+      ]),
+    );
     const future = registered.find((r) => r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges")!;
-    expect(plain(future.inputs)).toMatchObject({ role: "dashboards", owner: "owner", schema: "unitsd", objectType: "table", privileges: ["SELECT"], database: "reports" });
+    expect(plain(future.inputs)).toMatchObject({
+      role: "dashboards",
+      owner: "owner",
+      schema: "unitsd",
+      objectType: "table",
+      privileges: ["SELECT"],
+      database: "reports",
+    });
   });
 
   test("with a local container: an image, a container on port 5433, and the migration pointed at it", async () => {

@@ -42,12 +42,26 @@ export async function runCorpusCase(run: CorpusRun): Promise<CorpusOutcome> {
     const file = run.database.build(dir);
     const before = exportDigests(file);
     const result = await runCli([
-      "migrate", "--source", file, "--database-url", run.url, "--schema-prefix", run.prefix, "--mode", run.mode,
-      "--backup-dir", path.join(dir, "backups"), "--json", "--quiet",
+      "migrate",
+      "--source",
+      file,
+      "--database-url",
+      run.url,
+      "--schema-prefix",
+      run.prefix,
+      "--mode",
+      run.mode,
+      "--backup-dir",
+      path.join(dir, "backups"),
+      "--json",
+      "--quiet",
     ]);
     const report = reportOf<CorpusReport>(result);
     const expected = run.database.expect[run.mode];
-    expect({ status: result.status, outcome: report.outcome }).toEqual({ status: EXIT_STATUS[expected.outcome], outcome: expected.outcome });
+    expect({ status: result.status, outcome: report.outcome }).toEqual({
+      status: EXIT_STATUS[expected.outcome],
+      outcome: expected.outcome,
+    });
     // The export is only ever read: its file and its WAL are as they were, whatever the mode.
     expect(exportDigests(file)).toEqual(before);
     if (expected.outcome !== "loaded") {
@@ -62,12 +76,21 @@ export async function runCorpusCase(run: CorpusRun): Promise<CorpusOutcome> {
     }
     const schema = report.schema!;
     const counts = await checkCounts(file, run.url, schema);
-    expect({ tables: counts.tables, rows: counts.rows, rejected: counts.rejected }).toEqual({ tables: expected.tables, rows: expected.rows, rejected: expected.rejected });
+    expect({ tables: counts.tables, rows: counts.rows, rejected: counts.rejected }).toEqual({
+      tables: expected.tables,
+      rows: expected.rows,
+      rejected: expected.rejected,
+    });
     expect(await keysOf(run.url, schema)).toEqual(declaredKeys(file));
     expect(report.cutOver).toBe(run.mode !== "blue-green");
     const oracle = await compareValueByValue({ sqlitePath: file, databaseUrl: run.url, schema });
     expect(oracle.differences).toEqual([]);
-    return { database: run.database.name, mode: run.mode, ...counts, result: `loaded (${oracle.tables.reduce((n, t) => n + t.comparedValues, 0)} values compared)` };
+    return {
+      database: run.database.name,
+      mode: run.mode,
+      ...counts,
+      result: `loaded (${oracle.tables.reduce((n, t) => n + t.comparedValues, 0)} values compared)`,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -82,7 +105,12 @@ interface CorpusReport {
 }
 
 function sqliteTables(db: Database.Database): string[] {
-  return db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[];
+  return db
+    .prepare(
+      "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )
+    .pluck()
+    .all() as string[];
 }
 
 /** Rows per table: PostgreSQL's plus those `_rejects` holds must be SQLite's. */
@@ -93,9 +121,18 @@ async function checkCounts(file: string, url: string, schema: string): Promise<{
     let rejected = 0;
     const tables = sqliteTables(db);
     for (const table of tables) {
-      const inSqlite = Number(db.prepare(`SELECT count(*) FROM ${quote(table)}`).pluck().get());
+      const inSqlite = Number(
+        db
+          .prepare(`SELECT count(*) FROM ${quote(table)}`)
+          .pluck()
+          .get(),
+      );
       const [loaded] = await queryRows<{ n: string }>(url, `SELECT count(*) AS n FROM ${quote(schema)}.${quote(table)}`);
-      const [set] = await queryRows<{ n: string }>(url, `SELECT count(DISTINCT row_key) AS n FROM ${quote(schema)}._rejects WHERE table_name = $1 AND action = 'rejected'`, [table]);
+      const [set] = await queryRows<{ n: string }>(
+        url,
+        `SELECT count(DISTINCT row_key) AS n FROM ${quote(schema)}._rejects WHERE table_name = $1 AND action = 'rejected'`,
+        [table],
+      );
       expect({ table, total: Number(loaded.n) + Number(set.n) }).toEqual({ table, total: inSqlite });
       rows += Number(loaded.n);
       rejected += Number(set.n);
@@ -119,21 +156,23 @@ function declaredKeys(file: string): KeyFacts {
     const primaryKeys: Record<string, string[]> = {};
     const uniques = new Map<string, string[][]>();
     for (const table of tables) {
-      const pk = (db.prepare("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk").pluck().all(table) as string[]);
+      const pk = db.prepare("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk").pluck().all(table) as string[];
       if (pk.length > 0) primaryKeys[table] = pk;
-      const unique = (db.prepare("SELECT name FROM pragma_index_list(?) WHERE \"unique\" = 1").pluck().all(table) as string[])
-        .map((index) => db.prepare("SELECT name FROM pragma_index_info(?) ORDER BY seqno").pluck().all(index) as string[]);
+      const unique = (db.prepare('SELECT name FROM pragma_index_list(?) WHERE "unique" = 1').pluck().all(table) as string[]).map(
+        (index) => db.prepare("SELECT name FROM pragma_index_info(?) ORDER BY seqno").pluck().all(index) as string[],
+      );
       uniques.set(table, [pk, ...unique]);
     }
     const foreignKeys: string[] = [];
     for (const table of tables) {
-      const rows = db.prepare('SELECT id, "table" AS parent, "from" AS child, "to" AS referenced FROM pragma_foreign_key_list(?) ORDER BY id, seq').all(table) as
-        { id: number; parent: string; child: string; referenced: string | null }[];
+      const rows = db
+        .prepare('SELECT id, "table" AS parent, "from" AS child, "to" AS referenced FROM pragma_foreign_key_list(?) ORDER BY id, seq')
+        .all(table) as { id: number; parent: string; child: string; referenced: string | null }[];
       for (const id of [...new Set(rows.map((r) => r.id))]) {
         const parts = rows.filter((r) => r.id === id);
         const parent = parts[0].parent;
         if (!tables.includes(parent)) continue;
-        const referenced = parts.every((p) => p.referenced !== null) ? parts.map((p) => p.referenced!) : primaryKeys[parent] ?? [];
+        const referenced = parts.every((p) => p.referenced !== null) ? parts.map((p) => p.referenced!) : (primaryKeys[parent] ?? []);
         if (!(uniques.get(parent) ?? []).some((u) => u.join() === referenced.join())) continue;
         foreignKeys.push(`${table}(${parts.map((p) => p.child).join(",")}) -> ${parent}(${referenced.join(",")})`);
       }
@@ -145,20 +184,31 @@ function declaredKeys(file: string): KeyFacts {
 }
 
 async function keysOf(url: string, schema: string): Promise<KeyFacts> {
-  const rows = await queryRows<{ kind: string; tbl: string; cols: string[]; parent: string | null; pcols: string[] | null }>(url, `
+  const rows = await queryRows<{ kind: string; tbl: string; cols: string[]; parent: string | null; pcols: string[] | null }>(
+    url,
+    `
     SELECT c.contype AS kind, t.relname AS tbl,
            (SELECT array_agg(a.attname::text ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS cols,
            p.relname AS parent,
            (SELECT array_agg(a.attname::text ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) AS pcols
     FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid LEFT JOIN pg_class p ON p.oid = c.confrelid
-    WHERE c.connamespace = $1::regnamespace AND c.contype IN ('p', 'f') AND t.relname <> '_rejects'`, [schema]);
+    WHERE c.connamespace = $1::regnamespace AND c.contype IN ('p', 'f') AND t.relname <> '_rejects'`,
+    [schema],
+  );
   const primaryKeys: Record<string, string[]> = {};
   for (const r of rows.filter((x) => x.kind === "p").sort((a, b) => a.tbl.localeCompare(b.tbl))) primaryKeys[r.tbl] = r.cols;
-  const foreignKeys = rows.filter((x) => x.kind === "f").map((r) => `${r.tbl}(${r.cols.join(",")}) -> ${r.parent}(${r.pcols!.join(",")})`).sort();
+  const foreignKeys = rows
+    .filter((x) => x.kind === "f")
+    .map((r) => `${r.tbl}(${r.cols.join(",")}) -> ${r.parent}(${r.pcols!.join(",")})`)
+    .sort();
   return { primaryKeys: Object.fromEntries(Object.entries(primaryKeys).sort(([a], [b]) => a.localeCompare(b))), foreignKeys };
 }
 
 async function schemasOf(url: string, prefix: string): Promise<string[]> {
-  const rows = await queryRows<{ nspname: string }>(url, "SELECT nspname FROM pg_namespace WHERE nspname = $1 OR starts_with(nspname, $1 || '_') ORDER BY 1", [prefix]);
+  const rows = await queryRows<{ nspname: string }>(
+    url,
+    "SELECT nspname FROM pg_namespace WHERE nspname = $1 OR starts_with(nspname, $1 || '_') ORDER BY 1",
+    [prefix],
+  );
   return rows.map((r) => r.nspname);
 }

@@ -34,7 +34,9 @@ async function servicedeskSchemas(url: string): Promise<string[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'servicedesk%' ORDER BY 1");
+    const { rows } = await client.query<{ nspname: string }>(
+      "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'servicedesk%' ORDER BY 1",
+    );
     return rows.map((r) => r.nspname);
   } finally {
     await client.end();
@@ -49,8 +51,23 @@ describe("npm run demo", () => {
     const port = await freePort();
     const env = { DATABASE_URL: "postgresql://postgres@127.0.0.1:1/nowhere", DEMO_EMBEDDED_PORT: String(port) };
     const embeddedQuery = <T>(sql: string): T[] =>
-      JSON.parse(execFileSync("node", [path.join(PROJECT_ROOT, "test/fixtures/embedded-query.mjs"), path.join(clone.dir, ".data/embedded-postgres"), String(port), "servicedesk_dev", sql], { cwd: PROJECT_ROOT, encoding: "utf8" }));
-    const schemasNow = () => embeddedQuery<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'servicedesk%' ORDER BY 1").map((r) => r.nspname);
+      JSON.parse(
+        execFileSync(
+          "node",
+          [
+            path.join(PROJECT_ROOT, "test/fixtures/embedded-query.mjs"),
+            path.join(clone.dir, ".data/embedded-postgres"),
+            String(port),
+            "servicedesk_dev",
+            sql,
+          ],
+          { cwd: PROJECT_ROOT, encoding: "utf8" },
+        ),
+      );
+    const schemasNow = () =>
+      embeddedQuery<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'servicedesk%' ORDER BY 1").map(
+        (r) => r.nspname,
+      );
     try {
       const first = demo(clone, env);
       expect(first.stderr).toContain("does not answer: starting an embedded PostgreSQL 15");

@@ -26,7 +26,10 @@ function runScript(clone: ScratchClone, script: string, env: Record<string, stri
     encoding: "utf8",
     timeout: 900_000,
   });
-  if (result.status !== 0) throw new Error(`documented commands failed (exit ${result.status}):\n${script}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(
+      `documented commands failed (exit ${result.status}):\n${script}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+    );
   return result.stdout;
 }
 
@@ -123,11 +126,17 @@ describe("documented commands", () => {
     expect(out).toMatch(/^\* rbk_v\d{8}_\d{6} {2}ready/m);
     expect(out).toMatch(/rbk now points at rbk_v\d{8}_\d{6}/);
     expect(out).toContain("# Migration report: rbk_v");
-    const state = JSON.parse(execFileSync("bash", ["-c", 'npm run --silent pulumi -- stack output --json --stack "$STACK"'], { cwd: clone.dir, env: { ...process.env, PULUMI_BIN_DIR: pulumiBinDir(), ...env }, encoding: "utf8" }));
+    const state = JSON.parse(
+      execFileSync("bash", ["-c", 'npm run --silent pulumi -- stack output --json --stack "$STACK"'], {
+        cwd: clone.dir,
+        env: { ...process.env, PULUMI_BIN_DIR: pulumiBinDir(), ...env },
+        encoding: "utf8",
+      }),
+    );
     expect(state.rowCounts.tickets).toBe(1300);
     const [{ n }] = await queryRows<{ n: string }>(url, "SELECT count(*) AS n FROM rbk.tickets");
     expect(Number(n)).toBe(1300);
-    await queryRows(url, 'DROP SCHEMA IF EXISTS rbk, rbk_control CASCADE');
+    await queryRows(url, "DROP SCHEMA IF EXISTS rbk, rbk_control CASCADE");
     await queryRows(url, "SELECT 1");
   });
 });

@@ -10,8 +10,15 @@ import * as path from "node:path";
 import { Client } from "pg";
 import { MigrationError } from "../../engine/errors";
 import {
-  backupSchema, BackupProgress, DEFAULT_BACKUP_COMPRESSION, dumpFileName, pgConnectionEnv, pgDumpInvocation,
-  pgRestoreInvocation, restoreCommand, restoreSchema,
+  backupSchema,
+  BackupProgress,
+  DEFAULT_BACKUP_COMPRESSION,
+  dumpFileName,
+  pgConnectionEnv,
+  pgDumpInvocation,
+  pgRestoreInvocation,
+  restoreCommand,
+  restoreSchema,
 } from "../../engine/backup";
 import { useTestDatabase } from "../support/database";
 
@@ -63,7 +70,12 @@ afterAll(() => {
 describe("connection environment and command lines", () => {
   it("turns the URL into PG* variables", () => {
     expect(pgConnectionEnv(`postgresql://us%40er:${encodeURIComponent(PASSWORD)}@db.example:6543/my%20db?sslmode=require`)).toEqual({
-      PGHOST: "db.example", PGPORT: "6543", PGUSER: "us@er", PGPASSWORD: PASSWORD, PGDATABASE: "my db", PGSSLMODE: "require",
+      PGHOST: "db.example",
+      PGPORT: "6543",
+      PGUSER: "us@er",
+      PGPASSWORD: PASSWORD,
+      PGDATABASE: "my db",
+      PGSSLMODE: "require",
     });
     expect(pgConnectionEnv("postgres://[::1]/x")).toEqual({ PGHOST: "::1", PGDATABASE: "x" });
     expect(pgConnectionEnv("postgresql:///x?host=/var/run/postgresql")).toEqual({ PGHOST: "/var/run/postgresql", PGDATABASE: "x" });
@@ -81,7 +93,13 @@ describe("connection environment and command lines", () => {
     expect(dump.args).toEqual(["--format=custom", '--schema="Odd ""Schema"".*"', "--strict-names", "--compress=1", "--no-password"]);
     const restore = pgRestoreInvocation(url, "/backups/x.dump");
     expect(restore.args).toEqual([
-      "--clean", "--if-exists", "--no-owner", "--single-transaction", "--no-password", `--dbname=dbname='${database.db.name}'`, "/backups/x.dump",
+      "--clean",
+      "--if-exists",
+      "--no-owner",
+      "--single-transaction",
+      "--no-password",
+      `--dbname=dbname='${database.db.name}'`,
+      "/backups/x.dump",
     ]);
     for (const invocation of [dump, restore]) {
       expect(invocation.env.PGPASSWORD).toBe(PASSWORD);
@@ -234,9 +252,7 @@ function runBackupAsUnprivileged(directory: string): { code?: string; message: s
     ` (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))`;
   const asRoot = process.getuid?.() === 0;
   const command = asRoot ? "setpriv" : process.execPath;
-  const args = asRoot
-    ? ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script]
-    : ["-e", script];
+  const args = asRoot ? ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script] : ["-e", script];
   const run = spawnSync(command, args, { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`the child process failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split("\n").pop()!);

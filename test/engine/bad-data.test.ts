@@ -13,7 +13,16 @@
 import { BadValueError, BadValuePolicy, migrate, MigrationReport, PlanOptions } from "../../engine";
 import { queryRows, useTestDatabase } from "../support/database";
 import {
-  columnTypes, pgCount, quoteIdent, RejectRow, rejectsOf, schemasOf, sqliteCount, sqliteFile, textRows, useTempDir,
+  columnTypes,
+  pgCount,
+  quoteIdent,
+  RejectRow,
+  rejectsOf,
+  schemasOf,
+  sqliteCount,
+  sqliteFile,
+  textRows,
+  useTempDir,
 } from "./engine-fixtures";
 
 const database = useTestDatabase("bad_data");
@@ -37,10 +46,20 @@ interface BadDataCase {
 }
 
 const rejected = (table: string, key: string, column: string, raw: string | null, reason: string): Expected => ({
-  table_name: table, row_key: key, column_name: column, raw_value: raw, reason, action: "rejected",
+  table_name: table,
+  row_key: key,
+  column_name: column,
+  raw_value: raw,
+  reason,
+  action: "rejected",
 });
 const nulled = (table: string, key: string, column: string, raw: string, reason: string): Expected => ({
-  table_name: table, row_key: key, column_name: column, raw_value: raw, reason, action: "nulled",
+  table_name: table,
+  row_key: key,
+  column_name: column,
+  raw_value: raw,
+  reason,
+  action: "nulled",
 });
 
 const NOT_AN_INTEGER = "not an integer";
@@ -125,7 +144,8 @@ const CASES: readonly BadDataCase[] = [
     },
     failure: { table: "t", column: "opt", key: "2", message: 'table "t", column "opt", row 2: NUL byte in text (value a\\x00b)' },
     check: async (schema, policy) => {
-      if (policy === "null") expect((await textRows(database.url, schema, "t")).find((r) => r.id === "2")).toEqual({ id: "2", opt: null, req: "b" });
+      if (policy === "null")
+        expect((await textRows(database.url, schema, "t")).find((r) => r.id === "2")).toEqual({ id: "2", opt: null, req: "b" });
     },
   },
   {
@@ -196,7 +216,13 @@ const CASES: readonly BadDataCase[] = [
         [schema],
       );
       expect(fks.map((f) => f.conname)).toEqual(["c_p_opt_fkey", "c_p_req_fkey", "gc_c_id_fkey"]);
-      if (policy === "null") expect((await textRows(database.url, schema, "c")).find((r) => r.id === "2")).toEqual({ id: "2", p_opt: null, p_req: "1", note: "orphan in p_opt" });
+      if (policy === "null")
+        expect((await textRows(database.url, schema, "c")).find((r) => r.id === "2")).toEqual({
+          id: "2",
+          p_opt: null,
+          p_req: "1",
+          note: "orphan in p_opt",
+        });
     },
   },
   {
@@ -210,8 +236,13 @@ const CASES: readonly BadDataCase[] = [
     },
     failure: { table: "t", column: "k", key: "2", message: `table "t", column "k", row 2: ${DUPLICATE} (value 1)` },
     check: async (schema) => {
-      expect(await textRows(database.url, schema, "t")).toEqual([{ k: "1", v: "integer one" }, { k: "2", v: "two" }]);
-      const pk = await queryRows(database.url, `SELECT 1 FROM pg_constraint WHERE contype = 'p' AND conrelid = to_regclass($1)`, [`${quoteIdent(schema)}.t`]);
+      expect(await textRows(database.url, schema, "t")).toEqual([
+        { k: "1", v: "integer one" },
+        { k: "2", v: "two" },
+      ]);
+      const pk = await queryRows(database.url, `SELECT 1 FROM pg_constraint WHERE contype = 'p' AND conrelid = to_regclass($1)`, [
+        `${quoteIdent(schema)}.t`,
+      ]);
       expect(pk).toHaveLength(1);
     },
   },
@@ -226,7 +257,10 @@ const CASES: readonly BadDataCase[] = [
     },
     failure: { table: "t", column: "k", key: "2", message: `table "t", column "k", row 2: ${DUPLICATE} (value 1)` },
     check: async (schema) => {
-      expect(await textRows(database.url, schema, "t")).toEqual([{ k: "1", v: "integer one" }, { k: "2", v: "two" }]);
+      expect(await textRows(database.url, schema, "t")).toEqual([
+        { k: "1", v: "integer one" },
+        { k: "2", v: "two" },
+      ]);
     },
   },
   {
@@ -252,9 +286,16 @@ async function expectEveryRowAccountedFor(file: string, report: MigrationReport,
     const rejectedKeys = new Set(rejects.filter((r) => r.table_name === table.source && r.action === "rejected").map((r) => r.row_key));
     const nulledValues = rejects.filter((r) => r.table_name === table.source && r.action === "nulled").length;
     const loaded = await pgCount(database.url, report.schema!, table.table);
-    expect({ table: table.table, total: loaded + rejectedKeys.size }).toEqual({ table: table.table, total: sqliteCount(file, table.source) });
-    expect({ table: table.table, loaded: table.rowsLoaded, rejected: table.rejected, nulled: table.nulled })
-      .toEqual({ table: table.table, loaded, rejected: rejectedKeys.size, nulled: nulledValues });
+    expect({ table: table.table, total: loaded + rejectedKeys.size }).toEqual({
+      table: table.table,
+      total: sqliteCount(file, table.source),
+    });
+    expect({ table: table.table, loaded: table.rowsLoaded, rejected: table.rejected, nulled: table.nulled }).toEqual({
+      table: table.table,
+      loaded,
+      rejected: rejectedKeys.size,
+      nulled: nulledValues,
+    });
   }
 }
 
@@ -276,7 +317,10 @@ describe.each(CASES)("$name", (badCase) => {
     expect(rejects).toEqual(badCase.outcomes[policy].rejects);
     for (const [table, keys] of Object.entries(badCase.outcomes[policy].keys)) {
       const first = Object.keys(await columnTypes(database.url, schema, table))[0];
-      const rows = await queryRows<{ k: string }>(database.url, `SELECT ${quoteIdent(first)}::text AS k FROM ${quoteIdent(schema)}.${quoteIdent(table)}`);
+      const rows = await queryRows<{ k: string }>(
+        database.url,
+        `SELECT ${quoteIdent(first)}::text AS k FROM ${quoteIdent(schema)}.${quoteIdent(table)}`,
+      );
       expect(rows.map((r) => r.k).sort()).toEqual([...keys].sort());
     }
     await expectEveryRowAccountedFor(file, report, rejects);
@@ -291,13 +335,16 @@ describe.each(CASES)("$name", (badCase) => {
   it("policy fail: names table, column and row key, and leaves no schema behind", async () => {
     const prefix = `bd_${badCase.name}_fail`;
     const error = await load(file, prefix, "fail", badCase.options).then(
-      () => { throw new Error("the load should have failed"); },
+      () => {
+        throw new Error("the load should have failed");
+      },
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(BadValueError);
     const bad = error as BadValueError;
     expect({ code: bad.code, table: bad.table, column: bad.column, key: bad.key, message: bad.message }).toEqual({
-      code: "BAD_VALUE", ...badCase.failure,
+      code: "BAD_VALUE",
+      ...badCase.failure,
     });
     expect(await schemasOf(database.url, prefix)).toEqual([]);
     expect(await advisoryLocks()).toEqual([]);
@@ -305,7 +352,10 @@ describe.each(CASES)("$name", (badCase) => {
 });
 
 async function advisoryLocks(): Promise<unknown[]> {
-  return queryRows(database.url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+  return queryRows(
+    database.url,
+    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
 }
 
 describe("a bad value deep in a table read by two workers", () => {
@@ -341,15 +391,19 @@ describe("a unique index whose values collide once converted", () => {
   const SQL = `CREATE TABLE t (id INTEGER PRIMARY KEY, code); CREATE UNIQUE INDEX u_code ON t(code);
     INSERT INTO t VALUES (1, 1), (2, '1'), (3, 2);`;
 
-  it.each(["reject", "null", "fail"] as const)("policy %s: fails with LOAD_FAILED naming the index and key, leaving nothing", async (policy) => {
-    const file = sqliteFile(tmp.dir, `unique_${policy}`, SQL);
-    const prefix = `bd_unique_${policy}`;
-    const error = await load(file, prefix, policy).catch((e: unknown) => e);
-    expect(error).toMatchObject({
-      name: "MigrationError",
-      code: "LOAD_FAILED",
-      message: 'index "u_code" of "t" could not be created: could not create unique index "u_code" (Key (code)=(1) is duplicated.)',
-    });
-    expect(await schemasOf(database.url, prefix)).toEqual([]);
-  }, 30_000);
+  it.each(["reject", "null", "fail"] as const)(
+    "policy %s: fails with LOAD_FAILED naming the index and key, leaving nothing",
+    async (policy) => {
+      const file = sqliteFile(tmp.dir, `unique_${policy}`, SQL);
+      const prefix = `bd_unique_${policy}`;
+      const error = await load(file, prefix, policy).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        name: "MigrationError",
+        code: "LOAD_FAILED",
+        message: 'index "u_code" of "t" could not be created: could not create unique index "u_code" (Key (code)=(1) is duplicated.)',
+      });
+      expect(await schemasOf(database.url, prefix)).toEqual([]);
+    },
+    30_000,
+  );
 });

@@ -16,12 +16,19 @@ import { useTempDir } from "./engine-fixtures";
 const tmp = useTempDir("canary-sample");
 const shapes = CORPUS.find((db) => db.name === "schema shapes")!;
 
-interface Reference { child: string; parent: string; from: string[]; to: string[] }
+interface Reference {
+  child: string;
+  parent: string;
+  from: string[];
+  to: string[];
+}
 
 function referencesOf(db: Database.Database, tables: readonly string[]): Reference[] {
   const out: Reference[] = [];
   for (const child of tables) {
-    const rows = db.prepare('SELECT id, "table" AS parent, "from" AS f, "to" AS t FROM pragma_foreign_key_list(?) ORDER BY id, seq').all(child) as { id: number; parent: string; f: string; t: string }[];
+    const rows = db
+      .prepare('SELECT id, "table" AS parent, "from" AS f, "to" AS t FROM pragma_foreign_key_list(?) ORDER BY id, seq')
+      .all(child) as { id: number; parent: string; f: string; t: string }[];
     for (const id of new Set(rows.map((r) => r.id))) {
       const parts = rows.filter((r) => r.id === id);
       out.push({ child, parent: parts[0].parent, from: parts.map((p) => p.f), to: parts.map((p) => p.t) });
@@ -43,9 +50,20 @@ it("closes the sample over every reference, cycles and self-references included,
       const keys = source.withoutRowid ? source.primaryKey.map((k) => `${alias}.${quoteIdent(k)}`) : [`${alias}.rowid`];
       return `(${keys.join(", ")}) IN (SELECT * FROM s.${quoteIdent(sample.subset.keyTables[table])})`;
     };
-    const counts = Object.fromEntries(inspection.plan.tables.map((t) => [t.source, Number(db.prepare(`SELECT count(*) FROM ${quoteIdent(t.source)} AS x WHERE ${inSample(t.source, "x")}`).pluck().get())]));
+    const counts = Object.fromEntries(
+      inspection.plan.tables.map((t) => [
+        t.source,
+        Number(
+          db
+            .prepare(`SELECT count(*) FROM ${quoteIdent(t.source)} AS x WHERE ${inSample(t.source, "x")}`)
+            .pluck()
+            .get(),
+        ),
+      ]),
+    );
     // The cycle (departments <-> employees), the self-reference and the tables below them all sampled.
-    for (const table of ["departments", "employees", "employee_tags", "projects", "tasks", "tags", "lines", "readings", "audit_log"]) expect({ table, sampled: counts[table] > 0 }).toEqual({ table, sampled: true });
+    for (const table of ["departments", "employees", "employee_tags", "projects", "tasks", "tags", "lines", "readings", "audit_log"])
+      expect({ table, sampled: counts[table] > 0 }).toEqual({ table, sampled: true });
     expect(counts.employees).toBeLessThan(400);
     expect(counts.tags).toBe(4); // a WITHOUT ROWID root is kept whole
     const unresolved: string[] = [];
@@ -73,7 +91,10 @@ it("samples the same rows for the same seed, and other rows for another", async 
     const sample = buildSample(file, inspection.source, inspection.plan, { rate: 0.2, seed });
     try {
       const db = new Database(sample.subset.file, { readonly: true });
-      const keys = db.prepare(`SELECT k0 FROM ${quoteIdent(sample.subset.keyTables.employees)} ORDER BY k0`).pluck().all();
+      const keys = db
+        .prepare(`SELECT k0 FROM ${quoteIdent(sample.subset.keyTables.employees)} ORDER BY k0`)
+        .pluck()
+        .all();
       db.close();
       return keys;
     } finally {

@@ -30,10 +30,17 @@ let backups: string;
 
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
-interface SqliteColumn { name: string; type: string; pk: number }
+interface SqliteColumn {
+  name: string;
+  type: string;
+  pk: number;
+}
 
 function tablesOfSqlite(): string[] {
-  return sqlite.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+  return sqlite
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
 }
 
 function columnsOfSqlite(table: string): SqliteColumn[] {
@@ -41,7 +48,10 @@ function columnsOfSqlite(table: string): SqliteColumn[] {
 }
 
 function keyOf(table: string): string[] {
-  return columnsOfSqlite(table).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  return columnsOfSqlite(table)
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name);
 }
 
 beforeAll(async () => {
@@ -63,12 +73,23 @@ it("loads every row of every table, with no rejects", async () => {
   expect(tables).toHaveLength(11);
   expect(report.tables.map((t) => t.table).sort()).toEqual(tables);
   for (const table of tables) {
-    const rows = Number(sqlite.prepare(`SELECT count(*) FROM ${quoteIdent(table)}`).pluck().get());
+    const rows = Number(
+      sqlite
+        .prepare(`SELECT count(*) FROM ${quoteIdent(table)}`)
+        .pluck()
+        .get(),
+    );
     const loaded = await pgCount(database.url, report.schema!, table);
     const viaStableView = await pgCount(database.url, PREFIX, table);
     const reported = report.tables.find((t) => t.table === table)!;
-    expect({ table, loaded, viaStableView, reported: reported.rowsLoaded, rejected: reported.rejected, nulled: reported.nulled })
-      .toEqual({ table, loaded: rows, viaStableView: rows, reported: rows, rejected: 0, nulled: 0 });
+    expect({ table, loaded, viaStableView, reported: reported.rowsLoaded, rejected: reported.rejected, nulled: reported.nulled }).toEqual({
+      table,
+      loaded: rows,
+      viaStableView: rows,
+      reported: rows,
+      rejected: 0,
+      nulled: 0,
+    });
   }
   expect(await rejectsOf(database.url, report.schema!)).toEqual([]);
   expect(report.mode).toBe("complete");
@@ -81,15 +102,28 @@ it("loads every row of every table, with no rejects", async () => {
 it("types dates as timestamps, money as numeric(10,2), and keeps names and lengths", async () => {
   const schema = report.schema!;
   expect(await columnTypes(database.url, schema, "Invoice")).toEqual({
-    InvoiceId: "bigint", CustomerId: "bigint", InvoiceDate: "timestamp without time zone",
-    BillingAddress: "character varying(70)", BillingCity: "character varying(40)", BillingState: "character varying(40)",
-    BillingCountry: "character varying(40)", BillingPostalCode: "character varying(10)", Total: "numeric(10,2)",
+    InvoiceId: "bigint",
+    CustomerId: "bigint",
+    InvoiceDate: "timestamp without time zone",
+    BillingAddress: "character varying(70)",
+    BillingCity: "character varying(40)",
+    BillingState: "character varying(40)",
+    BillingCountry: "character varying(40)",
+    BillingPostalCode: "character varying(10)",
+    Total: "numeric(10,2)",
   });
   expect(await columnTypes(database.url, schema, "Employee")).toMatchObject({
-    BirthDate: "timestamp without time zone", HireDate: "timestamp without time zone", ReportsTo: "bigint", Title: "character varying(30)",
+    BirthDate: "timestamp without time zone",
+    HireDate: "timestamp without time zone",
+    ReportsTo: "bigint",
+    Title: "character varying(30)",
   });
   expect(await columnTypes(database.url, schema, "InvoiceLine")).toMatchObject({ UnitPrice: "numeric(10,2)", Quantity: "bigint" });
-  expect(await columnTypes(database.url, schema, "Track")).toMatchObject({ UnitPrice: "numeric(10,2)", Name: "character varying(200)", Milliseconds: "bigint" });
+  expect(await columnTypes(database.url, schema, "Track")).toMatchObject({
+    UnitPrice: "numeric(10,2)",
+    Name: "character varying(200)",
+    Milliseconds: "bigint",
+  });
   // Every source column exists under its exact (mixed-case) name.
   for (const table of tablesOfSqlite()) {
     expect(Object.keys(await columnTypes(database.url, schema, table))).toEqual(columnsOfSqlite(table).map((c) => c.name));
@@ -99,7 +133,12 @@ it("types dates as timestamps, money as numeric(10,2), and keeps names and lengt
     `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'Invoice' ORDER BY ordinal_position`,
     [schema],
   );
-  expect(nullability.filter((c) => c.is_nullable === "NO").map((c) => c.column_name)).toEqual(["InvoiceId", "CustomerId", "InvoiceDate", "Total"]);
+  expect(nullability.filter((c) => c.is_nullable === "NO").map((c) => c.column_name)).toEqual([
+    "InvoiceId",
+    "CustomerId",
+    "InvoiceDate",
+    "Total",
+  ]);
 });
 
 it("recreates every primary key (PlaylistTrack's composite one too) and every foreign key", async () => {
@@ -125,39 +164,65 @@ it("recreates every primary key (PlaylistTrack's composite one too) and every fo
     [schema],
   );
   const expectedForeign = tablesOfSqlite().flatMap((t) =>
-    (sqlite.prepare("SELECT \"table\" AS parent, \"from\" AS col, \"to\" AS parentCol FROM pragma_foreign_key_list(?)").all(t) as { parent: string; col: string; parentCol: string }[])
-      .map((fk) => ({ child: `${schema}.${quoteIdent(t)}`, columns: [fk.col], parent: `${schema}.${quoteIdent(fk.parent)}`, parent_columns: [fk.parentCol] })));
+    (
+      sqlite.prepare('SELECT "table" AS parent, "from" AS col, "to" AS parentCol FROM pragma_foreign_key_list(?)').all(t) as {
+        parent: string;
+        col: string;
+        parentCol: string;
+      }[]
+    ).map((fk) => ({
+      child: `${schema}.${quoteIdent(t)}`,
+      columns: [fk.col],
+      parent: `${schema}.${quoteIdent(fk.parent)}`,
+      parent_columns: [fk.parentCol],
+    })),
+  );
   expect(expectedForeign).toHaveLength(11);
   const order = (f: { child: string; columns: string[] }) => `${f.child}/${f.columns.join()}`;
   expect(sortBy(foreign, order)).toEqual(sortBy(expectedForeign, order));
 
-  const indexes = await queryRows<{ indexname: string }>(database.url, `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'IFK%' ORDER BY 1`, [schema]);
+  const indexes = await queryRows<{ indexname: string }>(
+    database.url,
+    `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'IFK%' ORDER BY 1`,
+    [schema],
+  );
   expect(indexes).toHaveLength(10);
 });
 
 it("has equal checksums: the source read by the engine, the report, and PostgreSQL's own rendering", async () => {
   const inspection = await inspectSource(CHINOOK);
   const sourceDigests = new Map<string, string>();
-  await forEachTableJob({ sourcePath: CHINOOK, source: inspection.source, evidence: inspection.evidence, plan: inspection.plan }, async ({ table, job }) => {
-    const hash = createHash("sha256");
-    const read = await readTable(job, { chunk: (data) => void hash.update(data), rejects: () => undefined });
-    sourceDigests.set(table.name, hash.digest("hex"));
-    return { read };
-  });
+  await forEachTableJob(
+    { sourcePath: CHINOOK, source: inspection.source, evidence: inspection.evidence, plan: inspection.plan },
+    async ({ table, job }) => {
+      const hash = createHash("sha256");
+      const read = await readTable(job, { chunk: (data) => void hash.update(data), rejects: () => undefined });
+      sourceDigests.set(table.name, hash.digest("hex"));
+      return { read };
+    },
+  );
   const client = new Client({ connectionString: database.url });
   await client.connect();
   try {
-    for (const setting of ["SET DateStyle = 'ISO, YMD'", "SET TimeZone = 'UTC'", "SET extra_float_digits = 1", "SET bytea_output = 'hex'"]) await client.query(setting);
+    for (const setting of ["SET DateStyle = 'ISO, YMD'", "SET TimeZone = 'UTC'", "SET extra_float_digits = 1", "SET bytea_output = 'hex'"])
+      await client.query(setting);
     for (const table of report.tables) {
-      const columns = (await columnTypes(database.url, report.schema!, table.table));
+      const columns = await columnTypes(database.url, report.schema!, table.table);
       const select = Object.keys(columns).map(quoteIdent).join(", ");
       const order = keyOf(table.source).map(quoteIdent).join(", ");
       const hash = createHash("sha256");
-      for await (const chunk of client.query(copyTo(`COPY (SELECT ${select} FROM ${quoteIdent(report.schema!)}.${quoteIdent(table.table)} ORDER BY ${order}) TO STDOUT WITH (FORMAT csv)`))) {
+      for await (const chunk of client.query(
+        copyTo(
+          `COPY (SELECT ${select} FROM ${quoteIdent(report.schema!)}.${quoteIdent(table.table)} ORDER BY ${order}) TO STDOUT WITH (FORMAT csv)`,
+        ),
+      )) {
         hash.update(chunk as Buffer);
       }
-      expect({ table: table.table, source: sourceDigests.get(table.table), target: hash.digest("hex") })
-        .toEqual({ table: table.table, source: table.checksum, target: table.checksum });
+      expect({ table: table.table, source: sourceDigests.get(table.table), target: hash.digest("hex") }).toEqual({
+        table: table.table,
+        source: table.checksum,
+        target: table.checksum,
+      });
     }
   } finally {
     await client.end();
@@ -175,20 +240,30 @@ it("holds the same content, column by column, as SQLite", async () => {
   for (const table of tablesOfSqlite()) {
     const types = await columnTypes(database.url, schema, table);
     const key = keyOf(table).map(quoteIdent).join(", ");
-    const rows = sqlite.prepare(`SELECT * FROM ${quoteIdent(table)} ORDER BY ${key}`).safeIntegers(true).all() as Record<string, unknown>[];
+    const rows = sqlite
+      .prepare(`SELECT * FROM ${quoteIdent(table)} ORDER BY ${key}`)
+      .safeIntegers(true)
+      .all() as Record<string, unknown>[];
     const aggregates = Object.keys(types).map((c, i) => {
       const q = quoteIdent(c);
       const numeric = types[c] === "bigint" || types[c].startsWith("numeric");
-      return `count(${q}) AS n${i}, md5(string_agg(coalesce(${q}::text, '${NULL_MARK}'), E'\\x1f' ORDER BY ${key})) AS md5${i}` +
-        (numeric ? `, sum(${q})::text AS sum${i}, min(${q})::text AS min${i}, max(${q})::text AS max${i}` : "");
+      return (
+        `count(${q}) AS n${i}, md5(string_agg(coalesce(${q}::text, '${NULL_MARK}'), E'\\x1f' ORDER BY ${key})) AS md5${i}` +
+        (numeric ? `, sum(${q})::text AS sum${i}, min(${q})::text AS min${i}, max(${q})::text AS max${i}` : "")
+      );
     });
-    const [pg] = await queryRows<Record<string, string>>(database.url, `SELECT ${aggregates.join(", ")} FROM ${quoteIdent(schema)}.${quoteIdent(table)}`);
+    const [pg] = await queryRows<Record<string, string>>(
+      database.url,
+      `SELECT ${aggregates.join(", ")} FROM ${quoteIdent(schema)}.${quoteIdent(table)}`,
+    );
     Object.keys(types).forEach((column, i) => {
       const rendered = rows.map((r) => renderAsPostgres(r[column], types[column]));
       const present = rendered.filter((v): v is string => v !== null);
       const expected: Record<string, string> = {
         n: String(present.length),
-        md5: createHash("md5").update(rendered.map((v) => v ?? NULL_MARK).join("\x1f"), "utf8").digest("hex"),
+        md5: createHash("md5")
+          .update(rendered.map((v) => v ?? NULL_MARK).join("\x1f"), "utf8")
+          .digest("hex"),
       };
       const actual: Record<string, string> = { n: String(pg[`n${i}`]), md5: pg[`md5${i}`] };
       if (types[column] === "bigint" || types[column].startsWith("numeric")) {

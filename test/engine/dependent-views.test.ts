@@ -24,13 +24,24 @@ beforeAll(() => {
 afterAll(() => sources?.cleanup());
 
 const run = (name: string, seed: number, extra: Parameters<typeof migrate>[0] extends infer O ? Partial<O> : never = {}) =>
-  migrate({ sourcePath: sources.make(name, { tickets: 300, seed }).path, databaseUrl: database.url, schemaPrefix: PREFIX, backupDirectory: path.join(tmp.dir, "backups"), ...extra });
+  migrate({
+    sourcePath: sources.make(name, { tickets: 300, seed }).path,
+    databaseUrl: database.url,
+    schemaPrefix: PREFIX,
+    backupDirectory: path.join(tmp.dir, "backups"),
+    ...extra,
+  });
 const count = async (sql: string) => Number((await queryRows<{ n: string }>(database.url, sql))[0].n);
-const active = async () => JSON.parse((await queryRows<{ c: string }>(database.url, "SELECT obj_description($1::regnamespace, 'pg_namespace') AS c", [PREFIX]))[0].c).active as string;
+const active = async () =>
+  JSON.parse((await queryRows<{ c: string }>(database.url, "SELECT obj_description($1::regnamespace, 'pg_namespace') AS c", [PREFIX]))[0].c)
+    .active as string;
 
 it("keeps a dashboard's view working across cutovers, and refuses a switch that would break it", async () => {
   const first = await run("a.sqlite", 1);
-  await queryRows(database.url, `CREATE SCHEMA dashboards; CREATE VIEW dashboards.open_tickets AS SELECT id, status, reopen_count FROM ${PREFIX}.tickets WHERE status <> 'closed'`);
+  await queryRows(
+    database.url,
+    `CREATE SCHEMA dashboards; CREATE VIEW dashboards.open_tickets AS SELECT id, status, reopen_count FROM ${PREFIX}.tickets WHERE status <> 'closed'`,
+  );
   const openIn = (schema: string) => count(`SELECT count(*) AS n FROM "${schema}".tickets WHERE status <> 'closed'`);
   expect(await count("SELECT count(*) AS n FROM dashboards.open_tickets")).toBe(await openIn(first.schema!));
 
@@ -41,7 +52,10 @@ it("keeps a dashboard's view working across cutovers, and refuses a switch that 
   expect(await count("SELECT count(*) AS n FROM dashboards.open_tickets")).toBe(await openIn(second.schema!));
 
   // reopen_count as text: the view's column would change type. The version loads, the switch is refused.
-  const error = await run("c.sqlite", 3, { typeOverrides: { tickets: { reopen_count: "text" } } }).then(() => null, (e: unknown) => e);
+  const error = await run("c.sqlite", 3, { typeOverrides: { tickets: { reopen_count: "text" } } }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(MigrationError);
   expect((error as MigrationError).code).toBe("SCHEMA_CONFLICT");
   const third = (error as Error).message.match(/ to "([^"]+)"/)![1];

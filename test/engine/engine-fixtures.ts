@@ -100,8 +100,5 @@ export async function textRows(url: string, schema: string, table: string): Prom
 
 /** Sessions other than the caller's connected to the database of `url`. */
 export async function otherSessions(url: string): Promise<{ pid: number; state: string | null; query: string }[]> {
-  return queryRows(
-    url,
-    `SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-  );
+  return queryRows(url, `SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
 }

@@ -10,8 +10,15 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import {
-  DEFECT_CLASSES, DefectClass, GenerateOptionsError, GenerateResult, generateServicedeskDatabase,
-  SERVICEDESK_COLUMNS, SERVICEDESK_DDL, SERVICEDESK_TABLES, SERVICEDESK_TIMESTAMP_FORMATS as FORMATS,
+  DEFECT_CLASSES,
+  DefectClass,
+  GenerateOptionsError,
+  GenerateResult,
+  generateServicedeskDatabase,
+  SERVICEDESK_COLUMNS,
+  SERVICEDESK_DDL,
+  SERVICEDESK_TABLES,
+  SERVICEDESK_TIMESTAMP_FORMATS as FORMATS,
   ServicedeskTable,
 } from "../../engine/generate";
 
@@ -109,7 +116,9 @@ describe("a clean export (defectRate 0)", () => {
   });
 
   it("has exactly the legacy DDL, in order", () => {
-    const expected = SERVICEDESK_DDL.split(";\n").map((statement) => statement.trim()).filter(Boolean);
+    const expected = SERVICEDESK_DDL.split(";\n")
+      .map((statement) => statement.trim())
+      .filter(Boolean);
     expect(column<string>(db, "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")).toEqual(expected);
   });
 
@@ -135,10 +144,20 @@ describe("a clean export (defectRate 0)", () => {
     expect(scalar(db, "SELECT COUNT(*) FROM tickets WHERE julianday(updated_at) < julianday(created_at)")).toBe(0);
     expect(scalar(db, "SELECT COUNT(*) FROM tickets WHERE (resolved_at IS NOT NULL) <> (status IN ('resolved', 'closed'))")).toBe(0);
     expect(scalar(db, "SELECT COUNT(*) FROM tickets WHERE CAST(substr(due_date, 1, 2) AS INTEGER) > 12")).toBeGreaterThan(0);
-    expect(scalar(db, `SELECT COUNT(*) FROM comments c JOIN tickets t ON t.id = c.ticket_id
-      WHERE julianday(c.created_at) <= julianday(t.created_at)`)).toBe(0);
-    expect(column<string>(db, "SELECT DISTINCT substr(created_at, 20) FROM comments ORDER BY 1"))
-      .toEqual(["+00:00", "+01:00", "+02:00", "+05:30", "-05:00"]);
+    expect(
+      scalar(
+        db,
+        `SELECT COUNT(*) FROM comments c JOIN tickets t ON t.id = c.ticket_id
+      WHERE julianday(c.created_at) <= julianday(t.created_at)`,
+      ),
+    ).toBe(0);
+    expect(column<string>(db, "SELECT DISTINCT substr(created_at, 20) FROM comments ORDER BY 1")).toEqual([
+      "+00:00",
+      "+01:00",
+      "+02:00",
+      "+05:30",
+      "-05:00",
+    ]);
     expect(column<string>(db, "SELECT DISTINCT typeof(logged_at) FROM timesheets")).toEqual(["integer"]);
   });
 
@@ -150,12 +169,29 @@ describe("a clean export (defectRate 0)", () => {
     expect(distinct("SELECT DISTINCT typeof(is_escalated) || is_escalated FROM tickets ORDER BY 1")).toEqual(["integer0", "integer1"]);
     expect(distinct("SELECT DISTINCT is_internal FROM comments ORDER BY 1")).toEqual(["false", "true"]);
     expect(distinct("SELECT DISTINCT billable FROM timesheets ORDER BY 1")).toEqual(["false", "true"]);
-    expect(scalar(db, `SELECT COUNT(*) FROM tickets WHERE length(title) NOT BETWEEN 20 AND 90
-      OR length(description) NOT BETWEEN 150 AND 1500 OR ticket_number <> printf('SD-%07d', id)`)).toBe(0);
+    expect(
+      scalar(
+        db,
+        `SELECT COUNT(*) FROM tickets WHERE length(title) NOT BETWEEN 20 AND 90
+      OR length(description) NOT BETWEEN 150 AND 1500 OR ticket_number <> printf('SD-%07d', id)`,
+      ),
+    ).toBe(0);
     expect(scalar(db, "SELECT COUNT(*) FROM comments WHERE length(body) NOT BETWEEN 40 AND 900")).toBe(0);
-    expect(scalar(db, "SELECT COUNT(*) FROM timesheets WHERE length(notes) > 200 OR hours * 4 <> CAST(hours * 4 AS INTEGER) OR hours NOT BETWEEN 0.25 AND 8")).toBe(0);
-    expect(scalar(db, "SELECT COUNT(*) FROM tickets WHERE typeof(satisfaction_score) NOT IN ('null', 'real') OR satisfaction_score NOT BETWEEN 1 AND 5 OR round(satisfaction_score, 1) <> satisfaction_score")).toBe(0);
-    expect(scalar(db, "SELECT COUNT(*) FROM tickets WHERE estimated_cost NOT BETWEEN 0 AND 5000 OR round(estimated_cost, 2) <> estimated_cost")).toBe(0);
+    expect(
+      scalar(
+        db,
+        "SELECT COUNT(*) FROM timesheets WHERE length(notes) > 200 OR hours * 4 <> CAST(hours * 4 AS INTEGER) OR hours NOT BETWEEN 0.25 AND 8",
+      ),
+    ).toBe(0);
+    expect(
+      scalar(
+        db,
+        "SELECT COUNT(*) FROM tickets WHERE typeof(satisfaction_score) NOT IN ('null', 'real') OR satisfaction_score NOT BETWEEN 1 AND 5 OR round(satisfaction_score, 1) <> satisfaction_score",
+      ),
+    ).toBe(0);
+    expect(
+      scalar(db, "SELECT COUNT(*) FROM tickets WHERE estimated_cost NOT BETWEEN 0 AND 5000 OR round(estimated_cost, 2) <> estimated_cost"),
+    ).toBe(0);
     const nullRate = (expr: string): number => scalar(db, `SELECT AVG(${expr} IS NULL) FROM tickets`) as number;
     expect(nullRate("satisfaction_score")).toBeCloseTo(0.6, 1);
     expect(nullRate("estimated_cost")).toBeCloseTo(0.3, 1);
@@ -171,8 +207,12 @@ describe("a clean export (defectRate 0)", () => {
     expect(result.defects).toEqual(zeroCounts());
     expect(result.defectSamples).toEqual([]);
     expect(countDefects(result.path)).toEqual(zeroCounts());
-    const textColumns = db.prepare(`SELECT m.name AS tbl, p.name AS col FROM sqlite_master m
-      JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.type = 'TEXT'`).all() as { tbl: string; col: string }[];
+    const textColumns = db
+      .prepare(
+        `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m
+      JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.type = 'TEXT'`,
+      )
+      .all() as { tbl: string; col: string }[];
     expect(textColumns.length).toBeGreaterThan(10);
     for (const { tbl, col } of textColumns) {
       const values = column<Buffer | null>(db, `SELECT CAST(${col} AS BLOB) FROM ${tbl}`);
@@ -207,8 +247,13 @@ describe("an export with defects (defectRate 0.05)", () => {
     expect(column<string>(db, "SELECT DISTINCT typeof(title) FROM tickets")).toEqual(["text"]);
     expect(column<string>(db, "SELECT DISTINCT typeof(body) FROM comments")).toEqual(["text"]);
     for (const table of ["comments", "timesheets"]) {
-      expect(scalar(db, `SELECT COUNT(*) FROM ${table} c LEFT JOIN tickets t ON t.id = c.ticket_id
-        WHERE t.id IS NULL AND c.ticket_id <= ${TICKETS}`)).toBe(0);
+      expect(
+        scalar(
+          db,
+          `SELECT COUNT(*) FROM ${table} c LEFT JOIN tickets t ON t.id = c.ticket_id
+        WHERE t.id IS NULL AND c.ticket_id <= ${TICKETS}`,
+        ),
+      ).toBe(0);
     }
     db.close();
   });
@@ -217,8 +262,12 @@ describe("an export with defects (defectRate 0.05)", () => {
     const db = openReadOnly(result.path);
     const ticketIds = new Set(column<number>(db, "SELECT id FROM tickets"));
     for (const sample of result.defectSamples) {
-      const value = db.prepare(`SELECT CAST(${sample.column} AS BLOB) AS bytes, typeof(${sample.column}) AS type
-        FROM ${sample.table} WHERE id = ?`).get(sample.rowId) as { bytes: Buffer | null; type: string };
+      const value = db
+        .prepare(
+          `SELECT CAST(${sample.column} AS BLOB) AS bytes, typeof(${sample.column}) AS type
+        FROM ${sample.table} WHERE id = ?`,
+        )
+        .get(sample.rowId) as { bytes: Buffer | null; type: string };
       const text = value.bytes?.toString("utf8") ?? "";
       const broken: Record<DefectClass, boolean> = {
         "type-mismatch": value.type !== "integer",

@@ -25,8 +25,13 @@ afterAll(() => sources?.cleanup());
 
 const load = (owner: string, seed: number) =>
   migrate({
-    sourcePath: sources.make(`${owner}-${seed}.sqlite`, { tickets: 150 + seed, seed }).path, databaseUrl: database.url, schemaPrefix: PREFIX,
-    mode: "simple", retainVersions: 0, backupDirectory: path.join(tmp.dir, "b"), holder: { owner, instance: `${owner}-${seed}` },
+    sourcePath: sources.make(`${owner}-${seed}.sqlite`, { tickets: 150 + seed, seed }).path,
+    databaseUrl: database.url,
+    schemaPrefix: PREFIX,
+    mode: "simple",
+    retainVersions: 0,
+    backupDirectory: path.join(tmp.dir, "b"),
+    holder: { owner, instance: `${owner}-${seed}` },
   });
 
 async function claims(): Promise<Record<string, string>> {
@@ -40,7 +45,9 @@ async function claims(): Promise<Record<string, string>> {
 }
 
 const versions = async () =>
-  (await queryRows<{ nspname: string }>(database.url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'hold\\_v%' ORDER BY 1")).map((r) => r.nspname);
+  (await queryRows<{ nspname: string }>(database.url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'hold\\_v%' ORDER BY 1")).map(
+    (r) => r.nspname,
+  );
 
 it("three holders loading at once with retainVersions 0 keep each other's versions", async () => {
   for (let round = 1; round <= 3; round++) {

@@ -20,7 +20,12 @@ async function load(file: string, prefix: string, options: { badValuePolicy?: Ba
 }
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => { throw new Error("expected the migration to fail"); }, (e: unknown) => e);
+  return promise.then(
+    () => {
+      throw new Error("expected the migration to fail");
+    },
+    (e: unknown) => e,
+  );
 }
 
 describe("names keep their case and spaces", () => {
@@ -41,7 +46,11 @@ describe("names keep their case and spaces", () => {
       [schema],
     );
     expect(tables.map((t) => t.table_name)).toEqual(["Line Notes", "Order Items", "_rejects"]);
-    expect(await columnTypes(database.url, schema, "Order Items")).toEqual({ ID: "bigint", "Unit Price": "numeric(8,2)", customerName: "text" });
+    expect(await columnTypes(database.url, schema, "Order Items")).toEqual({
+      ID: "bigint",
+      "Unit Price": "numeric(8,2)",
+      customerName: "text",
+    });
     expect(await columnTypes(database.url, schema, "Line Notes")).toEqual({ "Note Id": "bigint", "Order ID": "bigint", Text: "text" });
     const constraints = await queryRows<{ conname: string; contype: string; def: string }>(
       database.url,
@@ -54,7 +63,11 @@ describe("names keep their case and spaces", () => {
       { conname: "Line Notes_pkey", contype: "p", def: 'PRIMARY KEY ("Note Id")' },
       { conname: "Order Items_pkey", contype: "p", def: 'PRIMARY KEY ("ID")' },
     ]);
-    const indexes = await queryRows<{ indexname: string }>(database.url, `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'Order Items' ORDER BY 1`, [schema]);
+    const indexes = await queryRows<{ indexname: string }>(
+      database.url,
+      `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'Order Items' ORDER BY 1`,
+      [schema],
+    );
     expect(indexes.map((i) => i.indexname)).toEqual(["Idx By Customer", "Order Items_pkey"]);
     const joined = await queryRows(
       database.url,
@@ -69,7 +82,11 @@ describe("names keep their case and spaces", () => {
 
   it("accepts a name of exactly 63 bytes as it is", async () => {
     const name = "n".repeat(63);
-    const file = sqliteFile(tmp.dir, "exactly63", `CREATE TABLE t (id INTEGER PRIMARY KEY, "${name}" TEXT); INSERT INTO t VALUES (1, 'kept');`);
+    const file = sqliteFile(
+      tmp.dir,
+      "exactly63",
+      `CREATE TABLE t (id INTEGER PRIMARY KEY, "${name}" TEXT); INSERT INTO t VALUES (1, 'kept');`,
+    );
     const report = await load(file, "id_exact");
     expect(await columnTypes(database.url, report.schema!, "t")).toEqual({ id: "bigint", [name]: "text" });
     expect(await textRows(database.url, report.schema!, "t")).toEqual([{ id: "1", [name]: "kept" }]);
@@ -105,7 +122,11 @@ describe("names colliding once truncated to 63 bytes", () => {
   });
 
   it("also for table names, and for multibyte names cut on a character boundary", async () => {
-    const tables = sqliteFile(tmp.dir, "table_collision", `CREATE TABLE "${LONG_STEM}A" (id INTEGER PRIMARY KEY); CREATE TABLE "${LONG_STEM}B" (id INTEGER PRIMARY KEY);`);
+    const tables = sqliteFile(
+      tmp.dir,
+      "table_collision",
+      `CREATE TABLE "${LONG_STEM}A" (id INTEGER PRIMARY KEY); CREATE TABLE "${LONG_STEM}B" (id INTEGER PRIMARY KEY);`,
+    );
     expect(await failure(load(tables, "id_tables"))).toMatchObject({
       code: "IDENTIFIER_COLLISION",
       identifiers: [`${LONG_STEM}A`, `${LONG_STEM}B`],
@@ -119,7 +140,7 @@ describe("names colliding once truncated to 63 bytes", () => {
       identifiers: [`${stem}é`, `${stem}è`],
       message: expect.stringContaining(`would both be stored as "${stem}" in PostgreSQL`),
     });
-    expect([...await schemasOf(database.url, "id_tables"), ...await schemasOf(database.url, "id_multibyte")]).toEqual([]);
+    expect([...(await schemasOf(database.url, "id_tables")), ...(await schemasOf(database.url, "id_multibyte"))]).toEqual([]);
   });
 
   it("refuses a rename map that makes two names collide", async () => {
@@ -166,13 +187,17 @@ describe("names the engine makes up", () => {
     // PostgreSQL puts keys and indexes in the tables' namespace: "t_pkey" of
     // table t would clash with the table "t_pkey", and index "a_pkey" on b
     // with the key of table a.
-    const file = sqliteFile(tmp.dir, "made_up_names", `
+    const file = sqliteFile(
+      tmp.dir,
+      "made_up_names",
+      `
       CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
       CREATE TABLE t_pkey (id INTEGER PRIMARY KEY, w TEXT);
       CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);
       CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT);
       CREATE INDEX a_pkey ON b(v);
-      INSERT INTO t VALUES (1, 'x'); INSERT INTO t_pkey VALUES (1, 'y'); INSERT INTO a VALUES (1, 'z'); INSERT INTO b VALUES (1, 'w');`);
+      INSERT INTO t VALUES (1, 'x'); INSERT INTO t_pkey VALUES (1, 'y'); INSERT INTO a VALUES (1, 'z'); INSERT INTO b VALUES (1, 'w');`,
+    );
     const report = await load(file, "id_made_up");
     const relations = await queryRows<{ table: string; index: string; primary: boolean }>(
       database.url,
@@ -188,16 +213,21 @@ describe("names the engine makes up", () => {
       { table: "t", index: "t_pkey_2", primary: true },
       { table: "t_pkey", index: "t_pkey_pkey", primary: true },
     ]);
-    for (const table of ["t", "t_pkey", "a", "b"]) expect(await pgCount(database.url, report.schema!, table)).toBe(sqliteCount(file, table));
+    for (const table of ["t", "t_pkey", "a", "b"])
+      expect(await pgCount(database.url, report.schema!, table)).toBe(sqliteCount(file, table));
   });
 
   it("shortens key names of long table names with a hash, keeping them distinct", async () => {
     const parent = "P".repeat(60);
     const child = `${"P".repeat(59)}C`;
-    const file = sqliteFile(tmp.dir, "long_tables", `
+    const file = sqliteFile(
+      tmp.dir,
+      "long_tables",
+      `
       CREATE TABLE "${parent}" (id INTEGER PRIMARY KEY);
       CREATE TABLE "${child}" (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES "${parent}"(id));
-      INSERT INTO "${parent}" VALUES (1), (2); INSERT INTO "${child}" VALUES (1, 1), (2, 2), (3, 1);`);
+      INSERT INTO "${parent}" VALUES (1), (2); INSERT INTO "${child}" VALUES (1, 1), (2, 2), (3, 1);`,
+    );
     const report = await load(file, "id_long_tables");
     const names = await queryRows<{ conname: string; contype: string; table: string }>(
       database.url,

@@ -36,7 +36,10 @@ beforeAll(() => {
 });
 
 async function advisoryLocks(): Promise<unknown[]> {
-  return queryRows(database.url, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+  return queryRows(
+    database.url,
+    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
 }
 
 /** Polls until `check` holds or `ms` pass; returns its last value. */
@@ -86,19 +89,36 @@ it("leaves no schema, session or lock behind when killed halfway through the loa
   expect(killed.sessionsDuringLoad).toBeGreaterThanOrEqual(1);
 
   // The server notices the dead client and rolls its transaction back.
-  expect(await eventually(15_000, () => otherSessions(database.url), (s) => s.length === 0)).toEqual([]);
+  expect(
+    await eventually(
+      15_000,
+      () => otherSessions(database.url),
+      (s) => s.length === 0,
+    ),
+  ).toEqual([]);
   expect(await schemasOf(database.url, PREFIX)).toEqual([]);
   expect(await advisoryLocks()).toEqual([]);
-  const leftovers = await queryRows(database.url, `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname LIKE 'killed%'`);
+  const leftovers = await queryRows(
+    database.url,
+    `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname LIKE 'killed%'`,
+  );
   expect(leftovers).toEqual([]);
 
   // The same engine, run to completion this time.
-  const rerun = JSON.parse(execFileSync(process.execPath, [FIXTURE, generated.path, database.url, PREFIX, "simple"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })) as { outcome: string; schema: string };
+  const rerun = JSON.parse(
+    execFileSync(process.execPath, [FIXTURE, generated.path, database.url, PREFIX, "simple"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }),
+  ) as { outcome: string; schema: string };
   expect(rerun.outcome).toBe("loaded");
   expect(await schemasOf(database.url, PREFIX)).toEqual([PREFIX, `${PREFIX}_control`, rerun.schema]);
   for (const table of ["tickets", "comments", "timesheets"] as const) {
-    expect({ table, rows: await pgCount(database.url, rerun.schema, table), viaStableView: await pgCount(database.url, PREFIX, table) })
-      .toEqual({ table, rows: generated.rows[table], viaStableView: generated.rows[table] });
+    expect({
+      table,
+      rows: await pgCount(database.url, rerun.schema, table),
+      viaStableView: await pgCount(database.url, PREFIX, table),
+    }).toEqual({ table, rows: generated.rows[table], viaStableView: generated.rows[table] });
   }
   expect(await queryRows(database.url, `SELECT 1 FROM ${rerun.schema}._rejects`)).toEqual([]);
 }, 120_000);

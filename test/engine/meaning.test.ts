@@ -29,9 +29,24 @@ beforeAll(async () => {
 });
 
 const column = (name: string, type: string, converter: ConverterSpec): ColumnPlan => ({
-  source: name, name, declaredType: "", type, converter, maxLength: null, notNull: false, defaultSql: null, reason: "test", typeSource: "declared",
+  source: name,
+  name,
+  declaredType: "",
+  type,
+  converter,
+  maxLength: null,
+  notNull: false,
+  defaultSql: null,
+  reason: "test",
+  typeSource: "declared",
 });
-const naive: ConverterSpec = { kind: "temporal", target: "timestamp", variants: ["YYYY-MM-DDTHH:MM:SS+HH:MM", "YYYY-MM-DD HH:MM:SS"], epoch: null, naiveZone: null };
+const naive: ConverterSpec = {
+  kind: "temporal",
+  target: "timestamp",
+  variants: ["YYYY-MM-DDTHH:MM:SS+HH:MM", "YYYY-MM-DD HH:MM:SS"],
+  epoch: null,
+  naiveZone: null,
+};
 const COLUMNS: ColumnPlan[] = [
   column("id", "bigint", { kind: "integer", type: "bigint" }),
   column("at", "timestamp without time zone", naive),
@@ -42,8 +57,16 @@ const COLUMNS: ColumnPlan[] = [
   column("flag", "boolean", { kind: "boolean" }),
 ];
 const TABLE: TablePlan = {
-  source: "events", name: "events", columns: COLUMNS, primaryKey: ["id"], primaryKeyName: "events_pkey", foreignKeys: [], indexes: [],
-  withoutRowid: false, readOrder: { kind: "rowid" }, rows: 4,
+  source: "events",
+  name: "events",
+  columns: COLUMNS,
+  primaryKey: ["id"],
+  primaryKeyName: "events_pkey",
+  foreignKeys: [],
+  indexes: [],
+  withoutRowid: false,
+  readOrder: { kind: "rowid" },
+  rows: 4,
 };
 const SOURCE_SQL = `CREATE TABLE events (id INTEGER PRIMARY KEY, at DATETIME, day DATE, payload JSON, measure, amount NUMERIC(10,2), flag BOOLEAN);
   INSERT INTO events VALUES
@@ -62,10 +85,15 @@ const EXACT = [
 async function loadByHand(schema: string, rows: readonly string[], rejects: string[] = []): Promise<void> {
   await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
   await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
-  await client.query(`CREATE TABLE ${qualified(schema, "events")} (${COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")}, PRIMARY KEY (id))`);
-  await client.query(`CREATE TABLE ${qualified(schema, "_rejects")} (table_name text, row_key text, column_name text, raw_value text, reason text, action text)`);
+  await client.query(
+    `CREATE TABLE ${qualified(schema, "events")} (${COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")}, PRIMARY KEY (id))`,
+  );
+  await client.query(
+    `CREATE TABLE ${qualified(schema, "_rejects")} (table_name text, row_key text, column_name text, raw_value text, reason text, action text)`,
+  );
   await client.query(`INSERT INTO ${qualified(schema, "events")} VALUES ${rows.join(", ")}`);
-  for (const key of rejects) await client.query(`INSERT INTO ${qualified(schema, "_rejects")} VALUES ('events', $1, NULL, NULL, 'test', 'rejected')`, [key]);
+  for (const key of rejects)
+    await client.query(`INSERT INTO ${qualified(schema, "_rejects")} VALUES ('events', $1, NULL, NULL, 'test', 'rejected')`, [key]);
 }
 
 async function check(schema: string): Promise<string[]> {
@@ -87,11 +115,31 @@ it("passes values that mean what the source's do (row 2 rejected: its values nee
 });
 
 it.each([
-  ["an offset dropped", "(2, '2024-05-01 10:00:00', '2024-06-03', 'plain', 0.5, 12.5, false)", '"events"."at" row 2: the source value means "1714550400", the stored one "1714557600"'],
-  ["a time of day dropped", "(2, '2024-05-01 08:00:00', '2024-06-03', 'plain', 0.5, 12.5, false)", '"events"."day" row 2: the source value means "1717436700", the stored one "1717372800"'],
-  ["an integer printed through a double, in text", "(2, '2024-05-01 08:00:00', NULL, '9.007199254740992e+15', 0.5, 12.5, false)", '"events"."payload" row 2: the source value means "9007199254740993", the stored one "9.007199254740992e+15"'],
-  ["an integer rounded to a double", "(2, '2024-05-01 08:00:00', NULL, '9007199254740993', 9007199254740992, 12.5, false)", '"events"."measure" row 2: the source value means "not exactly a double: 9007199254740993", the stored one "9.007199254740992e+15"'],
-  ["decimals rounded to the scale", "(2, '2024-05-01 08:00:00', NULL, '9007199254740993', NULL, 1.01, false)", '"events"."amount" row 2: the source value means "1.005", the stored one "1.01"'],
+  [
+    "an offset dropped",
+    "(2, '2024-05-01 10:00:00', '2024-06-03', 'plain', 0.5, 12.5, false)",
+    '"events"."at" row 2: the source value means "1714550400", the stored one "1714557600"',
+  ],
+  [
+    "a time of day dropped",
+    "(2, '2024-05-01 08:00:00', '2024-06-03', 'plain', 0.5, 12.5, false)",
+    '"events"."day" row 2: the source value means "1717436700", the stored one "1717372800"',
+  ],
+  [
+    "an integer printed through a double, in text",
+    "(2, '2024-05-01 08:00:00', NULL, '9.007199254740992e+15', 0.5, 12.5, false)",
+    '"events"."payload" row 2: the source value means "9007199254740993", the stored one "9.007199254740992e+15"',
+  ],
+  [
+    "an integer rounded to a double",
+    "(2, '2024-05-01 08:00:00', NULL, '9007199254740993', 9007199254740992, 12.5, false)",
+    '"events"."measure" row 2: the source value means "not exactly a double: 9007199254740993", the stored one "9.007199254740992e+15"',
+  ],
+  [
+    "decimals rounded to the scale",
+    "(2, '2024-05-01 08:00:00', NULL, '9007199254740993', NULL, 1.01, false)",
+    '"events"."amount" row 2: the source value means "1.005", the stored one "1.01"',
+  ],
 ])("catches %s, naming table, column and row", async (_name, row2, line) => {
   await loadByHand("m_wrong", [EXACT[0], row2, EXACT[1], EXACT[2]]);
   const found = await check("m_wrong");
@@ -108,5 +156,7 @@ it("catches -0 stored as 0 and a boolean flipped", async () => {
 
 it("catches a sampled row missing without a reject", async () => {
   await loadByHand("m_missing", [EXACT[0], EXACT[1]], ["2"]);
-  expect(await check("m_missing")).toEqual(['"events" row 4: no stored row means what the source row does (["4", null, null, null, null, null, null])']);
+  expect(await check("m_missing")).toEqual([
+    '"events" row 4: no stored row means what the source row does (["4", null, null, null, null, null, null])',
+  ]);
 });

@@ -27,8 +27,11 @@ beforeAll(() => {
 
 function run(source: GenerateResult | string, prefix: string, options: Partial<MigrateOptions> = {}): Promise<MigrationReport> {
   return migrate({
-    mode: "simple", ...options,
-    sourcePath: typeof source === "string" ? source : source.path, databaseUrl: database.url, schemaPrefix: prefix,
+    mode: "simple",
+    ...options,
+    sourcePath: typeof source === "string" ? source : source.path,
+    databaseUrl: database.url,
+    schemaPrefix: prefix,
     backupDirectory: path.join(tmp.dir, "backups"),
   });
 }
@@ -190,7 +193,12 @@ describe("complete", () => {
 describe("version names", () => {
   it("gives a load whose second is taken the next free second, never a shared name", async () => {
     const tiny = sqliteFile(tmp.dir, "tiny", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a');");
-    const nameAt = (seconds: number) => `m_names_v${new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "").replace(/[-:]/g, "").replace("T", "_")}`;
+    const nameAt = (seconds: number) =>
+      `m_names_v${new Date(seconds * 1000)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "")
+        .replace(/[-:]/g, "")
+        .replace("T", "_")}`;
     // Every name of the next minute is taken (as a second load in the same
     // second would find its own): the load must move past all of them.
     const start = Math.floor(Date.now() / 1000);

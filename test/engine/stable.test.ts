@@ -7,10 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { MigrationError } from "../../engine/errors";
-import {
-  cutoverSql, ensureStableSchema, psqlCommand, stableState, switchCommands, switchTo,
-  withPrefixLock,
-} from "../../engine/versions";
+import { cutoverSql, ensureStableSchema, psqlCommand, stableState, switchCommands, switchTo, withPrefixLock } from "../../engine/versions";
 import { useTestDatabase } from "../support/database";
 import { createForeignStatusSchema, createTestVersion } from "../support/versions";
 
@@ -43,7 +40,9 @@ async function scalar<T>(sql: string, params: unknown[] = []): Promise<T> {
 /** A ready version holding "tickets" and "Order Lines" with the given row counts. */
 async function readyVersion(prefix: string, at: string, rows: { tickets: number; lines: number }): Promise<string> {
   const meta = await createTestVersion(client, {
-    prefix, now: new Date(at), tables: { tickets: { rows: rows.tickets, rejects: 0 }, "Order Lines": { rows: rows.lines, rejects: 0 } },
+    prefix,
+    now: new Date(at),
+    tables: { tickets: { rows: rows.tickets, rejects: 0 }, "Order Lines": { rows: rows.lines, rejects: 0 } },
   });
   const s = `"${meta.schema}"`;
   await client.query(`CREATE TABLE ${s}."tickets" ("id" int PRIMARY KEY, "title" text)`);
@@ -92,7 +91,6 @@ beforeAll(async () => {
   v1 = await readyVersion(PREFIX, "2025-03-01T10:00:00Z", ROWS.v1);
   v2 = await readyVersion(PREFIX, "2025-03-02T10:00:00Z", ROWS.v2);
 });
-
 
 describe("ensureStableSchema", () => {
   it("creates the stable and control schemas with switch_to(), idempotently", async () => {
@@ -218,8 +216,13 @@ describe("a concurrent reader", () => {
     const reading = (async () => {
       while (switching) {
         const c = await counts(reader);
-        seen.push(c.tickets === ROWS.v1.tickets && c.lines === ROWS.v1.lines ? "v1"
-          : c.tickets === ROWS.v2.tickets && c.lines === ROWS.v2.lines ? "v2" : `mixed ${JSON.stringify(c)}`);
+        seen.push(
+          c.tickets === ROWS.v1.tickets && c.lines === ROWS.v1.lines
+            ? "v1"
+            : c.tickets === ROWS.v2.tickets && c.lines === ROWS.v2.lines
+              ? "v2"
+              : `mixed ${JSON.stringify(c)}`,
+        );
       }
     })();
     // Readers inside an open transaction hold their view locks across statements.

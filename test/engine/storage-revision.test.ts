@@ -26,7 +26,14 @@ afterAll(() => sources?.cleanup());
 
 it("reloads a version an older engine loaded, and adopts one this engine loaded", async () => {
   const source = sources.make("a.sqlite", { tickets: 200, seed: 1 }).path;
-  const run = () => migrate({ sourcePath: source, databaseUrl: database.url, schemaPrefix: "rev", mode: "simple", backupDirectory: path.join(tmp.dir, "b") });
+  const run = () =>
+    migrate({
+      sourcePath: source,
+      databaseUrl: database.url,
+      schemaPrefix: "rev",
+      mode: "simple",
+      backupDirectory: path.join(tmp.dir, "b"),
+    });
   const first = await run();
   expect((await run()).outcome).toBe("adopted");
 

@@ -34,7 +34,10 @@ describe("timestamps, dates and epochs", () => {
   let report: MigrationReport;
 
   beforeAll(async () => {
-    const file = sqliteFile(tmp.dir, "temporal", `
+    const file = sqliteFile(
+      tmp.dir,
+      "temporal",
+      `
       CREATE TABLE stamps (id INTEGER PRIMARY KEY, iso_space TEXT, iso_t TEXT, iso_minutes TEXT, iso_z TEXT, iso_offset TEXT,
         iso_fraction TEXT, mixed_zone TEXT, day_first TEXT, ambiguous TEXT, month_first TEXT, day_only TEXT, epoch_s DATETIME, epoch_ms DATETIME);
       INSERT INTO stamps VALUES
@@ -43,7 +46,8 @@ describe("timestamps, dates and epochs", () => {
         (2, '1999-12-31 23:59:59', '2000-01-01T00:00:00', '2024-02-29 00:01', '2024-03-02T00:00:00Z', '2024-03-02T10:11:12-0530',
             '2024-03-02 10:11:12.5', '2024-03-02 10:11:12', '13/01/2024 23:59', '02/01/2024 11:00', '01/13/2024 23:59', '2024-02-29', 1700000000, -1000),
         (3, NULL, '2024-07-04T12:00:00', '2024-07-04 12:00', '2024-07-04T12:00:00.120Z', '2024-07-04T23:30:00+14:00',
-            '2024-07-04 12:00:00.000001', '2024-07-04T12:00:00+01:00', '04/07/2024 12:00', '03/04/2024 12:00', '07/04/2024 12:00', '1900-01-01', 1700000000.5, 951782400000);`);
+            '2024-07-04 12:00:00.000001', '2024-07-04T12:00:00+01:00', '04/07/2024 12:00', '03/04/2024 12:00', '07/04/2024 12:00', '1900-01-01', 1700000000.5, 951782400000);`,
+    );
     report = await load(file, "ty_temporal");
     schema = report.schema!;
   });
@@ -51,10 +55,19 @@ describe("timestamps, dates and epochs", () => {
   it("types each column from its formats", async () => {
     expect(await columnTypes(database.url, schema, "stamps")).toEqual({
       id: "bigint",
-      iso_space: "timestamp without time zone", iso_t: "timestamp without time zone", iso_minutes: "timestamp without time zone",
-      iso_z: "timestamp with time zone", iso_offset: "timestamp with time zone", iso_fraction: "timestamp without time zone",
-      mixed_zone: "timestamp with time zone", day_first: "timestamp without time zone", ambiguous: "timestamp without time zone",
-      month_first: "timestamp without time zone", day_only: "date", epoch_s: "timestamp with time zone", epoch_ms: "timestamp with time zone",
+      iso_space: "timestamp without time zone",
+      iso_t: "timestamp without time zone",
+      iso_minutes: "timestamp without time zone",
+      iso_z: "timestamp with time zone",
+      iso_offset: "timestamp with time zone",
+      iso_fraction: "timestamp without time zone",
+      mixed_zone: "timestamp with time zone",
+      day_first: "timestamp without time zone",
+      ambiguous: "timestamp without time zone",
+      month_first: "timestamp without time zone",
+      day_only: "date",
+      epoch_s: "timestamp with time zone",
+      epoch_ms: "timestamp with time zone",
     });
   });
 
@@ -96,7 +109,19 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
   const REALS: number[] = (() => {
     const random = new SeededRandom(3);
     const buffer = Buffer.alloc(8);
-    const values = [0.1, 1 / 3, -0, 5e-324, 2.2250738585072014e-308, Number.MAX_VALUE, -1e-300, 123456789.125, 2247343195034736128, Infinity, -Infinity];
+    const values = [
+      0.1,
+      1 / 3,
+      -0,
+      5e-324,
+      2.2250738585072014e-308,
+      Number.MAX_VALUE,
+      -1e-300,
+      123456789.125,
+      2247343195034736128,
+      Infinity,
+      -Infinity,
+    ];
     while (values.length < 300) {
       buffer.writeUInt32BE(random.uint32(), 0);
       buffer.writeUInt32BE(random.uint32(), 4);
@@ -108,7 +133,8 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
   const BLOBS: Buffer[] = (() => {
     const random = new SeededRandom(4);
     const blobs = [Buffer.alloc(0), Buffer.from([0]), Buffer.from([0xff, 0x00, 0xc3, 0x28]), Buffer.from("not utf-8 \xe9", "latin1")];
-    for (let i = 0; i < 20; i++) blobs.push(Buffer.from(Array.from({ length: random.int(1, i === 0 ? 200_000 : 3000) }, () => random.int(0, 255))));
+    for (let i = 0; i < 20; i++)
+      blobs.push(Buffer.from(Array.from({ length: random.int(1, i === 0 ? 200_000 : 3000) }, () => random.int(0, 255))));
     return blobs;
   })();
   const BIG = [2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 12345678901234567n];
@@ -117,7 +143,10 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
   let report: MigrationReport;
 
   beforeAll(async () => {
-    file = sqliteFile(tmp.dir, "scalars", `
+    file = sqliteFile(
+      tmp.dir,
+      "scalars",
+      `
       CREATE TABLE flags (id INTEGER PRIMARY KEY, b10 BOOLEAN, b_words TEXT, b_yes_no TEXT);
       INSERT INTO flags VALUES (1, 1, 'true', 'Yes'), (2, 0, 'false', 'No'), (3, NULL, 'TRUE', 'yes'), (4, 1, 'False', 'NO');
       CREATE TABLE money (id INTEGER PRIMARY KEY, price NUMERIC(6,2), rate DECIMAL(12,4), plain NUMERIC);
@@ -127,34 +156,51 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
       INSERT INTO money_fits VALUES (1, 1.5), (2, 12), (3, -0.25), (4, 9999.99), (5, '0.10');
       CREATE TABLE reals (id INTEGER PRIMARY KEY, r REAL);
       CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB);
-      CREATE TABLE bigs (id INTEGER PRIMARY KEY, n INTEGER, d NUMERIC(20,0), t TEXT);`, (db) => {
-      const real = db.prepare("INSERT INTO reals VALUES (?, ?)");
-      REALS.forEach((v, i) => real.run(i + 1, v));
-      const blob = db.prepare("INSERT INTO blobs VALUES (?, ?)");
-      BLOBS.forEach((b, i) => blob.run(i + 1, b));
-      const big = db.prepare("INSERT INTO bigs VALUES (?, ?, ?, ?)");
-      BIG.forEach((n, i) => big.run(i + 1, n, n, String(n)));
-    });
+      CREATE TABLE bigs (id INTEGER PRIMARY KEY, n INTEGER, d NUMERIC(20,0), t TEXT);`,
+      (db) => {
+        const real = db.prepare("INSERT INTO reals VALUES (?, ?)");
+        REALS.forEach((v, i) => real.run(i + 1, v));
+        const blob = db.prepare("INSERT INTO blobs VALUES (?, ?)");
+        BLOBS.forEach((b, i) => blob.run(i + 1, b));
+        const big = db.prepare("INSERT INTO bigs VALUES (?, ?, ?, ?)");
+        BIG.forEach((n, i) => big.run(i + 1, n, n, String(n)));
+      },
+    );
     report = await load(file, "ty_scalars");
     schema = report.schema!;
   });
 
   it("reads booleans from 1/0, true/false and Yes/No in any case", async () => {
-    expect(await columnTypes(database.url, schema, "flags")).toEqual({ id: "bigint", b10: "boolean", b_words: "boolean", b_yes_no: "boolean" });
+    expect(await columnTypes(database.url, schema, "flags")).toEqual({
+      id: "bigint",
+      b10: "boolean",
+      b_words: "boolean",
+      b_yes_no: "boolean",
+    });
     expect(await columnsAsText(schema, "flags")).toMatchObject({
-      b10: ["true", "false", null, "true"], b_words: ["true", "false", "true", "false"], b_yes_no: ["true", "false", "true", "false"],
+      b10: ["true", "false", null, "true"],
+      b_words: ["true", "false", "true", "false"],
+      b_yes_no: ["true", "false", "true", "false"],
     });
   });
 
   it("takes no Object property name (constructor, toString) for a boolean word", async () => {
-    const words = sqliteFile(tmp.dir, "proto-words", `
+    const words = sqliteFile(
+      tmp.dir,
+      "proto-words",
+      `
       CREATE TABLE flags (id INTEGER PRIMARY KEY, b BOOLEAN);
-      INSERT INTO flags VALUES (1, 'yes'), (2, 'constructor'), (3, 'no'), (4, 'toString'), (5, 'Yes'), (6, 'NO'), (7, 'yes'), (8, 'no');`);
+      INSERT INTO flags VALUES (1, 'yes'), (2, 'constructor'), (3, 'no'), (4, 'toString'), (5, 'Yes'), (6, 'NO'), (7, 'yes'), (8, 'no');`,
+    );
     const loaded = (await load(words, "ty_proto")).schema!;
     expect(await columnTypes(database.url, loaded, "flags")).toEqual({ id: "bigint", b: "boolean" });
-    expect(await columnsAsText(loaded, "flags")).toEqual({ id: ["1", "3", "5", "6", "7", "8"], b: ["true", "false", "true", "false", "true", "false"] });
+    expect(await columnsAsText(loaded, "flags")).toEqual({
+      id: ["1", "3", "5", "6", "7", "8"],
+      b: ["true", "false", "true", "false", "true", "false"],
+    });
     expect((await rejectsOf(database.url, loaded)).map((r) => [r.row_key, r.raw_value, r.reason])).toEqual([
-      ["2", "constructor", "not a boolean"], ["4", "toString", "not a boolean"],
+      ["2", "constructor", "not a boolean"],
+      ["4", "toString", "not a boolean"],
     ]);
   });
 
@@ -169,13 +215,23 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
       plain: ["9223372036854775807", "0.1", "100000000000000000000", "-12.5", null, "3"],
     });
     // PostgreSQL's numeric(6,2) would have rounded or refused these: nothing was rounded, nothing rejected.
-    const server = await queryRows<{ price: string }>(database.url, `SELECT (p::numeric(6,2) = p::numeric) AS price FROM unnest($1::text[]) AS u(p)`, [["1.005", "2.345"]]);
+    const server = await queryRows<{ price: string }>(
+      database.url,
+      `SELECT (p::numeric(6,2) = p::numeric) AS price FROM unnest($1::text[]) AS u(p)`,
+      [["1.005", "2.345"]],
+    );
     expect(server.map((s) => s.price)).toEqual([false, false]);
     expect((await rejectsOf(database.url, schema)).filter((r) => r.table_name.startsWith("money"))).toEqual([]);
-    const widened = report.quality!.findings.filter((f) => f.check === "type_widened" && f.table === "money").map((f) => [f.column, f.count, f.severity]);
-    expect(widened).toEqual([["price", 5, "warn"], ["rate", 5, "warn"]]);
-    expect(report.quality!.findings.find((f) => f.check === "type_widened" && f.column === "price")!.message)
-      .toBe('"money"."price" widened from numeric(6,2) to numeric for 5 of 6 values (first, row 1: 1.005 has more than 2 decimal places, which numeric(6,2) would round)');
+    const widened = report
+      .quality!.findings.filter((f) => f.check === "type_widened" && f.table === "money")
+      .map((f) => [f.column, f.count, f.severity]);
+    expect(widened).toEqual([
+      ["price", 5, "warn"],
+      ["rate", 5, "warn"],
+    ]);
+    expect(report.quality!.findings.find((f) => f.check === "type_widened" && f.column === "price")!.message).toBe(
+      '"money"."price" widened from numeric(6,2) to numeric for 5 of 6 values (first, row 1: 1.005 has more than 2 decimal places, which numeric(6,2) would round)',
+    );
   });
 
   it("keeps REAL as double precision, bit for bit", async () => {
@@ -188,16 +244,25 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
       b.writeDoubleBE(v);
       return b.toString("hex");
     };
-    const loaded = await queryRows<{ bits: string }>(database.url, `SELECT encode(float8send(r), 'hex') AS bits FROM ${quoteIdent(schema)}.reals ORDER BY id`);
+    const loaded = await queryRows<{ bits: string }>(
+      database.url,
+      `SELECT encode(float8send(r), 'hex') AS bits FROM ${quoteIdent(schema)}.reals ORDER BY id`,
+    );
     expect(loaded.map((r) => r.bits)).toEqual(stored.map(bits));
     expect(stored).toHaveLength(REALS.length);
   });
 
   it("copies blobs to bytea byte for byte", async () => {
     expect(await columnTypes(database.url, schema, "blobs")).toEqual({ id: "bigint", data: "bytea" });
-    const loaded = await queryRows<{ n: number; md5: string }>(database.url, `SELECT length(data) AS n, md5(data) AS md5 FROM ${quoteIdent(schema)}.blobs ORDER BY id`);
+    const loaded = await queryRows<{ n: number; md5: string }>(
+      database.url,
+      `SELECT length(data) AS n, md5(data) AS md5 FROM ${quoteIdent(schema)}.blobs ORDER BY id`,
+    );
     expect(loaded).toEqual(BLOBS.map((b) => ({ n: b.length, md5: createHash("md5").update(b).digest("hex") })));
-    const [small] = await queryRows<{ hex: string }>(database.url, `SELECT encode(data, 'hex') AS hex FROM ${quoteIdent(schema)}.blobs WHERE id = 3`);
+    const [small] = await queryRows<{ hex: string }>(
+      database.url,
+      `SELECT encode(data, 'hex') AS hex FROM ${quoteIdent(schema)}.blobs WHERE id = 3`,
+    );
     expect(small.hex).toBe("ff00c328");
   });
 
@@ -210,16 +275,22 @@ describe("booleans, numerics, reals, blobs and big integers", () => {
 
 describe("defaults", () => {
   it("maps CURRENT_TIMESTAMP to now() and literals through the column's type; drops the untranslatable with a note", async () => {
-    const file = sqliteFile(tmp.dir, "defaults", `
+    const file = sqliteFile(
+      tmp.dir,
+      "defaults",
+      `
       CREATE TABLE d (id INTEGER PRIMARY KEY,
         created_tz TEXT DEFAULT CURRENT_TIMESTAMP, created DATETIME DEFAULT CURRENT_TIMESTAMP, day DATE DEFAULT CURRENT_DATE,
         status TEXT NOT NULL DEFAULT 'open', escalated BOOLEAN NOT NULL DEFAULT 0, weight REAL DEFAULT 1.5,
         slug TEXT DEFAULT (lower('X')), counter INTEGER DEFAULT (abs(-1)));
-      INSERT INTO d (id, created_tz, created, day) VALUES (1, '2024-01-01T00:00:00Z', '2024-01-01 00:00:00', '2024-01-01');`);
+      INSERT INTO d (id, created_tz, created, day) VALUES (1, '2024-01-01T00:00:00Z', '2024-01-01 00:00:00', '2024-01-01');`,
+    );
     const report = await load(file, "ty_defaults");
-    const defaults = await queryRows<{ column_name: string; column_default: string | null }>(database.url,
+    const defaults = await queryRows<{ column_name: string; column_default: string | null }>(
+      database.url,
       `SELECT column_name, column_default FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'd' ORDER BY ordinal_position`,
-      [report.schema]);
+      [report.schema],
+    );
     expect(Object.fromEntries(defaults.map((d) => [d.column_name, d.column_default]))).toEqual({
       id: null,
       created_tz: "now()",
@@ -264,47 +335,94 @@ describe("per-column type overrides", () => {
     const plan = await inspectSource(file, { typeOverrides });
     expect(plan.plan.tables[0].columns.map((c) => c.reason)).toEqual([
       "declared INTEGER; SQLite integers are 64-bit: bigint",
-      "override: bigint", "override: timestamptz", "override: numeric(8,2)", "override: text", "override: varchar(5)",
+      "override: bigint",
+      "override: timestamptz",
+      "override: numeric(8,2)",
+      "override: text",
+      "override: varchar(5)",
     ]);
     const report = await load(file, "ty_overrides", { typeOverrides });
     expect(await columnTypes(database.url, report.schema!, "o")).toEqual({
-      id: "bigint", code: "bigint", happened: "timestamp with time zone", amount: "numeric(8,2)", n: "text", short: "character varying(5)",
+      id: "bigint",
+      code: "bigint",
+      happened: "timestamp with time zone",
+      amount: "numeric(8,2)",
+      n: "text",
+      short: "character varying(5)",
     });
     expect(await textRows(database.url, report.schema!, "o")).toEqual([
       { id: "1", code: "42", happened: "2024-03-01 10:00:00+00", amount: "12.34", n: "1", short: "abc" },
     ]);
     expect(await rejectsOf(database.url, report.schema!)).toEqual([
-      { table_name: "o", row_key: "2", column_name: "short", raw_value: "abcdefgh", reason: "is longer than 5 characters (the type is the override's)", action: "rejected" },
-      { table_name: "o", row_key: "3", column_name: "amount", raw_value: "12.345", reason: "has more than 2 decimal places, which numeric(8,2) would round (the type is the override's)", action: "rejected" },
+      {
+        table_name: "o",
+        row_key: "2",
+        column_name: "short",
+        raw_value: "abcdefgh",
+        reason: "is longer than 5 characters (the type is the override's)",
+        action: "rejected",
+      },
+      {
+        table_name: "o",
+        row_key: "3",
+        column_name: "amount",
+        raw_value: "12.345",
+        reason: "has more than 2 decimal places, which numeric(8,2) would round (the type is the override's)",
+        action: "rejected",
+      },
     ]);
   });
 
   it("refuses an unknown type or column, naming the field", async () => {
     const file = sqliteFile(tmp.dir, "bad_overrides", SQL);
     await expect(inspectSource(file, { typeOverrides: { o: { code: "money" } } })).rejects.toThrow(OptionError);
-    await expect(inspectSource(file, { typeOverrides: { o: { code: "money" } } })).rejects.toThrow(/^typeOverrides\.o\.code: unknown type "money"/);
-    await expect(inspectSource(file, { typeOverrides: { o: { nope: "text" } } })).rejects.toThrow('typeOverrides.o: no column "nope" in table "o"');
+    await expect(inspectSource(file, { typeOverrides: { o: { code: "money" } } })).rejects.toThrow(
+      /^typeOverrides\.o\.code: unknown type "money"/,
+    );
+    await expect(inspectSource(file, { typeOverrides: { o: { nope: "text" } } })).rejects.toThrow(
+      'typeOverrides.o: no column "nope" in table "o"',
+    );
   });
 });
 
 describe("the timezone option", () => {
   it("loads naive timestamps as timestamptz in that zone, daylight saving included; zoned values and dates keep theirs", async () => {
     const naive = ["2024-07-01 12:00:00", "2024-01-15 12:00:00", "2024-03-31 02:30:00", "2024-10-27 02:30:00", "2024-03-10 02:30:00"];
-    const file = sqliteFile(tmp.dir, "zone", `CREATE TABLE z (id INTEGER PRIMARY KEY, naive TEXT, zoned TEXT, day TEXT);
-      INSERT INTO z VALUES ${naive.map((t, i) => `(${i + 1}, '${t}', '${t.replace(" ", "T")}Z', '${t.slice(0, 10)}')`).join(", ")};`);
+    const file = sqliteFile(
+      tmp.dir,
+      "zone",
+      `CREATE TABLE z (id INTEGER PRIMARY KEY, naive TEXT, zoned TEXT, day TEXT);
+      INSERT INTO z VALUES ${naive.map((t, i) => `(${i + 1}, '${t}', '${t.replace(" ", "T")}Z', '${t.slice(0, 10)}')`).join(", ")};`,
+    );
     for (const zone of ["Europe/Paris", "America/New_York"]) {
       const report = await load(file, `ty_zone_${zone.split("/")[1].toLowerCase()}`, { timezone: zone });
-      expect(await columnTypes(database.url, report.schema!, "z")).toEqual({ id: "bigint", naive: "timestamp with time zone", zoned: "timestamp with time zone", day: "date" });
-      const server = await queryRows<{ naive: string; zoned: string }>(database.url,
+      expect(await columnTypes(database.url, report.schema!, "z")).toEqual({
+        id: "bigint",
+        naive: "timestamp with time zone",
+        zoned: "timestamp with time zone",
+        day: "date",
+      });
+      const server = await queryRows<{ naive: string; zoned: string }>(
+        database.url,
         `SELECT (v::timestamp AT TIME ZONE $2)::text AS naive, (v::timestamp AT TIME ZONE 'UTC')::text AS zoned FROM unnest($1::text[]) WITH ORDINALITY u(v, i) ORDER BY i`,
-        [naive, zone]);
+        [naive, zone],
+      );
       const loaded = await columnsAsText(report.schema!, "z");
-      expect({ zone, naive: loaded.naive, zoned: loaded.zoned, day: loaded.day })
-        .toEqual({ zone, naive: server.map((s) => s.naive), zoned: server.map((s) => s.zoned), day: naive.map((t) => t.slice(0, 10)) });
+      expect({ zone, naive: loaded.naive, zoned: loaded.zoned, day: loaded.day }).toEqual({
+        zone,
+        naive: server.map((s) => s.naive),
+        zoned: server.map((s) => s.zoned),
+        day: naive.map((t) => t.slice(0, 10)),
+      });
     }
     // Converted on the server to the zone, the naive values read back as written.
-    const paris = await queryRows<{ local: string }>(database.url, `SELECT to_char(naive AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD HH24:MI:SS') AS local FROM ty_zone_paris.z WHERE id <= 2 ORDER BY id`);
+    const paris = await queryRows<{ local: string }>(
+      database.url,
+      `SELECT to_char(naive AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD HH24:MI:SS') AS local FROM ty_zone_paris.z WHERE id <= 2 ORDER BY id`,
+    );
     expect(paris.map((p) => p.local)).toEqual(naive.slice(0, 2));
-    await expect(inspectSource(file, { timezone: "Mars/Olympus" })).rejects.toThrow('timezone: "Mars/Olympus" is not an IANA time zone name');
+    await expect(inspectSource(file, { timezone: "Mars/Olympus" })).rejects.toThrow(
+      'timezone: "Mars/Olympus" is not an IANA time zone name',
+    );
   });
 });

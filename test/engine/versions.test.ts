@@ -5,10 +5,23 @@
 import { Client } from "pg";
 import { LockTimeoutError, MigrationError, OptionError } from "../../engine/errors";
 import {
-  allocateVersionName, collectGarbage, controlSchemaName, dropVersion, findReusableVersion,
-  garbageVersions, listVersions, MAX_PREFIX_BYTES, readVersionMetadata, stableState, switchTo,
-  validatePrefix, VersionMetadata, versionSchemaName, versionTimestamp,
-  withPrefixLock, writeVersionMetadata,
+  allocateVersionName,
+  collectGarbage,
+  controlSchemaName,
+  dropVersion,
+  findReusableVersion,
+  garbageVersions,
+  listVersions,
+  MAX_PREFIX_BYTES,
+  readVersionMetadata,
+  stableState,
+  switchTo,
+  validatePrefix,
+  VersionMetadata,
+  versionSchemaName,
+  versionTimestamp,
+  withPrefixLock,
+  writeVersionMetadata,
 } from "../../engine/versions";
 import { useTestDatabase } from "../support/database";
 import { createForeignStatusSchema, createTestVersion } from "../support/versions";
@@ -33,15 +46,20 @@ beforeAll(async () => {
 });
 
 async function schemasLike(pattern: string): Promise<string[]> {
-  const { rows } = await client.query<{ nspname: string }>(
-    `SELECT nspname FROM pg_namespace WHERE nspname LIKE $1 ORDER BY nspname`,
-    [pattern],
-  );
+  const { rows } = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1 ORDER BY nspname`, [
+    pattern,
+  ]);
   return rows.map((r) => r.nspname);
 }
 
 async function version(prefix: string, at: string, digest = "digest-a", fingerprint = "options-a"): Promise<string> {
-  const meta = await createTestVersion(client, { prefix, sourceDigest: digest, optionsFingerprint: fingerprint, now: new Date(at), loadedBy: "test" });
+  const meta = await createTestVersion(client, {
+    prefix,
+    sourceDigest: digest,
+    optionsFingerprint: fingerprint,
+    now: new Date(at),
+    loadedBy: "test",
+  });
   await client.query(`CREATE TABLE "${meta.schema}"."tickets" ("id" int PRIMARY KEY)`);
   return meta.schema;
 }
@@ -101,11 +119,18 @@ describe("naming", () => {
 describe("metadata", () => {
   it("round-trips through COMMENT ON SCHEMA", async () => {
     const created = await createTestVersion(client, {
-      prefix: "meta", sourceDigest: "a".repeat(64), optionsFingerprint: "b".repeat(64), loadedBy: "pulumi:stack-dev",
+      prefix: "meta",
+      sourceDigest: "a".repeat(64),
+      optionsFingerprint: "b".repeat(64),
+      loadedBy: "pulumi:stack-dev",
       now: new Date("2025-05-01T00:00:00Z"),
     });
     expect(created).toMatchObject({ status: "ready", schema: "meta_v20250501_000000", createdAt: "2025-05-01T00:00:00.000Z" });
-    const ready: VersionMetadata = { ...created, tables: { tickets: { rows: 10, rejects: 1 } }, replaced: { schema: "meta_v20250401_000000", backupFile: null } };
+    const ready: VersionMetadata = {
+      ...created,
+      tables: { tickets: { rows: 10, rejects: 1 } },
+      replaced: { schema: "meta_v20250401_000000", backupFile: null },
+    };
     await writeVersionMetadata(client, ready);
     expect(await readVersionMetadata(client, created.schema)).toEqual(ready);
     const { rows } = await client.query(`SELECT obj_description($1::regnamespace, 'pg_namespace') AS c`, [created.schema]);

@@ -52,8 +52,15 @@ export function injector(kind: FaultKind, context: { backendUrl: string; server:
         return `killed provider process(es) ${pids.join(", ") || "(none running)"}`;
       }
       case "terminate-session": {
-        const out = execFileSync("psql", [context.server.url(context.database), "-Atc",
-          "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'servicedesk-migration' AND pid <> pg_backend_pid()"], { encoding: "utf8" });
+        const out = execFileSync(
+          "psql",
+          [
+            context.server.url(context.database),
+            "-Atc",
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'servicedesk-migration' AND pid <> pg_backend_pid()",
+          ],
+          { encoding: "utf8" },
+        );
         return `terminated ${out.trim()} session(s)`;
       }
       case "restart-server":

@@ -40,7 +40,11 @@ function expectedOutcome(kind: FaultKind, phase: string): "fails" | "succeeds" |
 }
 
 /** The pairs that exist: a fault needs something to hit. */
-const CASES = KINDS.flatMap((kind) => Object.entries(PHASES).filter(([phase]) => !(kind === "terminate-session" && phase === "gate")).map(([phase, marker]) => ({ kind, phase, marker })));
+const CASES = KINDS.flatMap((kind) =>
+  Object.entries(PHASES)
+    .filter(([phase]) => !(kind === "terminate-session" && phase === "gate"))
+    .map(([phase, marker]) => ({ kind, phase, marker })),
+);
 
 interface VersionInfo {
   schema: string;
@@ -61,8 +65,11 @@ describe("faults during pulumi up", () => {
   const nextSource = () => sources.make(`export-${++seed}.sqlite`, { tickets: TICKETS, seed });
 
   async function versions(): Promise<VersionInfo[]> {
-    const rows = await queryRows<{ nspname: string; comment: string | null }>(url(),
-      "SELECT nspname, obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname LIKE $1 ORDER BY 1", [`${PREFIX}_v%`]);
+    const rows = await queryRows<{ nspname: string; comment: string | null }>(
+      url(),
+      "SELECT nspname, obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname LIKE $1 ORDER BY 1",
+      [`${PREFIX}_v%`],
+    );
     return rows.map((r) => ({ schema: r.nspname, ...JSON.parse(r.comment ?? "{}") }));
   }
 
@@ -138,9 +145,19 @@ describe("faults during pulumi up", () => {
     const before = await active();
     const source = nextSource();
     await stack.setConfig("source", { value: source.path });
-    const run = await upWithFault(stack, marker, injector(kind, { backendUrl: sandbox.env.PULUMI_BACKEND_URL, server, database: DATABASE }));
+    const run = await upWithFault(
+      stack,
+      marker,
+      injector(kind, { backendUrl: sandbox.env.PULUMI_BACKEND_URL, server, database: DATABASE }),
+    );
     // The fault hit something: a provider process, a live session, the server.
-    expect(run.injected).toMatch(kind === "kill-provider" ? /^killed provider process\(es\) \d+/ : kind === "terminate-session" ? /^terminated [1-9]\d* session\(s\)$/ : /^restarted the server$/);
+    expect(run.injected).toMatch(
+      kind === "kill-provider"
+        ? /^killed provider process\(es\) \d+/
+        : kind === "terminate-session"
+          ? /^terminated [1-9]\d* session\(s\)$/
+          : /^restarted the server$/,
+    );
     const outcome = expectedOutcome(kind, phase);
     if (outcome === "fails") expect(run.error).not.toBeNull();
     if (outcome === "succeeds") expect(run.error).toBeNull();

@@ -21,7 +21,9 @@ import { createPulumiSandbox, PROJECT_ROOT, PulumiSandbox, stackOf } from "../su
 import { sourceFolder, SourceFolder } from "../support/sources";
 
 const database = useTestDatabase("package");
-const PULUMI_VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "node_modules/@pulumi/pulumi/package.json"), "utf8")).version;
+const PULUMI_VERSION: string = JSON.parse(
+  readFileSync(path.join(PROJECT_ROOT, "node_modules/@pulumi/pulumi/package.json"), "utf8"),
+).version;
 let scratch: string;
 let tarball: string;
 let packed: { size: number; files: string[] };
@@ -77,16 +79,27 @@ function pulumiYaml(name: string, main: string): string {
 }
 
 function consumerPackage(name: string, extra: Record<string, string> = {}): string {
-  return JSON.stringify({ name, private: true, dependencies: { "servicedesk-migration": `file:${tarball}`, "@pulumi/pulumi": PULUMI_VERSION, ...extra } }, null, 2);
+  return JSON.stringify(
+    { name, private: true, dependencies: { "servicedesk-migration": `file:${tarball}`, "@pulumi/pulumi": PULUMI_VERSION, ...extra } },
+    null,
+    2,
+  );
 }
 
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), "sdm-package-"));
-  const [result] = JSON.parse(npm(PROJECT_ROOT, "pack", "--ignore-scripts", "--json", "--pack-destination", scratch)) as { filename: string; size: number; files: { path: string }[] }[];
+  const [result] = JSON.parse(npm(PROJECT_ROOT, "pack", "--ignore-scripts", "--json", "--pack-destination", scratch)) as {
+    filename: string;
+    size: number;
+    files: { path: string }[];
+  }[];
   tarball = path.join(scratch, result.filename);
   packed = { size: result.size, files: result.files.map((f) => f.path) };
   // A monorepo-like workspace holding the JavaScript project; the TypeScript project on its own.
-  write(path.join(scratch, "workspace/package.json"), JSON.stringify({ name: "workspace", private: true, workspaces: ["apps/js-app"] }, null, 2));
+  write(
+    path.join(scratch, "workspace/package.json"),
+    JSON.stringify({ name: "workspace", private: true, workspaces: ["apps/js-app"] }, null, 2),
+  );
   write(path.join(scratch, "workspace/apps/js-app/package.json"), consumerPackage("js-app"));
   write(path.join(scratch, "workspace/apps/js-app/Pulumi.yaml"), pulumiYaml("js-app", "index.js"));
   write(path.join(scratch, "workspace/apps/js-app/index.js"), PROGRAM_JS);
@@ -95,7 +108,17 @@ beforeAll(async () => {
   write(path.join(ts, "package.json"), consumerPackage("ts-app", { "@types/node": "20.19.43" }));
   write(path.join(ts, "Pulumi.yaml"), pulumiYaml("ts-app", "bin/index.js"));
   write(path.join(ts, "index.ts"), PROGRAM_TS);
-  write(path.join(ts, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", outDir: "bin", esModuleInterop: true }, files: ["index.ts"] }, null, 2));
+  write(
+    path.join(ts, "tsconfig.json"),
+    JSON.stringify(
+      {
+        compilerOptions: { strict: true, target: "ES2022", module: "commonjs", outDir: "bin", esModuleInterop: true },
+        files: ["index.ts"],
+      },
+      null,
+      2,
+    ),
+  );
   install(ts);
   execFileSync(process.execPath, [path.join(PROJECT_ROOT, "node_modules/typescript/bin/tsc"), "-p", ts], { stdio: "pipe" });
   sandbox = await createPulumiSandbox();
@@ -110,16 +133,27 @@ afterAll(() => {
 
 test("the tarball holds the library, its declarations, the CLI and the README; no tests, bench or maps", () => {
   console.log(`npm pack: ${path.basename(tarball)}, ${packed.size} bytes, ${packed.files.length} files`);
-  expect(packed.files).toEqual(expect.arrayContaining([
-    "package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/cli/servicedesk-migrate.js",
-    "dist/dynamic-providers/operations.js", "dist/engine/index.d.ts", "dist/engine/load/reader-worker.js",
-  ]));
+  expect(packed.files).toEqual(
+    expect.arrayContaining([
+      "package.json",
+      "README.md",
+      "LICENSE",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/cli/servicedesk-migrate.js",
+      "dist/dynamic-providers/operations.js",
+      "dist/engine/index.d.ts",
+      "dist/engine/load/reader-worker.js",
+    ]),
+  );
   expect(packed.files.filter((f) => /(^test\/|^bench\/|^dist\/bench\/|^dist\/program\/|\.map$|\.ts$(?<!\.d\.ts))/.test(f))).toEqual([]);
 });
 
 test("the CLI runs from the installed package's bin", () => {
   const file = sources.make("cli.sqlite", { tickets: 50, seed: 9 }).path;
-  const out = execFileSync(path.join(scratch, "workspace/node_modules/.bin/servicedesk-migrate"), ["plan", "--source", file], { encoding: "utf8" });
+  const out = execFileSync(path.join(scratch, "workspace/node_modules/.bin/servicedesk-migrate"), ["plan", "--source", file], {
+    encoding: "utf8",
+  });
   expect(out).toMatch(/tickets/);
   expect(out).toMatch(/created_at\s+timestamp without time zone/);
 });
@@ -129,7 +163,12 @@ describe.each([
   { language: "TypeScript, compiled against the declarations", dir: () => path.join(scratch, "ts-app"), prefix: "pkgts" },
 ])("a project in $language", ({ dir, prefix }) => {
   let stack: Stack;
-  const versions = async () => (await queryRows<{ n: string }>(database.url, "SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE $1 ORDER BY 1", [`${prefix}\\_v%`])).map((r) => r.n);
+  const versions = async () =>
+    (
+      await queryRows<{ n: string }>(database.url, "SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE $1 ORDER BY 1", [
+        `${prefix}\\_v%`,
+      ])
+    ).map((r) => r.n);
 
   beforeAll(async () => {
     stack = await stackOf(sandbox, dir(), "dev");
@@ -146,7 +185,10 @@ describe.each([
     expect(preview.stdout).toContain("schemaPlan");
     expect(preview.stdout).toMatch(/created_at\s*:\s*"timestamp without time zone"/);
     await stack.setConfig("source", { value: sources.make(`${prefix}-bad.sqlite`, { tickets: 400, seed: 3, defectRate: 0.2 }).path });
-    const blocked = await stack.preview().then(() => null, (e: Error) => e);
+    const blocked = await stack.preview().then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(blocked?.message).toContain("the quality gate blocks");
     await stack.setConfig("source", { value: sources.make(`${prefix}-a.sqlite`, { tickets: 400, seed: 1 }).path });
     expect(await versions()).toEqual([]);
@@ -166,6 +208,8 @@ describe.each([
     expect(Number((await queryRows<{ n: string }>(database.url, `SELECT count(*) AS n FROM "${prefix}".tickets`))[0].n)).toBe(450);
 
     await stack.destroy();
-    expect(await queryRows(database.url, "SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2", [prefix, `${prefix}\\_%`])).toEqual([]);
+    expect(
+      await queryRows(database.url, "SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2", [prefix, `${prefix}\\_%`]),
+    ).toEqual([]);
   });
 });

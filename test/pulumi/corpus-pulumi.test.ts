@@ -47,34 +47,44 @@ async function stackFor(name: string, file: string, prefix: string): Promise<Sta
 const outputsOf = async (stack: Stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
 
 test.each([
-  { name: "chinook", prefix: "pc_chinook", rows: { Invoice: 412, InvoiceLine: 2240, Track: 3503 }, preview: /InvoiceDate\s*:\s*"timestamp without time zone"/ },
   {
-    name: "values past the sample", prefix: "pc_values", rows: { events: 29998 },
+    name: "chinook",
+    prefix: "pc_chinook",
+    rows: { Invoice: 412, InvoiceLine: 2240, Track: 3503 },
+    preview: /InvoiceDate\s*:\s*"timestamp without time zone"/,
+  },
+  {
+    name: "values past the sample",
+    prefix: "pc_values",
+    rows: { events: 29998 },
     // The plan from the sample says timestamp without time zone; the gate's full read widened it, and the preview says so.
     preview: /happened_at\s*:\s*"timestamp with time zone"/,
   },
-])("$name: preview shows the measured plan, up loads every value exactly, the export is untouched", async ({ name, prefix, rows, preview }) => {
-  const entry = CORPUS.find((db) => db.name === name)!;
-  const file = entry.build(mkdtempSync(path.join(dir, "export-")));
-  const before = exportDigests(file);
-  const stack = await stackFor(name.replace(/\W+/g, "-"), file, prefix);
-  const shown = await stack.preview({ diff: true });
-  expect(shown.stdout).toMatch(preview);
-  expect(await queryRows(database.url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE $1", [`${prefix}%`])).toEqual([]);
+])(
+  "$name: preview shows the measured plan, up loads every value exactly, the export is untouched",
+  async ({ name, prefix, rows, preview }) => {
+    const entry = CORPUS.find((db) => db.name === name)!;
+    const file = entry.build(mkdtempSync(path.join(dir, "export-")));
+    const before = exportDigests(file);
+    const stack = await stackFor(name.replace(/\W+/g, "-"), file, prefix);
+    const shown = await stack.preview({ diff: true });
+    expect(shown.stdout).toMatch(preview);
+    expect(await queryRows(database.url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE $1", [`${prefix}%`])).toEqual([]);
 
-  const up = await stack.up();
-  expect(up.summary.result).toBe("succeeded");
-  const outputs = await outputsOf(stack);
-  expect(outputs.rowCounts).toMatchObject(rows);
-  expect(outputs.canary).toMatchObject({ sampleRate: 0.1 });
-  const schema = outputs.schemaName as string;
-  expect(schema).toMatch(new RegExp(`^${prefix}_v\\d{8}_\\d{6}$`));
-  const [stable] = await queryRows<{ n: string }>(database.url, `SELECT count(*) AS n FROM "${prefix}"."${Object.keys(rows)[0]}"`);
-  expect(Number(stable.n)).toBe(Object.values(rows)[0]);
-  const oracle = await compareValueByValue({ sqlitePath: file, databaseUrl: database.url, schema });
-  expect(oracle.differences).toEqual([]);
-  expect(exportDigests(file)).toEqual(before);
+    const up = await stack.up();
+    expect(up.summary.result).toBe("succeeded");
+    const outputs = await outputsOf(stack);
+    expect(outputs.rowCounts).toMatchObject(rows);
+    expect(outputs.canary).toMatchObject({ sampleRate: 0.1 });
+    const schema = outputs.schemaName as string;
+    expect(schema).toMatch(new RegExp(`^${prefix}_v\\d{8}_\\d{6}$`));
+    const [stable] = await queryRows<{ n: string }>(database.url, `SELECT count(*) AS n FROM "${prefix}"."${Object.keys(rows)[0]}"`);
+    expect(Number(stable.n)).toBe(Object.values(rows)[0]);
+    const oracle = await compareValueByValue({ sqlitePath: file, databaseUrl: database.url, schema });
+    expect(oracle.differences).toEqual([]);
+    expect(exportDigests(file)).toEqual(before);
 
-  await stack.destroy();
-  await stack.workspace.removeStack(stack.name);
-});
+    await stack.destroy();
+    await stack.workspace.removeStack(stack.name);
+  },
+);

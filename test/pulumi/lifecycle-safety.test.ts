@@ -49,10 +49,19 @@ async function newStack(name: string, prefix: string, config: Record<string, str
 
 const outputs = async (stack: Stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
 const schemas = async (prefix: string) =>
-  (await queryRows<{ nspname: string }>(database.url, "SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2 ORDER BY 1", [prefix, `${prefix}\\_%`])).map((r) => r.nspname);
+  (
+    await queryRows<{ nspname: string }>(
+      database.url,
+      "SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2 ORDER BY 1",
+      [prefix, `${prefix}\\_%`],
+    )
+  ).map((r) => r.nspname);
 const stableMeta = async (prefix: string) =>
-  JSON.parse((await queryRows<{ c: string }>(database.url, "SELECT obj_description($1::regnamespace, 'pg_namespace') AS c", [prefix]))[0].c) as { active: string | null };
-const tickets = async (prefix: string) => Number((await queryRows<{ n: string }>(database.url, `SELECT count(*) AS n FROM "${prefix}".tickets`))[0].n);
+  JSON.parse(
+    (await queryRows<{ c: string }>(database.url, "SELECT obj_description($1::regnamespace, 'pg_namespace') AS c", [prefix]))[0].c,
+  ) as { active: string | null };
+const tickets = async (prefix: string) =>
+  Number((await queryRows<{ n: string }>(database.url, `SELECT count(*) AS n FROM "${prefix}".tickets`))[0].n);
 
 test("a forced replacement adopts the version the old resource held, and its delete leaves everything served", async () => {
   const stack = await newStack("replaced", "sfrep");
@@ -81,7 +90,11 @@ test("a change of mode is applied in place: nothing is reloaded, replaced or dro
     await stack.setConfig("mode", { value: mode });
     const up = await stack.up();
     expect({ mode, changes: up.summary.resourceChanges }).toEqual({ mode, changes: { update: 1, same: 2 } });
-    expect({ mode, schemas: await schemas("sfmode"), active: (await stableMeta("sfmode")).active }).toEqual({ mode, schemas: before, active: served });
+    expect({ mode, schemas: await schemas("sfmode"), active: (await stableMeta("sfmode")).active }).toEqual({
+      mode,
+      schemas: before,
+      active: served,
+    });
   }
 });
 
@@ -108,7 +121,10 @@ test("blue-green loads a new version and waits for the cutover command", async (
 
 test("blue-green with cutover auto is refused at preview, naming cutover", async () => {
   const stack = await newStack("contradiction", "sfcontra", { mode: "blue-green", cutover: "auto" });
-  const error = await stack.preview().then(() => null, (e: Error) => e);
+  const error = await stack.preview().then(
+    () => null,
+    (e: Error) => e,
+  );
   expect(error?.message).toContain("blue-green switches the stable schema only on the cutover command");
   expect(error?.message).toMatch(/cutover/);
   expect(await schemas("sfcontra")).toEqual([]);

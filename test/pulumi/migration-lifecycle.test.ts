@@ -27,7 +27,11 @@ describe("ServicedeskMigration through the Pulumi CLI", () => {
   let role: string;
   let connection: string;
   const versionsIn = async () =>
-    (await queryRows<{ nspname: string }>(database.url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE $1 ORDER BY 1", [`${PREFIX}_v%`])).map((r) => r.nspname);
+    (
+      await queryRows<{ nspname: string }>(database.url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE $1 ORDER BY 1", [
+        `${PREFIX}_v%`,
+      ])
+    ).map((r) => r.nspname);
   const stableTarget = async () => {
     const rows = await queryRows<{ c: string }>(database.url, "SELECT obj_description($1::regnamespace, 'pg_namespace') AS c", [PREFIX]);
     return JSON.parse(rows[0].c).active as string;
@@ -100,20 +104,31 @@ describe("ServicedeskMigration through the Pulumi CLI", () => {
       expect(Number(n)).toBe(out.rowCounts[table]);
       expect(Number(n) + out.rejectCounts[table]).toBe(a.rows[table as "tickets"]);
     }
-    const types = await queryRows<{ column_name: string; data_type: string }>(database.url,
+    const types = await queryRows<{ column_name: string; data_type: string }>(
+      database.url,
       "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'tickets' AND column_name IN ('created_at', 'updated_at', 'is_escalated', 'estimated_cost') ORDER BY 1",
-      [out.schemaName]);
+      [out.schemaName],
+    );
     expect(types).toEqual([
       { column_name: "created_at", data_type: "timestamp without time zone" },
       { column_name: "estimated_cost", data_type: "numeric" },
       { column_name: "is_escalated", data_type: "boolean" },
       { column_name: "updated_at", data_type: "timestamp with time zone" },
     ]);
-    const keys = await queryRows<{ contype: string; n: string }>(database.url,
-      "SELECT contype, count(*) AS n FROM pg_constraint WHERE connamespace = $1::regnamespace GROUP BY contype ORDER BY contype", [out.schemaName]);
+    const keys = await queryRows<{ contype: string; n: string }>(
+      database.url,
+      "SELECT contype, count(*) AS n FROM pg_constraint WHERE connamespace = $1::regnamespace GROUP BY contype ORDER BY contype",
+      [out.schemaName],
+    );
     // Three primary keys, two foreign keys, and the CHECK on _rejects.action.
-    expect(keys).toEqual([{ contype: "c", n: "1" }, { contype: "f", n: "2" }, { contype: "p", n: "3" }]);
-    expect(out.cutoverCommand).toBe(`psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -c 'SELECT "${PREFIX}_control".switch_to('\\''${out.schemaName}'\\'');'`);
+    expect(keys).toEqual([
+      { contype: "c", n: "1" },
+      { contype: "f", n: "2" },
+      { contype: "p", n: "3" },
+    ]);
+    expect(out.cutoverCommand).toBe(
+      `psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -c 'SELECT "${PREFIX}_control".switch_to('\\''${out.schemaName}'\\'');'`,
+    );
     expect(out.origin).toBe("loaded");
     expect(out.quality.score).toBe(100);
 
@@ -134,7 +149,8 @@ describe("ServicedeskMigration through the Pulumi CLI", () => {
     expect(out.backupFile).toMatch(new RegExp(`${first}_\\d{8}T\\d{6}Z\\.dump$`));
 
     const env = { ...process.env, DATABASE_URL: withDatabase(database.url, database.db.name) };
-    const ticketsNow = async () => Number((await queryRows<{ n: string }>(database.url, `SELECT count(*) AS n FROM ${PREFIX}.tickets`))[0].n);
+    const ticketsNow = async () =>
+      Number((await queryRows<{ n: string }>(database.url, `SELECT count(*) AS n FROM ${PREFIX}.tickets`))[0].n);
     execFileSync("bash", ["-c", out.rollbackCommand], { env, stdio: "pipe" });
     expect(await stableTarget()).toBe(first);
     expect(await ticketsNow()).toBe(1500 - 0);
@@ -145,7 +161,12 @@ describe("ServicedeskMigration through the Pulumi CLI", () => {
 
   test("the stack's state, history and outputs never hold the password in plain text", async () => {
     // The CLI itself, not the Automation API: its exportStack adds --show-secrets.
-    const cli = (args: string[]) => execFileSync(sandbox.command.command, [...args, "--stack", "lifecycle"], { cwd: project.dir, env: { ...process.env, ...sandbox.env }, encoding: "utf8" });
+    const cli = (args: string[]) =>
+      execFileSync(sandbox.command.command, [...args, "--stack", "lifecycle"], {
+        cwd: project.dir,
+        env: { ...process.env, ...sandbox.env },
+        encoding: "utf8",
+      });
     const exported = cli(["stack", "export"]);
     expect(exported).toContain("ciphertext");
     expect(exported).not.toContain(PASSWORD);
@@ -210,6 +231,4 @@ describe("ServicedeskMigration through the Pulumi CLI", () => {
     const left = await queryRows(database.url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE $1", [`${PREFIX}%`]);
     expect(left).toEqual([]);
   });
-
-
 });

@@ -52,7 +52,9 @@ describe("progress in Pulumi's event stream", () => {
     await stack.preview({ onEvent: (e) => events.push(e) });
     const messages = diagnostics(events);
     for (const table of ["tickets", "comments", "timesheets"]) {
-      expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^servicedesk-migration \\[gate\\] ${table}: \\d[\\d,]*/[\\d,]+ rows`))]));
+      expect(messages).toEqual(
+        expect.arrayContaining([expect.stringMatching(new RegExp(`^servicedesk-migration \\[gate\\] ${table}: \\d[\\d,]*/[\\d,]+ rows`))]),
+      );
     }
   });
 
@@ -63,10 +65,16 @@ describe("progress in Pulumi's event stream", () => {
     await stack.up({ onEvent: (e) => events.push(e) });
     const messages = diagnostics(events);
     const phases = new Set(messages.map((m) => /^servicedesk-migration \[(\w+)\]/.exec(m)?.[1]).filter(Boolean));
-    expect([...phases].sort()).toEqual(expect.arrayContaining(["backup", "canary", "cutover", "indexes", "inspect", "keys", "load", "validation"]));
+    expect([...phases].sort()).toEqual(
+      expect.arrayContaining(["backup", "canary", "cutover", "indexes", "inspect", "keys", "load", "validation"]),
+    );
     for (const table of ["tickets", "comments", "timesheets"]) {
-      expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^servicedesk-migration \\[load\\] ${table}: [\\d,]+/[\\d,]+ rows$`))]));
+      expect(messages).toEqual(
+        expect.arrayContaining([expect.stringMatching(new RegExp(`^servicedesk-migration \\[load\\] ${table}: [\\d,]+/[\\d,]+ rows$`))]),
+      );
     }
-    expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^servicedesk-migration: loaded sdprogress_v\d{8}_\d{6}; report .*\.md$/)]));
+    expect(messages).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^servicedesk-migration: loaded sdprogress_v\d{8}_\d{6}; report .*\.md$/)]),
+    );
   });
 });

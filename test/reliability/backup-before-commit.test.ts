@@ -24,22 +24,37 @@ let first: string;
 function standInPgDump(name: string, behaviour: "sleep" | "fail"): { bin: string; marker: string } {
   const bin = scratch.path(`${name}/bin/pg_dump`);
   const marker = scratch.path(`${name}/started`);
-  writeFileSync(bin, `#!/bin/sh\necho $$ > '${marker}'\n${behaviour === "sleep" ? "exec sleep 300" : "echo 'pg_dump: simulated failure' >&2; exit 1"}\n`);
+  writeFileSync(
+    bin,
+    `#!/bin/sh\necho $$ > '${marker}'\n${behaviour === "sleep" ? "exec sleep 300" : "echo 'pg_dump: simulated failure' >&2; exit 1"}\n`,
+  );
   chmodSync(bin, 0o755);
   return { bin: path.dirname(bin), marker };
 }
 
 const migrateArgs = (source: string) => [
-  "migrate", "--source", source, "--database-url", database.url, "--schema-prefix", PREFIX, "--backup-dir", scratch.path("backups"), "--json", "--quiet",
+  "migrate",
+  "--source",
+  source,
+  "--database-url",
+  database.url,
+  "--schema-prefix",
+  PREFIX,
+  "--backup-dir",
+  scratch.path("backups"),
+  "--json",
+  "--quiet",
 ];
 
 /** Waits until the run's load is done and its transaction open, idle, waiting for the backup. */
 async function waitForOpenLoad(timeoutMs = 120_000): Promise<void> {
   const started = Date.now();
   for (;;) {
-    const [{ n }] = await queryRows<{ n: string }>(database.url,
+    const [{ n }] = await queryRows<{ n: string }>(
+      database.url,
       `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'servicedesk-migration'
-         AND state = 'idle in transaction' AND xact_start < now() - interval '1 second'`);
+         AND state = 'idle in transaction' AND xact_start < now() - interval '1 second'`,
+    );
     if (Number(n) > 0) return;
     if (Date.now() - started > timeoutMs) throw new Error("the run never reached its open, idle load transaction");
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -61,10 +76,14 @@ afterAll(() => {
 
 test("a run killed while pg_dump still runs leaves no new version: nothing to adopt without a backup", async () => {
   const pgDump = standInPgDump("slow", "sleep");
-  const child: ChildProcess = spawn(process.execPath, [CLI, ...migrateArgs(sources.make("second.sqlite", { tickets: 500, seed: 2 }).path)], {
-    env: { ...process.env, PATH: `${pgDump.bin}:${process.env.PATH}` },
-    stdio: "ignore",
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI, ...migrateArgs(sources.make("second.sqlite", { tickets: 500, seed: 2 }).path)],
+    {
+      env: { ...process.env, PATH: `${pgDump.bin}:${process.env.PATH}` },
+      stdio: "ignore",
+    },
+  );
   try {
     await waitForOpenLoad();
     expect(existsSync(pgDump.marker)).toBe(true);
@@ -74,7 +93,8 @@ test("a run killed while pg_dump still runs leaves no new version: nothing to ad
   }
   await new Promise((resolve) => child.once("close", resolve));
   // The server rolled the open load back when its session died.
-  for (let i = 0; i < 50 && (await schemasOf(database.url, PREFIX)).length !== 3; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 50 && (await schemasOf(database.url, PREFIX)).length !== 3; i++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   expect(await schemasOf(database.url, PREFIX)).toEqual([PREFIX, `${PREFIX}_control`, first].sort());
   expect(await activeVersionOf(database.url, PREFIX)).toBe(first);
 
@@ -82,8 +102,13 @@ test("a run killed while pg_dump still runs leaves no new version: nothing to ad
   const next = await runCli(migrateArgs(sources.make("second.sqlite", { tickets: 500, seed: 2 }).path));
   expect(next.status).toBe(0);
   const report = reportOf<{ outcome: string; schema: string; backup: { file: string } | null }>(next);
-  expect({ outcome: report.outcome, backedUp: report.backup !== null && existsSync(report.backup.file) }).toEqual({ outcome: "loaded", backedUp: true });
-  const [{ c }] = await queryRows<{ c: string }>(database.url, "SELECT obj_description($1::regnamespace, 'pg_namespace') AS c", [report.schema]);
+  expect({ outcome: report.outcome, backedUp: report.backup !== null && existsSync(report.backup.file) }).toEqual({
+    outcome: "loaded",
+    backedUp: true,
+  });
+  const [{ c }] = await queryRows<{ c: string }>(database.url, "SELECT obj_description($1::regnamespace, 'pg_namespace') AS c", [
+    report.schema,
+  ]);
   expect(JSON.parse(c).replaced).toEqual({ schema: first, backupFile: report.backup!.file });
 });
 
@@ -91,9 +116,14 @@ test("a backup that fails leaves no new version: BACKUP_FAILED, the stable schem
   const active = await activeVersionOf(database.url, PREFIX);
   const before = await schemasOf(database.url, PREFIX);
   const pgDump = standInPgDump("failing", "fail");
-  const result = await runCli(migrateArgs(sources.make("third.sqlite", { tickets: 450, seed: 3 }).path), { env: { PATH: `${pgDump.bin}:${process.env.PATH}` } });
+  const result = await runCli(migrateArgs(sources.make("third.sqlite", { tickets: 450, seed: 3 }).path), {
+    env: { PATH: `${pgDump.bin}:${process.env.PATH}` },
+  });
   expect(result.status).toBe(1);
-  expect(reportOf(result)).toMatchObject({ outcome: "failed", error: { code: "BACKUP_FAILED", message: expect.stringContaining("simulated failure") } });
+  expect(reportOf(result)).toMatchObject({
+    outcome: "failed",
+    error: { code: "BACKUP_FAILED", message: expect.stringContaining("simulated failure") },
+  });
   expect(await schemasOf(database.url, PREFIX)).toEqual(before);
   expect(await activeVersionOf(database.url, PREFIX)).toBe(active);
   expect(readdirSync(scratch.path("backups")).filter((f) => f.endsWith(".partial"))).toEqual([]);

@@ -32,7 +32,11 @@ describe("bad inputs through pulumi preview and up", () => {
   const outputs = async () => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
 
   /** Runs `attempt` with `config` set, asserts it failed with `expected` and changed nothing, then puts the good config back. */
-  async function expectFailure(config: Record<string, { value: string; secret?: boolean }>, attempt: () => Promise<unknown>, expected: RegExp[]): Promise<string> {
+  async function expectFailure(
+    config: Record<string, { value: string; secret?: boolean }>,
+    attempt: () => Promise<unknown>,
+    expected: RegExp[],
+  ): Promise<string> {
     const before = await databaseFingerprint(database.url);
     await stack.setAllConfig(config);
     let message = "";
@@ -109,15 +113,21 @@ describe("bad inputs through pulumi preview and up", () => {
     url.username = "sdm_no_such_role";
     url.password = PASSWORD;
     const connection = { value: url.toString(), secret: true };
-    const reason = literal(`property connection has a problem: cannot connect to sdm_no_such_role@127.0.0.1:5432/${database.db.name}: role "sdm_no_such_role" does not exist`);
+    const reason = literal(
+      `property connection has a problem: cannot connect to sdm_no_such_role@127.0.0.1:5432/${database.db.name}: role "sdm_no_such_role" does not exist`,
+    );
     // A new export: the replacement's create connects.
-    await expectFailure({ source: { value: sources.make("other.sqlite", { tickets: 300, seed: 2 }).path }, connection }, () => stack.up(), [reason]);
+    await expectFailure({ source: { value: sources.make("other.sqlite", { tickets: 300, seed: 2 }).path }, connection }, () => stack.up(), [
+      reason,
+    ]);
     // The same export: a password rotation updates in place, and the update connects.
     await expectFailure({ connection }, () => stack.up(), [reason]);
   });
 
   test("a schema prefix built to inject SQL fails preview and up, naming schemaPrefix and the rule", async () => {
-    const reason = literal('property schemaPrefix value {x"; drop table y; --} has a problem: must match [a-z_][a-z0-9_]* and be at most 46 bytes');
+    const reason = literal(
+      'property schemaPrefix value {x"; drop table y; --} has a problem: must match [a-z_][a-z0-9_]* and be at most 46 bytes',
+    );
     await expectFailure({ schemaPrefix: { value: 'x"; drop table y; --' } }, () => stack.preview(), [reason]);
     await expectFailure({ schemaPrefix: { value: 'x"; drop table y; --' } }, () => stack.up(), [reason]);
   });

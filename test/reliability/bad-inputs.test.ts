@@ -15,8 +15,20 @@ import { queryRows, useTestDatabase } from "../support/database";
 import { sourceFolder, SourceFolder } from "../support/sources";
 import { sqliteCount, writeSqlite } from "../support/sqlite";
 import {
-  Baseline, CliResult, countRows, databaseFingerprint, expectCliRefused, ExpectedRefusal, holdWriter, loadBaseline, overwriteMiddleOfPage, quoteIdent,
-  readOnlyCopies, reportOf, runCli, scratchDir,
+  Baseline,
+  CliResult,
+  countRows,
+  databaseFingerprint,
+  expectCliRefused,
+  ExpectedRefusal,
+  holdWriter,
+  loadBaseline,
+  overwriteMiddleOfPage,
+  quoteIdent,
+  readOnlyCopies,
+  reportOf,
+  runCli,
+  scratchDir,
 } from "./support";
 
 const PREFIX = "sdbad";
@@ -30,7 +42,18 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
   let baseline: Baseline;
 
   const migrateArgs = (source: string, ...extra: string[]) => [
-    "migrate", "--source", source, "--database-url", database.url, "--schema-prefix", PREFIX, "--backup-dir", scratch.path("backups"), "--json", "--quiet", ...extra,
+    "migrate",
+    "--source",
+    source,
+    "--database-url",
+    database.url,
+    "--schema-prefix",
+    PREFIX,
+    "--backup-dir",
+    scratch.path("backups"),
+    "--json",
+    "--quiet",
+    ...extra,
   ];
   const expectRefused = (args: string[], expected: ExpectedRefusal) => expectCliRefused(baseline, args, expected);
 
@@ -46,7 +69,7 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
     scratch?.cleanup();
   });
 
-  test("the fingerprint notices one changed value and one new schema (so \"nothing changed\" means something)", async () => {
+  test('the fingerprint notices one changed value and one new schema (so "nothing changed" means something)', async () => {
     const before = await databaseFingerprint(database.url);
     const table = `${quoteIdent(baseline.schema)}.tickets`;
     const [{ title }] = await queryRows<{ title: string }>(database.url, `SELECT title FROM ${table} WHERE id = 1`);
@@ -81,7 +104,11 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
     const truncated = scratch.path("truncated.sqlite");
     const bytes = readFileSync(good.path);
     writeFileSync(truncated, bytes.subarray(0, bytes.length >> 1));
-    await expectRefused(migrateArgs(truncated), { status: 1, code: "SOURCE_CORRUPT", message: [`source ${truncated} is corrupt or truncated`] });
+    await expectRefused(migrateArgs(truncated), {
+      status: 1,
+      code: "SOURCE_CORRUPT",
+      message: [`source ${truncated} is corrupt or truncated`],
+    });
   });
 
   test("a corrupted SQLite file (bytes overwritten in the middle of a page of comments)", async () => {
@@ -89,7 +116,9 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
     copyFileSync(good.path, corrupted);
     overwriteMiddleOfPage(corrupted, "comments");
     await expectRefused(migrateArgs(corrupted), {
-      status: 1, code: "SOURCE_CORRUPT", message: [`source ${corrupted} is corrupt or truncated`, /database disk image is malformed/],
+      status: 1,
+      code: "SOURCE_CORRUPT",
+      message: [`source ${corrupted} is corrupt or truncated`, /database disk image is malformed/],
     });
   });
 
@@ -99,7 +128,9 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
     const writer = await holdWriter(locked, "exclusive", "comments", 5);
     try {
       const result = await expectRefused(migrateArgs(locked), {
-        status: 1, code: "SOURCE_LOCKED", message: [`source ${locked} is locked by a writer`, "waited 5 s", "sqlite3 <file> .backup"],
+        status: 1,
+        code: "SOURCE_LOCKED",
+        message: [`source ${locked} is locked by a writer`, "waited 5 s", "sqlite3 <file> .backup"],
       });
       // The busy timeout (5 s) was waited, not skipped, and nothing hung beyond it.
       expect(result.seconds).toBeGreaterThanOrEqual(5);
@@ -115,7 +146,19 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
     const writer = await holdWriter(live, "immediate", "comments", 25);
     let result: CliResult;
     try {
-      result = await runCli(["migrate", "--source", live, "--database-url", database.url, "--schema-prefix", "sdlive", "--mode", "simple", "--json", "--quiet"]);
+      result = await runCli([
+        "migrate",
+        "--source",
+        live,
+        "--database-url",
+        database.url,
+        "--schema-prefix",
+        "sdlive",
+        "--mode",
+        "simple",
+        "--json",
+        "--quiet",
+      ]);
     } finally {
       await writer.release();
     }
@@ -147,7 +190,9 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
     expect(await countRows(database.url, report.schema!, "tickets")).toBe(good.rows.tickets);
     expect(await countRows(database.url, report.schema!, "timesheets")).toBe(good.rows.timesheets);
     expect(report.tables.map((t) => [t.table, t.rowsLoaded + t.rejected])).toEqual([
-      ["tickets", good.rows.tickets], ["comments", good.rows.comments + 40], ["timesheets", good.rows.timesheets],
+      ["tickets", good.rows.tickets],
+      ["comments", good.rows.comments + 40],
+      ["timesheets", good.rows.timesheets],
     ]);
   });
 
@@ -161,7 +206,9 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
     try {
       const file = `${media.dir}/export.sqlite`;
       await expectRefused(migrateArgs(file), {
-        status: 1, code: "SOURCE_NOT_FOUND", message: [`source ${file} is a WAL-mode database and SQLite cannot create ${file}-shm beside it`, "PRAGMA journal_mode=DELETE"],
+        status: 1,
+        code: "SOURCE_NOT_FOUND",
+        message: [`source ${file} is a WAL-mode database and SQLite cannot create ${file}-shm beside it`, "PRAGMA journal_mode=DELETE"],
       });
     } finally {
       media.cleanup();
@@ -174,16 +221,36 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
   });
 
   test("tables without rows: the gate's empty_source finding blocks (exit 2)", async () => {
-    const hollow = writeSqlite(scratch.path("no-rows.sqlite"), "CREATE TABLE tickets (id INTEGER PRIMARY KEY, title TEXT); CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);");
-    const result = await expectRefused(migrateArgs(hollow), { status: 2, code: "GATE_BLOCKED", message: ["critical: the export holds no rows in any migrated table"] });
+    const hollow = writeSqlite(
+      scratch.path("no-rows.sqlite"),
+      "CREATE TABLE tickets (id INTEGER PRIMARY KEY, title TEXT); CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);",
+    );
+    const result = await expectRefused(migrateArgs(hollow), {
+      status: 2,
+      code: "GATE_BLOCKED",
+      message: ["critical: the export holds no rows in any migrated table"],
+    });
     const quality = reportOf(result).quality!;
     expect(quality.blocked).toBe(true);
     expect(quality.findings).toEqual(expect.arrayContaining([expect.objectContaining({ check: "empty_source", severity: "critical" })]));
   });
 
   test("a tiny export whose canary sample holds no row is not taken for an empty one", async () => {
-    const tiny = writeSqlite(scratch.path("tiny.sqlite"), "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'a'), (2, 'b'), (3, 'c');");
-    const result = await runCli(["migrate", "--source", tiny, "--database-url", database.url, "--schema-prefix", "sdtiny", "--json", "--quiet"]);
+    const tiny = writeSqlite(
+      scratch.path("tiny.sqlite"),
+      "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'a'), (2, 'b'), (3, 'c');",
+    );
+    const result = await runCli([
+      "migrate",
+      "--source",
+      tiny,
+      "--database-url",
+      database.url,
+      "--schema-prefix",
+      "sdtiny",
+      "--json",
+      "--quiet",
+    ]);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
     const report = reportOf(result);
     expect(report.outcome).toBe("loaded");
@@ -193,10 +260,14 @@ describe("bad inputs through the CLI: refused clearly, nothing changed", () => {
 
   test("no table matching the include list, and every table excluded", async () => {
     await expectRefused(migrateArgs(good.path, "--include", "ticket", "--include", "comments"), {
-      status: 1, code: "INVALID_OPTION", message: ['includeTables: no table "ticket" in the source'],
+      status: 1,
+      code: "INVALID_OPTION",
+      message: ['includeTables: no table "ticket" in the source'],
     });
     await expectRefused(migrateArgs(good.path, "--exclude", "tickets", "--exclude", "comments", "--exclude", "timesheets"), {
-      status: 1, code: "NO_TABLES_SELECTED", message: [`no table of ${good.path} is left after the include/exclude lists`],
+      status: 1,
+      code: "NO_TABLES_SELECTED",
+      message: [`no table of ${good.path} is left after the include/exclude lists`],
     });
   });
 });

@@ -22,13 +22,19 @@ interface BadDataClass {
 const ORPHAN = 'orphaned reference: no row of "p" has this key';
 
 /** 20 timestamps with one bad: 95 % parse, so the column is still a timestamp. */
-const timestamps = Array.from({ length: 20 }, (_, i) => `(${i + 1}, ${i === 6 ? "'2024-02-30 25:00:00'" : `'2024-01-${String(i + 1).padStart(2, "0")} 08:30:00'`})`).join(", ");
+const timestamps = Array.from(
+  { length: 20 },
+  (_, i) => `(${i + 1}, ${i === 6 ? "'2024-02-30 25:00:00'" : `'2024-01-${String(i + 1).padStart(2, "0")} 08:30:00'`})`,
+).join(", ");
 
 const CLASSES: readonly BadDataClass[] = [
   {
     name: "integer",
     sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO t VALUES (1, 10), (2, 'N/A'), (3, 30), (4, '3.5x'), (5, NULL);",
-    rejects: [["t", "2", "n", "not an integer"], ["t", "4", "n", "not an integer"]],
+    rejects: [
+      ["t", "2", "n", "not an integer"],
+      ["t", "4", "n", "not an integer"],
+    ],
   },
   {
     name: "real",
@@ -44,7 +50,10 @@ const CLASSES: readonly BadDataClass[] = [
   {
     name: "boolean",
     sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, b BOOLEAN); INSERT INTO t VALUES (1, 1), (2, 'maybe'), (3, 0), (4, 2), (5, 'true');",
-    rejects: [["t", "2", "b", "not a boolean"], ["t", "4", "b", "a number other than 0 or 1 in a boolean column"]],
+    rejects: [
+      ["t", "2", "b", "not a boolean"],
+      ["t", "4", "b", "a number other than 0 or 1 in a boolean column"],
+    ],
   },
   {
     name: "timestamp",
@@ -74,7 +83,10 @@ const CLASSES: readonly BadDataClass[] = [
       INSERT INTO p VALUES (1, 'one'), (2, 'two');
       INSERT INTO c VALUES (1, 1), (2, 99), (3, 2);
       INSERT INTO gc VALUES (1, 1), (2, 2), (3, 3);`,
-    rejects: [["c", "2", "p_id", ORPHAN], ["gc", "2", "c_id", 'references a rejected row of "c"']],
+    rejects: [
+      ["c", "2", "p_id", ORPHAN],
+      ["gc", "2", "c_id", 'references a rejected row of "c"'],
+    ],
   },
   {
     name: "duplicate_key",
@@ -101,35 +113,74 @@ describe("bad values through the CLI: every row accounted for", () => {
 
   test.each(CLASSES.map((c) => [c.name, c]))("%s: rows + rejects = source rows, each reject with its reason", async (name, badData) => {
     const file = writeSqlite(scratch.path(`${name}.sqlite`), badData.sql);
-    const result = await runCli(["migrate", "--source", file, "--database-url", database.url, "--schema-prefix", `sdval_${name}`, "--mode", "simple", "--json", "--quiet"]);
+    const result = await runCli([
+      "migrate",
+      "--source",
+      file,
+      "--database-url",
+      database.url,
+      "--schema-prefix",
+      `sdval_${name}`,
+      "--mode",
+      "simple",
+      "--json",
+      "--quiet",
+    ]);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
     const report = reportOf(result);
-    const rejects = await queryRows<{ table_name: string; row_key: string; column_name: string; reason: string; action: string }>(database.url,
-      `SELECT table_name, row_key, column_name, reason, action FROM ${quoteIdent(report.schema!)}._rejects ORDER BY table_name, row_key::text COLLATE "C", column_name`);
-    expect(rejects.map((r) => [r.table_name, r.row_key, r.column_name, r.reason, r.action]))
-      .toEqual(badData.rejects.map((r) => [...r, "rejected"]).sort((a, b) => `${a[0]}\0${a[1]}`.localeCompare(`${b[0]}\0${b[1]}`)));
+    const rejects = await queryRows<{ table_name: string; row_key: string; column_name: string; reason: string; action: string }>(
+      database.url,
+      `SELECT table_name, row_key, column_name, reason, action FROM ${quoteIdent(report.schema!)}._rejects ORDER BY table_name, row_key::text COLLATE "C", column_name`,
+    );
+    expect(rejects.map((r) => [r.table_name, r.row_key, r.column_name, r.reason, r.action])).toEqual(
+      badData.rejects.map((r) => [...r, "rejected"]).sort((a, b) => `${a[0]}\0${a[1]}`.localeCompare(`${b[0]}\0${b[1]}`)),
+    );
     for (const table of report.tables) {
       const loaded = await countRows(database.url, report.schema!, table.table);
       const rejectedRows = new Set(rejects.filter((r) => r.table_name === table.source).map((r) => r.row_key)).size;
-      expect({ table: table.table, loaded, rejected: rejectedRows, total: loaded + rejectedRows })
-        .toEqual({ table: table.table, loaded: table.rowsLoaded, rejected: table.rejected, total: sqliteCount(file, table.source) });
+      expect({ table: table.table, loaded, rejected: rejectedRows, total: loaded + rejectedRows }).toEqual({
+        table: table.table,
+        loaded: table.rowsLoaded,
+        rejected: table.rejected,
+        total: sqliteCount(file, table.source),
+      });
     }
   });
 
-  test.each(["simple", "complete"])("under the fail policy (%s mode), --json prints the report: error BAD_VALUE naming table, column and row", async (mode) => {
-    const file = writeSqlite(scratch.path(`fail-${mode}.sqlite`), CLASSES[0].sql);
-    const result = await runCli(["migrate", "--source", file, "--database-url", database.url, "--schema-prefix", `sdval_fail_${mode}`, "--mode", mode,
-      "--on-bad-value", "fail", "--backup-dir", scratch.path("backups"), "--json", "--quiet"]);
-    expect(result.status).toBe(1);
-    // Simple mode meets row 2 first; complete mode meets the first bad row of the canary's sample.
-    const [rowKey, raw] = mode === "simple" ? ["2", "N/A"] : ["4", "3.5x"];
-    const message = `table "t", column "n", row ${rowKey}: not an integer (value ${raw})`;
-    expect(failureLine(result)).toBe(`servicedesk-migrate: failed [BAD_VALUE]: ${message}`);
-    expect(reportOf(result)).toMatchObject({
-      outcome: "failed", schema: null, source: { path: file, digest: expect.stringMatching(/^[0-9a-f]{64}$/) },
-      error: { code: "BAD_VALUE", table: "t", column: "n", rowKey, message },
-    });
-  });
+  test.each(["simple", "complete"])(
+    "under the fail policy (%s mode), --json prints the report: error BAD_VALUE naming table, column and row",
+    async (mode) => {
+      const file = writeSqlite(scratch.path(`fail-${mode}.sqlite`), CLASSES[0].sql);
+      const result = await runCli([
+        "migrate",
+        "--source",
+        file,
+        "--database-url",
+        database.url,
+        "--schema-prefix",
+        `sdval_fail_${mode}`,
+        "--mode",
+        mode,
+        "--on-bad-value",
+        "fail",
+        "--backup-dir",
+        scratch.path("backups"),
+        "--json",
+        "--quiet",
+      ]);
+      expect(result.status).toBe(1);
+      // Simple mode meets row 2 first; complete mode meets the first bad row of the canary's sample.
+      const [rowKey, raw] = mode === "simple" ? ["2", "N/A"] : ["4", "3.5x"];
+      const message = `table "t", column "n", row ${rowKey}: not an integer (value ${raw})`;
+      expect(failureLine(result)).toBe(`servicedesk-migrate: failed [BAD_VALUE]: ${message}`);
+      expect(reportOf(result)).toMatchObject({
+        outcome: "failed",
+        schema: null,
+        source: { path: file, digest: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        error: { code: "BAD_VALUE", table: "t", column: "n", rowKey, message },
+      });
+    },
+  );
 
   test("a value of 100 MB in a text column migrates byte for byte, and the CLI's peak memory stays under 768 MiB (under 8 times the value)", async () => {
     const block = randomBytes(768).toString("base64"); // 1024 ASCII characters
@@ -141,13 +192,34 @@ describe("bad values through the CLI: every row accounted for", () => {
       insert.run(2, "huge", huge);
       insert.run(3, "small", "bye");
     });
-    const result = await runCli(["migrate", "--source", file, "--database-url", database.url, "--schema-prefix", "sdhuge", "--backup-dir", scratch.path("backups"), "--json", "--quiet"], { timeoutMs: 180_000 });
+    const result = await runCli(
+      [
+        "migrate",
+        "--source",
+        file,
+        "--database-url",
+        database.url,
+        "--schema-prefix",
+        "sdhuge",
+        "--backup-dir",
+        scratch.path("backups"),
+        "--json",
+        "--quiet",
+      ],
+      { timeoutMs: 180_000 },
+    );
     expect({ status: result.status, signal: result.signal, stderr: result.stderr }).toEqual({ status: 0, signal: null, stderr: "" });
     const report = reportOf(result);
     const [table] = report.tables;
     expect(table.rowsLoaded + table.rejected).toBe(3);
-    const stored = await queryRows<{ id: string; length: number; md5: string }>(database.url, `SELECT id, length(body) AS length, md5(body) AS md5 FROM ${quoteIdent(report.schema!)}.notes ORDER BY id`);
-    const rejected = await queryRows<{ row_key: string; reason: string }>(database.url, `SELECT row_key, reason FROM ${quoteIdent(report.schema!)}._rejects`);
+    const stored = await queryRows<{ id: string; length: number; md5: string }>(
+      database.url,
+      `SELECT id, length(body) AS length, md5(body) AS md5 FROM ${quoteIdent(report.schema!)}.notes ORDER BY id`,
+    );
+    const rejected = await queryRows<{ row_key: string; reason: string }>(
+      database.url,
+      `SELECT row_key, reason FROM ${quoteIdent(report.schema!)}._rejects`,
+    );
     if (rejected.length > 0) {
       // Refusing it is allowed, but only for that row and with a reason.
       expect(rejected).toEqual([{ row_key: "2", reason: expect.stringMatching(/\w/) }]);
@@ -156,6 +228,8 @@ describe("bad values through the CLI: every row accounted for", () => {
     }
     expect(stored.filter((r) => r.id !== "2").map((r) => r.length)).toEqual([5, 3]);
     expect(result.peakRssBytes).toBeLessThan(768 * 1024 ** 2);
-    console.log(`100 MB value: ${report.outcome} in ${result.seconds.toFixed(1)} s, CLI peak RSS ${(result.peakRssBytes / 1024 ** 2).toFixed(0)} MiB`);
+    console.log(
+      `100 MB value: ${report.outcome} in ${result.seconds.toFixed(1)} s, CLI peak RSS ${(result.peakRssBytes / 1024 ** 2).toFixed(0)} MiB`,
+    );
   });
 });

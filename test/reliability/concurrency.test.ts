@@ -37,10 +37,13 @@ async function holdPrefixLock(url: string, prefix: string): Promise<{ pid: numbe
 async function waitForWaiters(url: string, count: number, timeoutMs = 120_000): Promise<void> {
   const started = Date.now();
   for (;;) {
-    const rows = await queryRows<{ n: string }>(url,
-      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'servicedesk-migration' AND query LIKE '%pg_try_advisory_lock%'`);
+    const rows = await queryRows<{ n: string }>(
+      url,
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'servicedesk-migration' AND query LIKE '%pg_try_advisory_lock%'`,
+    );
     if (Number(rows[0].n) >= count) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`only ${rows[0].n} of ${count} runs reached the prefix lock in ${timeoutMs / 1000} s`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`only ${rows[0].n} of ${count} runs reached the prefix lock in ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -87,7 +90,10 @@ describe("two runs on one prefix at once serialize on the advisory lock", () => 
 
   test("two pulumi up on two stacks with the same schemaPrefix", async () => {
     const prefix = "sdconcpulumi";
-    const exports = { left: sources.make("left.sqlite", { tickets: 300, seed: 1 }), right: sources.make("right.sqlite", { tickets: 400, seed: 2 }) };
+    const exports = {
+      left: sources.make("left.sqlite", { tickets: 300, seed: 1 }),
+      right: sources.make("right.sqlite", { tickets: 400, seed: 2 }),
+    };
     for (const name of ["left", "right"] as const) {
       const stack = await stackOf(sandbox, project.dir, name);
       await stack.setAllConfig({
@@ -108,7 +114,9 @@ describe("two runs on one prefix at once serialize on the advisory lock", () => 
       results = await Promise.all(ups);
     }
     expect(results.map((r) => r.summary.result)).toEqual(["succeeded", "succeeded"]);
-    const outs = await Promise.all(stacks.map(async (s) => Object.fromEntries(Object.entries(await s.outputs()).map(([k, v]) => [k, v.value]))));
+    const outs = await Promise.all(
+      stacks.map(async (s) => Object.fromEntries(Object.entries(await s.outputs()).map(([k, v]) => [k, v.value]))),
+    );
     const [left, right] = outs.map((o) => o.schemaName as string);
     expect(left).not.toBe(right);
     await expectComplete(database.url, left, exports.left.rows);
@@ -118,7 +126,10 @@ describe("two runs on one prefix at once serialize on the advisory lock", () => 
     expect(outs.map((o) => o.previousSchemaName).sort()).toEqual(["", first]);
     expect(await activeVersionOf(database.url, prefix)).toBe(second);
     expect(await schemasOf(database.url, prefix)).toEqual([prefix, `${prefix}_control`, left, right].sort());
-    const claims = await queryRows<{ owner: string; schema_name: string }>(database.url, `SELECT owner, schema_name FROM "${prefix}_control".claims ORDER BY owner`);
+    const claims = await queryRows<{ owner: string; schema_name: string }>(
+      database.url,
+      `SELECT owner, schema_name FROM "${prefix}_control".claims ORDER BY owner`,
+    );
     expect(claims).toEqual([
       { owner: "pulumi:servicedesk-migration/left", schema_name: left },
       { owner: "pulumi:servicedesk-migration/right", schema_name: right },
@@ -145,7 +156,19 @@ describe("two runs on one prefix at once serialize on the advisory lock", () => 
     const prefix = "sdconccli";
     const a = sources.make("cli-a.sqlite", { tickets: 300, seed: 3 });
     const b = sources.make("cli-b.sqlite", { tickets: 350, seed: 4 });
-    const args = (source: string) => ["migrate", "--source", source, "--database-url", database.url, "--schema-prefix", prefix, "--backup-dir", backups, "--json", "--quiet"];
+    const args = (source: string) => [
+      "migrate",
+      "--source",
+      source,
+      "--database-url",
+      database.url,
+      "--schema-prefix",
+      prefix,
+      "--backup-dir",
+      backups,
+      "--json",
+      "--quiet",
+    ];
     const lock = await holdPrefixLock(database.url, prefix);
     const runs = [runCli(args(a.path)), runCli(args(b.path))];
     try {
@@ -154,7 +177,10 @@ describe("two runs on one prefix at once serialize on the advisory lock", () => 
       await lock.release();
     }
     const results = await Promise.all(runs);
-    expect(results.map((r) => [r.status, r.stderr])).toEqual([[0, ""], [0, ""]]);
+    expect(results.map((r) => [r.status, r.stderr])).toEqual([
+      [0, ""],
+      [0, ""],
+    ]);
     const [ra, rb] = results.map((r) => reportOf(r));
     await expectComplete(database.url, ra.schema!, a.rows);
     await expectComplete(database.url, rb.schema!, b.rows);
@@ -173,10 +199,17 @@ describe("two runs on one prefix at once serialize on the advisory lock", () => 
     const active = await activeVersionOf(database.url, prefix);
     const lock = await holdPrefixLock(database.url, prefix);
     try {
-      const run = migrate({ sourcePath: sources.make("cli-c.sqlite", { tickets: 200, seed: 5 }).path, databaseUrl: database.url, schemaPrefix: prefix, lockTimeoutMs: 1500, backupDirectory: backups });
+      const run = migrate({
+        sourcePath: sources.make("cli-c.sqlite", { tickets: 200, seed: 5 }).path,
+        databaseUrl: database.url,
+        schemaPrefix: prefix,
+        lockTimeoutMs: 1500,
+        backupDirectory: backups,
+      });
       await expect(run).rejects.toThrow(LockTimeoutError);
       await expect(run).rejects.toMatchObject({
-        code: "LOCK_TIMEOUT", holderPid: lock.pid,
+        code: "LOCK_TIMEOUT",
+        holderPid: lock.pid,
         message: `another migration holds the lock of schema prefix "${prefix}" (server process ${lock.pid}); waited 2 s`,
       });
     } finally {

@@ -64,7 +64,11 @@ describe("secrets stay secret, and a least-privilege role runs the whole flow", 
 
   const outputs = async () => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
   const pulumiCli = (args: string[]) =>
-    execFileSync(sandbox.command.command, [...args, "--stack", "secrets"], { cwd: project.dir, env: { ...process.env, ...sandbox.env }, encoding: "utf8" });
+    execFileSync(sandbox.command.command, [...args, "--stack", "secrets"], {
+      cwd: project.dir,
+      env: { ...process.env, ...sandbox.env },
+      encoding: "utf8",
+    });
   const cli = async (args: string[], cwd: string): Promise<CliResult> => {
     const result = await runCli(args, { cwd });
     printed.push({ where: `servicedesk-migrate ${args[0]}`, text: result.stdout + result.stderr });
@@ -72,9 +76,15 @@ describe("secrets stay secret, and a least-privilege role runs the whole flow", 
   };
 
   beforeAll(async () => {
-    await queryRows(database.url, `CREATE ROLE ${ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD '${PASSWORD}'`);
+    await queryRows(
+      database.url,
+      `CREATE ROLE ${ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD '${PASSWORD}'`,
+    );
     // Nothing through PUBLIC either: no TEMPORARY on the database, no USAGE on schema public.
-    await queryRows(database.url, `REVOKE ALL ON DATABASE ${quoteIdent(database.db.name)} FROM PUBLIC; REVOKE ALL ON SCHEMA public FROM PUBLIC`);
+    await queryRows(
+      database.url,
+      `REVOKE ALL ON DATABASE ${quoteIdent(database.db.name)} FROM PUBLIC; REVOKE ALL ON SCHEMA public FROM PUBLIC`,
+    );
     await queryRows(database.url, `GRANT CONNECT, CREATE ON DATABASE ${quoteIdent(database.db.name)} TO ${ROLE}`);
     const url = new URL(withDatabase(database.url, database.db.name));
     url.username = ROLE;
@@ -108,15 +118,32 @@ describe("secrets stay secret, and a least-privilege role runs the whole flow", 
   });
 
   test("the role has LOGIN and CONNECT + CREATE on the database, nothing more", async () => {
-    const [attributes] = await queryRows(database.url,
-      "SELECT rolsuper, rolcreatedb, rolcreaterole, rolinherit, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = $1", [ROLE]);
-    expect(attributes).toEqual({ rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolinherit: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true });
+    const [attributes] = await queryRows(
+      database.url,
+      "SELECT rolsuper, rolcreatedb, rolcreaterole, rolinherit, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = $1",
+      [ROLE],
+    );
+    expect(attributes).toEqual({
+      rolsuper: false,
+      rolcreatedb: false,
+      rolcreaterole: false,
+      rolinherit: false,
+      rolreplication: false,
+      rolbypassrls: false,
+      rolcanlogin: true,
+    });
     expect(await queryRows(database.url, "SELECT roleid FROM pg_auth_members WHERE member = $1::regrole", [ROLE])).toEqual([]);
-    const granted = await queryRows<{ privilege_type: string }>(database.url,
-      "SELECT a.privilege_type FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = current_database() AND a.grantee = $1::regrole ORDER BY 1", [ROLE]);
+    const granted = await queryRows<{ privilege_type: string }>(
+      database.url,
+      "SELECT a.privilege_type FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = current_database() AND a.grantee = $1::regrole ORDER BY 1",
+      [ROLE],
+    );
     expect(granted.map((g) => g.privilege_type)).toEqual(["CONNECT", "CREATE"]);
-    const [rights] = await queryRows(database.url,
-      "SELECT has_database_privilege($1, current_database(), 'TEMPORARY') AS temp, has_schema_privilege($1, 'public', 'USAGE') AS public_usage", [ROLE]);
+    const [rights] = await queryRows(
+      database.url,
+      "SELECT has_database_privilege($1, current_database(), 'TEMPORARY') AS temp, has_schema_privilege($1, 'public', 'USAGE') AS public_usage",
+      [ROLE],
+    );
     expect(rights).toEqual({ temp: false, public_usage: false });
   });
 
@@ -133,8 +160,10 @@ describe("secrets stay secret, and a least-privilege role runs the whole flow", 
     expect(await activeVersionOf(database.url, "sdsecret")).toBe(out.schemaName);
     expect(out.rowCounts).toEqual({ tickets: 350, comments: expect.any(Number), timesheets: expect.any(Number) });
     expect(out.backupFile).toMatch(new RegExp(`/${v1}_\\d{8}T\\d{6}Z\\.dump$`));
-    const owners = await queryRows<{ nspname: string; owner: string }>(database.url,
-      "SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname LIKE 'sdsecret%' ORDER BY 1");
+    const owners = await queryRows<{ nspname: string; owner: string }>(
+      database.url,
+      "SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname LIKE 'sdsecret%' ORDER BY 1",
+    );
     expect(owners.every((o) => o.owner === ROLE)).toBe(true);
   });
 
@@ -185,13 +214,27 @@ describe("secrets stay secret, and a least-privilege role runs the whole flow", 
   test("the CLI as that role: complete mode twice (backup and cutover), restore, rollback, and a failure after connecting", async () => {
     // The default backup folder, ./backups, relative to where the CLI runs and not yet there.
     const cwd = cliWork;
-    const args = (source: string, ...extra: string[]) => ["migrate", "--source", source, "--database-url", connection, "--schema-prefix", "sdsecretcli", "--json", ...extra];
+    const args = (source: string, ...extra: string[]) => [
+      "migrate",
+      "--source",
+      source,
+      "--database-url",
+      connection,
+      "--schema-prefix",
+      "sdsecretcli",
+      "--json",
+      ...extra,
+    ];
     const first = await cli(args(sources.make("a.sqlite", { tickets: 300, seed: 1 }).path), cwd);
     expect({ status: first.status, outcome: reportOf(first).outcome }).toEqual({ status: 0, outcome: "loaded" });
     const second = await cli(args(sources.make("b.sqlite", { tickets: 350, seed: 2 }).path), cwd);
     expect(second.status).toBe(0);
     const report = reportOf(second);
-    expect({ outcome: report.outcome, cutOver: report.cutOver, previous: report.previousSchema }).toEqual({ outcome: "loaded", cutOver: true, previous: reportOf(first).schema });
+    expect({ outcome: report.outcome, cutOver: report.cutOver, previous: report.previousSchema }).toEqual({
+      outcome: "loaded",
+      cutOver: true,
+      previous: reportOf(first).schema,
+    });
     expect(path.dirname(report.backup!.file)).toBe(path.join(cwd, "backups"));
     expect(await countRows(database.url, "sdsecretcli", "tickets")).toBe(350);
 
@@ -207,18 +250,24 @@ describe("secrets stay secret, and a least-privilege role runs the whole flow", 
     const failed = await cli(args(sources.make("c.sqlite", { tickets: 250, seed: 3 }).path, "--test-query", "SELECT 1 / 0"), cwd);
     expect(failed.status).toBe(1);
     expect(failed.stderr).toMatch(/\[CANARY_FAILED\].*division by zero/);
-    expect(await schemasOf(database.url, "sdsecretcli")).toEqual(["sdsecretcli", "sdsecretcli_control", report.previousSchema!, report.schema!].sort());
+    expect(await schemasOf(database.url, "sdsecretcli")).toEqual(
+      ["sdsecretcli", "sdsecretcli_control", report.previousSchema!, report.schema!].sort(),
+    );
   });
 
   test("backups and reports are 0600 in 0700 folders", () => {
     const folders = [pulumiBackups, path.join(cliWork, "backups")];
-    const files = folders.flatMap((dir) => readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => path.join(e.parentPath, e.name)));
+    const files = folders.flatMap((dir) =>
+      readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => path.join(e.parentPath, e.name)),
+    );
     const dumps = files.filter((f) => f.endsWith(".dump"));
     const reports = files.filter((f) => /\.(json|md)$/.test(f));
     expect(dumps.length).toBe(2);
     expect(reports.length).toBeGreaterThanOrEqual(4);
-    for (const file of [...dumps, ...reports]) expect({ file, mode: (statSync(file).mode & 0o777).toString(8) }).toEqual({ file, mode: "600" });
-    for (const dir of [...folders, path.join(folders[0], "reports")]) expect({ dir, mode: (statSync(dir).mode & 0o777).toString(8) }).toEqual({ dir, mode: "700" });
+    for (const file of [...dumps, ...reports])
+      expect({ file, mode: (statSync(file).mode & 0o777).toString(8) }).toEqual({ file, mode: "600" });
+    for (const dir of [...folders, path.join(folders[0], "reports")])
+      expect({ dir, mode: (statSync(dir).mode & 0o777).toString(8) }).toEqual({ dir, mode: "700" });
   });
 
   test("the password is nowhere: stack export, outputs, history, backend, project, backups, reports, CLI output, errors", () => {
@@ -230,8 +279,14 @@ describe("secrets stay secret, and a least-privilege role runs the whole flow", 
     expectNoSecret("pulumi config", pulumiCli(["config", "--json"]));
     for (const { where, text } of printed) expectNoSecret(where, text);
     expect(printed.map((p) => p.where)).toEqual([
-      "pulumi up 1", "pulumi up 2", "failed pulumi up", "failed pulumi preview",
-      "servicedesk-migrate migrate", "servicedesk-migrate migrate", "servicedesk-migrate rollback", "servicedesk-migrate migrate",
+      "pulumi up 1",
+      "pulumi up 2",
+      "failed pulumi up",
+      "failed pulumi preview",
+      "servicedesk-migrate migrate",
+      "servicedesk-migrate migrate",
+      "servicedesk-migrate rollback",
+      "servicedesk-migrate migrate",
     ]);
     // Files: the backend (state, history, backups of the state), Pulumi's home, the project (stack config), dumps and reports.
     expect(filesHoldingSecret(path.dirname(sandbox.stateDir))).toEqual([]);

@@ -63,7 +63,10 @@ describe("soak: ten migrations in a row on one stack", () => {
 
   const outputs = async () => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
   const exportOf = (name: ExportName) => sources.make(`${name}.sqlite`, { tickets: EXPORTS[name], seed: EXPORTS[name] });
-  const sdmEntries = () => readdirSync(runTmp).filter((name) => name.startsWith("sdm-")).sort();
+  const sdmEntries = () =>
+    readdirSync(runTmp)
+      .filter((name) => name.startsWith("sdm-"))
+      .sort();
 
   beforeAll(async () => {
     sandbox = await createPulumiSandbox();
@@ -108,7 +111,11 @@ describe("soak: ten migrations in a row on one stack", () => {
       if (step.origin === "loaded") loaded.set(number, out.schemaName as string);
       const rows = exportOf(step.source).rows;
       expect({ name, origin: out.origin, schema: out.schemaName, rows: out.rowCounts, rejects: out.rejectCounts }).toEqual({
-        name, origin: step.origin, schema: loaded.get(step.version), rows, rejects: { tickets: 0, comments: 0, timesheets: 0 },
+        name,
+        origin: step.origin,
+        schema: loaded.get(step.version),
+        rows,
+        rejects: { tickets: 0, comments: 0, timesheets: 0 },
       });
       expect({ name, active: await activeVersionOf(database.url, PREFIX) }).toEqual({ name, active: loaded.get(step.version) });
       const stableRows: Record<string, number> = {};
@@ -121,9 +128,13 @@ describe("soak: ten migrations in a row on one stack", () => {
     expect(await schemasOf(database.url, PREFIX)).toEqual([PREFIX, `${PREFIX}_control`, ...kept].sort());
     expect(await migrationConnections()).toBe(0);
     watcher.close();
-    expect([...created].filter((f) => /^sdm-(canary|rejects)-/.test(f)).length).toBeGreaterThanOrEqual(2 * STEPS.filter((s) => s.origin === "loaded").length);
+    expect([...created].filter((f) => /^sdm-(canary|rejects)-/.test(f)).length).toBeGreaterThanOrEqual(
+      2 * STEPS.filter((s) => s.origin === "loaded").length,
+    );
     expect(sdmEntries()).toEqual([]);
-    console.log(`soak: ${STEPS.length} ups (${STEPS.filter((s) => s.origin === "loaded").length} loads, ${STEPS.filter((s) => s.origin === "adopted").length} adoptions); kept ${kept.join(", ")}`);
+    console.log(
+      `soak: ${STEPS.length} ups (${STEPS.filter((s) => s.origin === "loaded").length} loads, ${STEPS.filter((s) => s.origin === "adopted").length} adoptions); kept ${kept.join(", ")}`,
+    );
   });
 
   /** Versions of the prefix as `servicedesk-migrate versions --json` lists them, each ready with its rows intact. */
@@ -133,7 +144,8 @@ describe("soak: ten migrations in a row on one stack", () => {
     const listed = JSON.parse(run.stdout) as { versions: { schema: string; status: string; tables: Record<string, { rows: number }> }[] };
     for (const version of listed.versions) {
       expect({ schema: version.schema, status: version.status }).toEqual({ schema: version.schema, status: "ready" });
-      for (const [table, { rows }] of Object.entries(version.tables)) expect(await countRows(database.url, version.schema, table)).toBe(rows);
+      for (const [table, { rows }] of Object.entries(version.tables))
+        expect(await countRows(database.url, version.schema, table)).toBe(rows);
     }
     return listed.versions.map((v) => v.schema).sort();
   }
@@ -142,8 +154,10 @@ describe("soak: ten migrations in a row on one stack", () => {
   async function migrationConnections(): Promise<number> {
     let open = 0;
     for (let attempt = 0; attempt < 25; attempt++) {
-      const [{ n }] = await queryRows<{ n: string }>(database.url,
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'servicedesk-migration'");
+      const [{ n }] = await queryRows<{ n: string }>(
+        database.url,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'servicedesk-migration'",
+      );
       open = Number(n);
       if (open === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -18,7 +18,10 @@ export function scratchClone(): ScratchClone {
   const dir = mkdtempSync(path.join(tmpdir(), "sdm-clone-"));
   // Other users (an embedded PostgreSQL runs as postgres) must reach files below it.
   chmodSync(dir, 0o755);
-  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: PROJECT_ROOT, encoding: "utf8" })
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+  })
     .split("\0")
     .filter((f) => f && !f.startsWith("test/scratch"));
   for (const file of files) {

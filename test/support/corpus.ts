@@ -31,12 +31,16 @@ export interface CorpusDatabase {
 }
 
 const every = (expectation: CorpusExpectation): Record<CorpusMode, CorpusExpectation> => ({
-  simple: expectation, "blue-green": expectation, complete: expectation,
+  simple: expectation,
+  "blue-green": expectation,
+  complete: expectation,
 });
 
 /** Simple and blue-green load (the gate only measures); complete mode's gate blocks. */
 const loadedUnlessGated = (loaded: CorpusExpectation, blocked: CorpusExpectation): Record<CorpusMode, CorpusExpectation> => ({
-  simple: loaded, "blue-green": loaded, complete: blocked,
+  simple: loaded,
+  "blue-green": loaded,
+  complete: blocked,
 });
 
 function vendored(file: string): (dir: string) => string {
@@ -96,13 +100,22 @@ export const CORPUS: readonly CorpusDatabase[] = [
     build: vendored("pgloader/Chinook_Sqlite_AutoIncrementPKs.sqlite"),
     expect: every({ outcome: "loaded", tables: 11, rows: 15607, rejected: 0 }),
   },
-  { name: "pgloader storage.sqlite", build: vendored("pgloader/storage.sqlite"), expect: every({ outcome: "loaded", tables: 9, rows: 35, rejected: 0 }) },
+  {
+    name: "pgloader storage.sqlite",
+    build: vendored("pgloader/storage.sqlite"),
+    expect: every({ outcome: "loaded", tables: 9, rows: 35, rejected: 0 }),
+  },
   {
     name: "pgloader sqlite.db",
     build: vendored("pgloader/sqlite.db"),
     expect: loadedUnlessGated(
       { outcome: "loaded", tables: 20, rows: 33, rejected: 4 },
-      { outcome: "blocked", table: "autoinc", column: "id", because: /null_keys failed: 3 rows of "autoinc" have a NULL in primary key \(id\)/ },
+      {
+        outcome: "blocked",
+        table: "autoinc",
+        column: "id",
+        because: /null_keys failed: 3 rows of "autoinc" have a NULL in primary key \(id\)/,
+      },
     ),
   },
   {
@@ -126,18 +139,40 @@ export const CORPUS: readonly CorpusDatabase[] = [
     build: vendored("pgloader/type-mismatch.db"),
     expect: loadedUnlessGated(
       { outcome: "loaded", tables: 1, rows: 2, rejected: 1 },
-      { outcome: "blocked", table: "products", column: "qty", because: /type_conformity failed: 1 of 3 values of "products"\."qty" \(bigint\): not an integer/ },
+      {
+        outcome: "blocked",
+        table: "products",
+        column: "qty",
+        because: /type_conformity failed: 1 of 3 values of "products"\."qty" \(bigint\): not an integer/,
+      },
     ),
   },
   {
     name: "pgloader collision.db",
     build: vendored("pgloader/collision.db"),
-    expect: every({ outcome: "failed", code: "IDENTIFIER_COLLISION", table: "products", column: "col_very_long_name_that_exceeds_postgresql_identifier_limit_aaay" }),
+    expect: every({
+      outcome: "failed",
+      code: "IDENTIFIER_COLLISION",
+      table: "products",
+      column: "col_very_long_name_that_exceeds_postgresql_identifier_limit_aaay",
+    }),
   },
-  { name: "values past the sample", build: synthetic("values-past-sample"), expect: every({ outcome: "loaded", tables: 1, rows: 29998, rejected: 2 }) },
+  {
+    name: "values past the sample",
+    build: synthetic("values-past-sample"),
+    expect: every({ outcome: "loaded", tables: 1, rows: 29998, rejected: 2 }),
+  },
   { name: "schema shapes", build: synthetic("schema-shapes"), expect: every({ outcome: "loaded", tables: 12, rows: 2677, rejected: 3 }) },
-  { name: "keyless non-ASCII timesheets", build: synthetic("keyless-unicode"), expect: every({ outcome: "loaded", tables: 1, rows: 405, rejected: 0 }) },
-  { name: "WAL writer stopped", build: stoppedWalWriter, expect: every({ outcome: "loaded", tables: 1, rows: 400 + WAL_ONLY_ROWS, rejected: 0 }) },
+  {
+    name: "keyless non-ASCII timesheets",
+    build: synthetic("keyless-unicode"),
+    expect: every({ outcome: "loaded", tables: 1, rows: 405, rejected: 0 }),
+  },
+  {
+    name: "WAL writer stopped",
+    build: stoppedWalWriter,
+    expect: every({ outcome: "loaded", tables: 1, rows: 400 + WAL_ONLY_ROWS, rejected: 0 }),
+  },
 ];
 
 /** sha256 of the export and of each file SQLite keeps beside it that holds data (the -wal). */

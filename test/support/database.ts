@@ -71,7 +71,10 @@ export function withDatabase(url: string, database: string): string {
 /** Creates a uniquely named empty database. */
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const serverUrl = await resolveServerUrl();
-  const safeLabel = label.toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 30);
+  const safeLabel = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .slice(0, 30);
   const name = `sdm_t_${safeLabel}_${randomBytes(4).toString("hex")}`;
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
@@ -118,11 +121,7 @@ export function useTestDatabase(label: string): { readonly url: string; readonly
 }
 
 /** Runs one query on a short-lived connection and returns its rows. */
-export async function queryRows<T extends Record<string, unknown>>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
+export async function queryRows<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

@@ -23,8 +23,7 @@ afterAll(() => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-const REJECTS_DDL =
-  "CREATE TABLE _rejects (table_name text, row_key text, column_name text, raw_value text, reason text, action text);";
+const REJECTS_DDL = "CREATE TABLE _rejects (table_name text, row_key text, column_name text, raw_value text, reason text, action text);";
 
 /** Writes `sqlite` into a new SQLite file and `postgres` into a new schema `name` (with _rejects), then runs the oracle. */
 async function check(name: string, sqlite: string, postgres: string, options: Partial<OracleOptions> = {}): Promise<OracleResult> {

@@ -41,7 +41,8 @@ export async function startPrivateServer(): Promise<PrivateServer> {
   }
   asPostgres(path.join(BIN, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${root} -c fsync=off`;
-  const ctl = (...args: string[]) => asPostgres(path.join(BIN, "pg_ctl"), ["-D", data, "-o", options, "-l", path.join(root, "log"), "-w", ...args]);
+  const ctl = (...args: string[]) =>
+    asPostgres(path.join(BIN, "pg_ctl"), ["-D", data, "-o", options, "-l", path.join(root, "log"), "-w", ...args]);
   ctl("start");
   const url = (database: string) => `postgresql://postgres@127.0.0.1:${port}/${database}`;
   return {

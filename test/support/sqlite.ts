@@ -28,7 +28,12 @@ export function writeSqlite(file: string, sql: string, fill?: (db: Database.Data
 export function sqliteCount(file: string, table: string): number {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return Number(db.prepare(`SELECT count(*) FROM ${quoteIdent(table)}`).pluck().get());
+    return Number(
+      db
+        .prepare(`SELECT count(*) FROM ${quoteIdent(table)}`)
+        .pluck()
+        .get(),
+    );
   } finally {
     db.close();
   }

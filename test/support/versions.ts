@@ -21,9 +21,15 @@ export async function createTestVersion(client: ClientBase, version: TestVersion
   const now = version.now ?? new Date();
   const schema = await allocateVersionName(client, version.prefix, now);
   const meta: VersionMetadata = {
-    tool: TOOL_NAME, formatVersion: FORMAT_VERSION, prefix: version.prefix, schema, status: "ready",
-    sourceDigest: version.sourceDigest ?? "d", optionsFingerprint: version.optionsFingerprint ?? "o",
-    createdAt: now.toISOString(), tables: version.tables ?? {},
+    tool: TOOL_NAME,
+    formatVersion: FORMAT_VERSION,
+    prefix: version.prefix,
+    schema,
+    status: "ready",
+    sourceDigest: version.sourceDigest ?? "d",
+    optionsFingerprint: version.optionsFingerprint ?? "o",
+    createdAt: now.toISOString(),
+    tables: version.tables ?? {},
     ...(version.loadedBy !== undefined ? { loadedBy: version.loadedBy } : {}),
   };
   await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
@@ -34,7 +40,17 @@ export async function createTestVersion(client: ClientBase, version: TestVersion
 /** A schema shaped like a version, whose comment says another status: an older release's leftover, never ours to list or drop. */
 export async function createForeignStatusSchema(client: ClientBase, prefix: string, now: Date, status: string): Promise<string> {
   const schema = await allocateVersionName(client, prefix, now);
-  const comment = { tool: TOOL_NAME, formatVersion: FORMAT_VERSION, prefix, schema, status, sourceDigest: "d", optionsFingerprint: "o", createdAt: now.toISOString(), tables: {} };
+  const comment = {
+    tool: TOOL_NAME,
+    formatVersion: FORMAT_VERSION,
+    prefix,
+    schema,
+    status,
+    sourceDigest: "d",
+    optionsFingerprint: "o",
+    createdAt: now.toISOString(),
+    tables: {},
+  };
   await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
   await client.query(`COMMENT ON SCHEMA ${quoteIdent(schema)} IS '${JSON.stringify(comment).replace(/'/g, "''")}'`);
   return schema;

@@ -35,38 +35,51 @@ beforeAll(() => {
 
 afterAll(() => sources?.cleanup());
 
-test(`a random walk of at least ${STEPS} steps keeps every invariant (seed ${SEED})`, async () => {
-  let walked = 0;
-  let failed = false;
-  let walks = 0;
-  const kinds = new Map<string, number>();
-  const property = fc.asyncProperty(fc.commands(WALK_STEPS, { maxCommands: MAX_WALK, size: "max", replayPath: process.env.WALK_PATH }), async (steps) => {
-    // Enough walked: the rest of the runs are empty, unless a failure is being shrunk.
-    if (walked >= STEPS && !failed) return;
-    const system = await openWalkSystem(exportFiles);
-    try {
-      await system.openStack("one", pulumiConfig(INITIAL_CONFIG, exportFiles));
-      const model = (): WalkModel => ({ stacks: { one: { config: { ...INITIAL_CONFIG }, applied: null, outputs: null } }, active: {} });
-      try {
-        await fc.asyncModelRun(() => ({ model: model(), real: system }), steps);
-      } finally {
-        walks++;
-        walked += system.walked.length;
-        for (const name of system.walked) kinds.set(name.replace(/\(.*$|\s.*$/, ""), (kinds.get(name.replace(/\(.*$|\s.*$/, "")) ?? 0) + 1);
-        console.log(`walk ${walks}: ${system.walked.join(", ") || "(no step)"}`);
-      }
-    } catch (error) {
-      failed = true;
-      throw error;
-    } finally {
-      await system.close();
-    }
-  });
-  await fc.assert(property, {
-    seed: SEED, numRuns: Math.ceil(STEPS / 2) + 50, endOnFailure: false,
-    // Shrinking replays whole walks through the CLI: bounded, and then the smallest walk found so far is reported.
-    interruptAfterTimeLimit: 20 * 60_000, markInterruptAsFailure: true,
-  });
-  console.log(`lifecycle walk, seed ${SEED}: ${walked} steps in ${walks} walks, each followed by the invariant checks; ${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")}`);
-  expect(walked).toBeGreaterThanOrEqual(STEPS);
-}, 60 * 60_000);
+test(
+  `a random walk of at least ${STEPS} steps keeps every invariant (seed ${SEED})`,
+  async () => {
+    let walked = 0;
+    let failed = false;
+    let walks = 0;
+    const kinds = new Map<string, number>();
+    const property = fc.asyncProperty(
+      fc.commands(WALK_STEPS, { maxCommands: MAX_WALK, size: "max", replayPath: process.env.WALK_PATH }),
+      async (steps) => {
+        // Enough walked: the rest of the runs are empty, unless a failure is being shrunk.
+        if (walked >= STEPS && !failed) return;
+        const system = await openWalkSystem(exportFiles);
+        try {
+          await system.openStack("one", pulumiConfig(INITIAL_CONFIG, exportFiles));
+          const model = (): WalkModel => ({ stacks: { one: { config: { ...INITIAL_CONFIG }, applied: null, outputs: null } }, active: {} });
+          try {
+            await fc.asyncModelRun(() => ({ model: model(), real: system }), steps);
+          } finally {
+            walks++;
+            walked += system.walked.length;
+            for (const name of system.walked)
+              kinds.set(name.replace(/\(.*$|\s.*$/, ""), (kinds.get(name.replace(/\(.*$|\s.*$/, "")) ?? 0) + 1);
+            console.log(`walk ${walks}: ${system.walked.join(", ") || "(no step)"}`);
+          }
+        } catch (error) {
+          failed = true;
+          throw error;
+        } finally {
+          await system.close();
+        }
+      },
+    );
+    await fc.assert(property, {
+      seed: SEED,
+      numRuns: Math.ceil(STEPS / 2) + 50,
+      endOnFailure: false,
+      // Shrinking replays whole walks through the CLI: bounded, and then the smallest walk found so far is reported.
+      interruptAfterTimeLimit: 20 * 60_000,
+      markInterruptAsFailure: true,
+    });
+    console.log(
+      `lifecycle walk, seed ${SEED}: ${walked} steps in ${walks} walks, each followed by the invariant checks; ${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")}`,
+    );
+    expect(walked).toBeGreaterThanOrEqual(STEPS);
+  },
+  60 * 60_000,
+);

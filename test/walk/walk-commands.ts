@@ -46,7 +46,14 @@ export interface WalkModel {
 }
 
 export const INITIAL_CONFIG: StackConfig = {
-  source: "A", mode: "complete", schemaPrefix: "wa", retainVersions: 1, cutover: "", badValuePolicy: "reject", override: false, excludeTimesheets: false,
+  source: "A",
+  mode: "complete",
+  schemaPrefix: "wa",
+  retainVersions: 1,
+  cutover: "",
+  badValuePolicy: "reject",
+  override: false,
+  excludeTimesheets: false,
 };
 
 /** The stack config of a model config: plain keys, and structured ones by path (null: left to the default). */
@@ -70,15 +77,27 @@ const contradicts = (config: StackConfig) => config.mode === "blue-green" && con
 type Step = fc.AsyncCommand<WalkModel, WalkSystem>;
 
 /** Runs a step's action between two checks of the invariants, with the reader watching what must stay served. */
-async function step(this: Step, model: WalkModel, system: WalkSystem, mayRemove: readonly string[], action: () => Promise<void>): Promise<void> {
-  expect({ failuresBetweenSteps: system.reader.watch(servedPrefixes(model).filter((p) => !mayRemove.includes(p))) }).toEqual({ failuresBetweenSteps: [] });
+async function step(
+  this: Step,
+  model: WalkModel,
+  system: WalkSystem,
+  mayRemove: readonly string[],
+  action: () => Promise<void>,
+): Promise<void> {
+  expect({ failuresBetweenSteps: system.reader.watch(servedPrefixes(model).filter((p) => !mayRemove.includes(p))) }).toEqual({
+    failuresBetweenSteps: [],
+  });
   await action();
   await checkInvariants(model, system);
   system.walked.push(this.toString());
 }
 
 export class SetConfig implements Step {
-  constructor(readonly stack: StackName, readonly key: keyof StackConfig, readonly value: StackConfig[keyof StackConfig]) {}
+  constructor(
+    readonly stack: StackName,
+    readonly key: keyof StackConfig,
+    readonly value: StackConfig[keyof StackConfig],
+  ) {}
   check = (m: Readonly<WalkModel>) => m.stacks[this.stack] !== undefined && m.stacks[this.stack]!.config[this.key] !== this.value;
   async run(model: WalkModel, system: WalkSystem) {
     await step.call(this, model, system, [], async () => {
@@ -98,7 +117,10 @@ export class Up implements Step {
     const left = leftPrefix(model, this.stack);
     await step.call(this, model, system, left ? [left] : [], async () => {
       const before = await prefixFacts(system.database.url, stack.config.schemaPrefix);
-      const result = await system.stacks[this.stack]!.up().then((r) => r, (e: Error) => e);
+      const result = await system.stacks[this.stack]!.up().then(
+        (r) => r,
+        (e: Error) => e,
+      );
       if (contradicts(stack.config)) {
         expect(result).toBeInstanceOf(Error);
         expect((result as Error).message).toContain("blue-green switches the stable schema only on the cutover command");
@@ -123,7 +145,9 @@ export class Up implements Step {
 function leftPrefix(model: Readonly<WalkModel>, name: StackName, destroying = false): Prefix | null {
   const stack = model.stacks[name]!;
   if (!stack.applied || (!destroying && stack.applied.schemaPrefix === stack.config.schemaPrefix) || contradicts(stack.config)) return null;
-  const shared = Object.entries(model.stacks).some(([other, s]) => other !== name && s?.applied?.schemaPrefix === stack.applied!.schemaPrefix);
+  const shared = Object.entries(model.stacks).some(
+    ([other, s]) => other !== name && s?.applied?.schemaPrefix === stack.applied!.schemaPrefix,
+  );
   return shared ? null : stack.applied.schemaPrefix;
 }
 
@@ -132,7 +156,10 @@ export class Preview implements Step {
   check = (m: Readonly<WalkModel>) => m.stacks[this.stack] !== undefined;
   async run(model: WalkModel, system: WalkSystem) {
     await step.call(this, model, system, [], async () => {
-      const result = await system.stacks[this.stack]!.preview().then(() => null, (e: Error) => e);
+      const result = await system.stacks[this.stack]!.preview().then(
+        () => null,
+        (e: Error) => e,
+      );
       expect({ refused: result !== null }).toEqual({ refused: contradicts(model.stacks[this.stack]!.config) });
     });
   }
@@ -148,7 +175,10 @@ export class Refresh implements Step {
       // The state and the database agree: the outputs' counts are the version's.
       const outputs = await outputsOf(system, this.stack);
       const facts = await prefixFacts(system.database.url, model.stacks[this.stack]!.applied!.schemaPrefix);
-      expect({ version: outputs.schemaName, rows: outputs.rowCounts }).toEqual({ version: outputs.schemaName, rows: facts.versions[outputs.schemaName] });
+      expect({ version: outputs.schemaName, rows: outputs.rowCounts }).toEqual({
+        version: outputs.schemaName,
+        rows: facts.versions[outputs.schemaName],
+      });
       model.stacks[this.stack]!.outputs = outputs;
     });
   }
@@ -156,8 +186,14 @@ export class Refresh implements Step {
 }
 
 export class SwitchCommand implements Step {
-  constructor(readonly stack: StackName, readonly which: "cutover" | "rollback") {}
-  check = (m: Readonly<WalkModel>) => (this.which === "cutover" ? m.stacks[this.stack]?.outputs?.cutoverCommand : m.stacks[this.stack]?.outputs?.rollbackCommand) ? true : false;
+  constructor(
+    readonly stack: StackName,
+    readonly which: "cutover" | "rollback",
+  ) {}
+  check = (m: Readonly<WalkModel>) =>
+    (this.which === "cutover" ? m.stacks[this.stack]?.outputs?.cutoverCommand : m.stacks[this.stack]?.outputs?.rollbackCommand)
+      ? true
+      : false;
   async run(model: WalkModel, system: WalkSystem) {
     await step.call(this, model, system, [], async () => {
       const stack = model.stacks[this.stack]!;
@@ -206,14 +242,18 @@ export class JoinSecondStack implements Step {
 async function outputsOf(system: WalkSystem, name: StackName): Promise<StackOutputs> {
   const raw = Object.fromEntries(Object.entries(await system.stacks[name]!.outputs()).map(([k, v]) => [k, v.value]));
   return {
-    schemaName: raw.schemaName, previousSchemaName: raw.previousSchemaName, rowCounts: raw.rowCounts,
-    cutoverCommand: raw.cutoverCommand, rollbackCommand: raw.rollbackCommand,
+    schemaName: raw.schemaName,
+    previousSchemaName: raw.previousSchemaName,
+    rowCounts: raw.rowCounts,
+    cutoverCommand: raw.cutoverCommand,
+    rollbackCommand: raw.rollbackCommand,
   };
 }
 
 const stacks = fc.constantFrom<StackName>("one", "two");
 type ConfigChange = [keyof StackConfig, StackConfig[keyof StackConfig]];
-const change = <K extends keyof StackConfig>(key: K, values: fc.Arbitrary<StackConfig[K]>): fc.Arbitrary<ConfigChange> => values.map((v): ConfigChange => [key, v]);
+const change = <K extends keyof StackConfig>(key: K, values: fc.Arbitrary<StackConfig[K]>): fc.Arbitrary<ConfigChange> =>
+  values.map((v): ConfigChange => [key, v]);
 const configChange: fc.Arbitrary<ConfigChange> = fc.oneof(
   change("source", fc.constantFrom<ExportName>("A", "B", "C")),
   change("mode", fc.constantFrom<Mode>("simple", "blue-green", "complete")),

@@ -34,12 +34,17 @@ export async function checkInvariants(model: Readonly<WalkModel>, system: WalkSy
     }
     expect({ prefix, active: facts.active }).toEqual({ prefix, active: model.active[prefix] ?? null });
     if (facts.active !== null) {
-      const views = await queryRows<{ v: string }>(url, "SELECT c.relname AS v FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'v'", [prefix]);
+      const views = await queryRows<{ v: string }>(
+        url,
+        "SELECT c.relname AS v FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'v'",
+        [prefix],
+      );
       expect({ prefix, views: views.length > 0 }).toEqual({ prefix, views: true });
       for (const { v } of views) {
         const [stable] = await queryRows<{ n: string }>(url, `SELECT count(*) AS n FROM "${prefix}"."${v}"`);
         // The rejects view answers too; its rows are not among the version's table counts.
-        if (v !== "_rejects") expect({ prefix, view: v, rows: Number(stable.n) }).toEqual({ prefix, view: v, rows: facts.versions[facts.active]?.[v] });
+        if (v !== "_rejects")
+          expect({ prefix, view: v, rows: Number(stable.n) }).toEqual({ prefix, view: v, rows: facts.versions[facts.active]?.[v] });
       }
     }
     for (const [name, stack] of deployed) {
@@ -47,7 +52,12 @@ export async function checkInvariants(model: Readonly<WalkModel>, system: WalkSy
       expect({ stack: name, version, rows: facts.versions[version] }).toEqual({ stack: name, version, rows: stack!.outputs!.rowCounts });
     }
     for (const [owner, version] of Object.entries(facts.claims)) {
-      expect({ prefix, owner, claimed: version, exists: facts.versions[version] !== undefined }).toEqual({ prefix, owner, claimed: version, exists: true });
+      expect({ prefix, owner, claimed: version, exists: facts.versions[version] !== undefined }).toEqual({
+        prefix,
+        owner,
+        claimed: version,
+        exists: true,
+      });
     }
   }
 }

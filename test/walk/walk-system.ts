@@ -40,7 +40,11 @@ export async function openWalkSystem(exports: Record<ExportName, string>): Promi
   const stacks: Partial<Record<StackName, Stack>> = {};
   const reader = new StableReader(database.url);
   const system: WalkSystem = {
-    database, exports, stacks, reader, walked: [],
+    database,
+    exports,
+    stacks,
+    reader,
+    walked: [],
     async openStack(name, config) {
       const stack = await stackOf(sandbox, project.dir, name);
       await stack.setAllConfig({ connection: { value: database.url, secret: true }, backupDirectory: { value: path.join(backups, name) } });
@@ -58,7 +62,11 @@ export async function openWalkSystem(exports: Record<ExportName, string>): Promi
     },
     psql(command) {
       try {
-        const output = execFileSync("bash", ["-c", command], { env: { ...process.env, DATABASE_URL: database.url }, encoding: "utf8", stdio: "pipe" });
+        const output = execFileSync("bash", ["-c", command], {
+          env: { ...process.env, DATABASE_URL: database.url },
+          encoding: "utf8",
+          stdio: "pipe",
+        });
         return { ok: true, output };
       } catch (error) {
         return { ok: false, output: String((error as { stderr?: string }).stderr ?? error) };
@@ -132,15 +140,24 @@ export interface PrefixFacts {
 }
 
 export async function prefixFacts(url: string, prefix: string): Promise<PrefixFacts> {
-  const schemas = (await queryRows<{ nspname: string; comment: string | null }>(url,
-    "SELECT nspname, obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = $1 OR starts_with(nspname, $1 || '_') ORDER BY 1", [prefix]));
+  const schemas = await queryRows<{ nspname: string; comment: string | null }>(
+    url,
+    "SELECT nspname, obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = $1 OR starts_with(nspname, $1 || '_') ORDER BY 1",
+    [prefix],
+  );
   const stable = schemas.find((s) => s.nspname === prefix);
   const active = stable?.comment ? (JSON.parse(stable.comment).active as string | null) : null;
   const claims: Record<string, string> = {};
   if (schemas.some((s) => s.nspname === `${prefix}_control`)) {
-    const table = await queryRows<{ present: boolean }>(url, "SELECT to_regclass($1) IS NOT NULL AS present", [`"${prefix}_control".claims`]);
+    const table = await queryRows<{ present: boolean }>(url, "SELECT to_regclass($1) IS NOT NULL AS present", [
+      `"${prefix}_control".claims`,
+    ]);
     if (table[0].present) {
-      for (const row of await queryRows<{ owner: string; schema_name: string }>(url, `SELECT owner, schema_name FROM "${prefix}_control".claims`)) claims[row.owner] = row.schema_name;
+      for (const row of await queryRows<{ owner: string; schema_name: string }>(
+        url,
+        `SELECT owner, schema_name FROM "${prefix}_control".claims`,
+      ))
+        claims[row.owner] = row.schema_name;
     }
   }
   const versions: Record<string, Record<string, number>> = {};
@@ -148,7 +165,9 @@ export async function prefixFacts(url: string, prefix: string): Promise<PrefixFa
     const tables = JSON.parse(s.comment ?? "{}").tables as Record<string, unknown> | undefined;
     versions[s.nspname] = {};
     for (const table of Object.keys(tables ?? {})) {
-      versions[s.nspname][table] = Number((await queryRows<{ n: string }>(url, `SELECT count(*) AS n FROM "${s.nspname}"."${table}"`))[0].n);
+      versions[s.nspname][table] = Number(
+        (await queryRows<{ n: string }>(url, `SELECT count(*) AS n FROM "${s.nspname}"."${table}"`))[0].n,
+      );
     }
   }
   return { schemas: schemas.map((s) => s.nspname), active, claims, versions };

@@ -40,7 +40,16 @@ async function runBackup(options: ResolvedOptions, active: string | null): Promi
   if (!active || options.mode !== "complete") return null;
   // The caller holds the prefix lock: a partial dump here is a killed run's.
   const removed = await removePartialBackups(options.backupDirectory);
-  if (removed.length > 0) options.onProgress?.({ phase: "backup", message: `removed ${removed.length} partial backup(s) a stopped run left: ${removed.join(", ")}` });
+  if (removed.length > 0)
+    options.onProgress?.({
+      phase: "backup",
+      message: `removed ${removed.length} partial backup(s) a stopped run left: ${removed.join(", ")}`,
+    });
   options.onProgress?.({ phase: "backup", message: `backing up ${active} with pg_dump into ${options.backupDirectory}` });
-  return backupSchema({ databaseUrl: options.databaseUrl, schema: active, directory: options.backupDirectory, compression: options.backupCompression });
+  return backupSchema({
+    databaseUrl: options.databaseUrl,
+    schema: active,
+    directory: options.backupDirectory,
+    compression: options.backupCompression,
+  });
 }

@@ -36,7 +36,13 @@ export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { qu
   const { client, options, inspection } = input;
   const schema = await allocateVersionName(client, options.schemaPrefix);
   const load = await openLoad({
-    client, sourcePath: options.sourcePath, source: inspection.source, evidence: inspection.evidence, plan: inspection.plan, schema, commit: true,
+    client,
+    sourcePath: options.sourcePath,
+    source: inspection.source,
+    evidence: inspection.evidence,
+    plan: inspection.plan,
+    schema,
+    commit: true,
     onProgress: options.onProgress,
   });
   let quality: QualityReport;
@@ -61,7 +67,13 @@ export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { qu
   };
 }
 
-function versionMetadata(input: LoadPhaseInput, schema: string, result: SchemaLoadResult, backup: BackupResult | null, replaced: string | null): VersionMetadata {
+function versionMetadata(
+  input: LoadPhaseInput,
+  schema: string,
+  result: SchemaLoadResult,
+  backup: BackupResult | null,
+  replaced: string | null,
+): VersionMetadata {
   const { options, inspection } = input;
   return {
     tool: TOOL_NAME,

@@ -80,7 +80,12 @@ export interface MigrationReportJson {
   previousSchema: string | null;
   cutOver: boolean;
   tables: { table: string; source: string; sourceRows: number; rowsLoaded: number; rejected: number; nulled: number }[];
-  quality: { score: number; blocked: boolean; blockedBy: string[]; findings: { check: string; severity: string; message: string; table?: string; column?: string }[] } | null;
+  quality: {
+    score: number;
+    blocked: boolean;
+    blockedBy: string[];
+    findings: { check: string; severity: string; message: string; table?: string; column?: string }[];
+  } | null;
   backup: { file: string; bytes: number } | null;
   droppedVersions: string[];
   commands: Record<string, string | null>;

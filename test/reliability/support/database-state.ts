@@ -111,8 +111,25 @@ export interface Baseline {
 }
 
 /** Loads `source` into `prefix` with the CLI (complete mode) and returns the state to hold later runs against. */
-export async function loadBaseline(url: string, prefix: string, source: { path: string; rows: Record<string, number> }, backupDirectory: string): Promise<Baseline> {
-  const first = await runCli(["migrate", "--source", source.path, "--database-url", url, "--schema-prefix", prefix, "--backup-dir", backupDirectory, "--json", "--quiet"]);
+export async function loadBaseline(
+  url: string,
+  prefix: string,
+  source: { path: string; rows: Record<string, number> },
+  backupDirectory: string,
+): Promise<Baseline> {
+  const first = await runCli([
+    "migrate",
+    "--source",
+    source.path,
+    "--database-url",
+    url,
+    "--schema-prefix",
+    prefix,
+    "--backup-dir",
+    backupDirectory,
+    "--json",
+    "--quiet",
+  ]);
   if (first.status !== 0) throw new Error(`the baseline migration failed: ${first.stderr}`);
   const schema = reportOf(first).schema!;
   const baseline: Baseline = { url, prefix, schema, schemas: [prefix, `${prefix}_control`, schema].sort(), rows: { ...source.rows } };
@@ -143,15 +160,24 @@ export interface ExpectedRefusal {
  * Runs the CLI and asserts it failed as expected and that the database is
  * exactly as before: same fingerprint, baseline intact.
  */
-export async function expectCliRefused(baseline: Baseline, args: readonly string[], expected: ExpectedRefusal, options: CliOptions = {}): Promise<CliResult> {
+export async function expectCliRefused(
+  baseline: Baseline,
+  args: readonly string[],
+  expected: ExpectedRefusal,
+  options: CliOptions = {},
+): Promise<CliResult> {
   const before = await databaseFingerprint(baseline.url);
   const result = await runCli(args, options);
   const line = failureLine(result);
   expect({ status: result.status, line }).toEqual({ status: expected.status, line: expect.stringContaining(`[${expected.code}]`) });
-  for (const part of expected.message) expect(line).toEqual(typeof part === "string" ? expect.stringContaining(part) : expect.stringMatching(part));
+  for (const part of expected.message)
+    expect(line).toEqual(typeof part === "string" ? expect.stringContaining(part) : expect.stringMatching(part));
   // --json prints the report on failure too, its error carrying the same code.
   if (args.includes("--json")) {
-    expect(reportOf(result)).toMatchObject({ outcome: expected.code === "GATE_BLOCKED" ? "blocked" : "failed", error: { code: expected.code } });
+    expect(reportOf(result)).toMatchObject({
+      outcome: expected.code === "GATE_BLOCKED" ? "blocked" : "failed",
+      error: { code: expected.code },
+    });
   }
   if (expected.secret !== undefined) expect(`${result.stdout}\n${result.stderr}`).not.toContain(expected.secret);
   expect(await databaseFingerprint(baseline.url)).toEqual(before);

@@ -137,7 +137,10 @@ export function overwriteMiddleOfPage(file: string, table: string): void {
   let pageSize: number;
   try {
     pageSize = Number(db.pragma("page_size", { simple: true }));
-    const leaves = db.prepare("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno").pluck().all(table) as number[];
+    const leaves = db
+      .prepare("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno")
+      .pluck()
+      .all(table) as number[];
     page = leaves[leaves.length >> 1];
   } finally {
     db.close();

@@ -26,7 +26,12 @@ export interface Expectation {
 }
 
 /** The expected canonical tuple of every SQLite row that was not rejected. */
-export async function expectRows(client: Client, rows: SqliteRow[], columns: ComparedColumn[], rejects: TableRejects): Promise<Expectation> {
+export async function expectRows(
+  client: Client,
+  rows: SqliteRow[],
+  columns: ComparedColumn[],
+  rejects: TableRejects,
+): Promise<Expectation> {
   const asks = new Map<string, Set<string>>();
   const expected: ExpectedRow[] = [];
   // Usually every SQLite column is compared, in order, and the row's own array serves.

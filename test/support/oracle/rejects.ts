@@ -25,9 +25,7 @@ export function emptyRejects(): TableRejects {
 }
 
 export async function readRejects(client: Client, schema: string): Promise<Map<string, TableRejects>> {
-  const result = await client.query<RejectRecord>(
-    `SELECT table_name, row_key, column_name, action FROM ${quoteIdent(schema)}._rejects`,
-  );
+  const result = await client.query<RejectRecord>(`SELECT table_name, row_key, column_name, action FROM ${quoteIdent(schema)}._rejects`);
   const byTable = new Map<string, TableRejects>();
   for (const record of result.rows) {
     const rejects = byTable.get(record.table_name) ?? emptyRejects();
@@ -61,5 +59,12 @@ export function rejectDifferences(table: SqliteTable, rows: SqliteRow[], rejects
 export function unknownTableRejects(rejects: Map<string, TableRejects>, known: Set<string>): OracleDifference[] {
   return [...rejects.keys()]
     .filter((name) => !known.has(name))
-    .map((name) => ({ table: name, column: null, rowKey: null, sqlite: "(no table)", postgres: "_rejects", rule: "reject names a SQLite table" }));
+    .map((name) => ({
+      table: name,
+      column: null,
+      rowKey: null,
+      sqlite: "(no table)",
+      postgres: "_rejects",
+      rule: "reject names a SQLite table",
+    }));
 }

@@ -62,7 +62,10 @@ export function rowDifferences(table: string, columns: ComparedColumn[], left: L
       column: null,
       rowKey: null,
       sqlite: "(no row)",
-      postgres: showTuple(columns, row.shown.map((v) => v ?? "NULL")),
+      postgres: showTuple(
+        columns,
+        row.shown.map((v) => v ?? "NULL"),
+      ),
       rule: "extra row",
     })),
   ];

@@ -36,9 +36,10 @@ export function listSqliteTables(db: Database.Database): SqliteTable[] {
 
 /** Columns in cid order; hidden = 1 (virtual-table hidden columns) excluded, generated ones (2, 3) kept. */
 function sqliteColumns(db: Database.Database, table: string): SqliteColumn[] {
-  const rows = db
-    .prepare("SELECT name, pk FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid")
-    .all(table) as { name: string; pk: number }[];
+  const rows = db.prepare("SELECT name, pk FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid").all(table) as {
+    name: string;
+    pk: number;
+  }[];
   return rows.map((r) => ({ name: r.name, pk: Number(r.pk) }));
 }
 

@@ -43,7 +43,10 @@ export async function compareTable(ctx: Context, table: SqliteTable): Promise<Ta
   };
   if (!pgColumns) {
     const sqlite = `${rows.length} rows`;
-    return { summary, differences: [{ table: table.name, column: null, rowKey: null, sqlite, postgres: "(no table)", rule: "missing table" }] };
+    return {
+      summary,
+      differences: [{ table: table.name, column: null, rowKey: null, sqlite, postgres: "(no table)", rule: "missing table" }],
+    };
   }
   const { columns, differences } = matchColumns(table, pgColumns);
   for (const column of columns) if (column.family === "instant") settleTemporalColumn(column, rows);
@@ -64,7 +67,11 @@ export async function compareTable(ctx: Context, table: SqliteTable): Promise<Ta
 }
 
 /** Prepares the session and reads the catalog and _rejects; a missing _rejects is itself a difference. */
-export async function loadContext(db: Database.Database, client: Client, options: OracleOptions): Promise<{ ctx: Context; differences: OracleDifference[] }> {
+export async function loadContext(
+  db: Database.Database,
+  client: Client,
+  options: OracleOptions,
+): Promise<{ ctx: Context; differences: OracleDifference[] }> {
   await prepareSession(client, options.timezone ?? "UTC");
   const catalog = await readCatalog(client, options.schema);
   const ctx: Context = { db, client, schema: options.schema, catalog, rejects: new Map() };
