@@ -93,9 +93,10 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 /**
  * The compiled operations of the installed package. The provider process
- * runs in the Pulumi project's folder: the package is found from there as
- * Node finds any dependency (the project's node_modules, a workspace's or a
- * monorepo's up the tree), or is the project itself (this repository).
+ * runs in the folder of the program's main file: the package is found from
+ * there as Node finds any dependency (the project's node_modules, a
+ * workspace's or a monorepo's up the tree), or is the project itself (this
+ * repository).
  * require() at call time, not import: this function is serialised into the
  * state and runs in the provider process.
  */
@@ -106,13 +107,18 @@ function operations() {
   const name = "servicedesk-migration";
   const entry = "dist/dynamic-providers/operations.js";
   const cwd = process.cwd();
-  let own: { name?: string } = {};
-  try {
-    own = JSON.parse(fs.readFileSync(path.join(cwd, "package.json"), "utf8"));
-  } catch {
-    // No package.json in the project folder: the package is looked up in node_modules below.
+  // The provider runs in the folder of the program's main file: this repository's own program
+  // (dist/program) finds the package up the tree, any other project in its node_modules.
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    let own: { name?: string } = {};
+    try {
+      own = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+    } catch {
+      // No package.json here: look further up.
+    }
+    if (own.name === name && fs.existsSync(path.join(dir, entry))) return require(path.join(dir, entry));
+    if (path.dirname(dir) === dir) break;
   }
-  if (own.name === name && fs.existsSync(path.join(cwd, entry))) return require(path.join(cwd, entry));
   let packageJson: string;
   try {
     packageJson = require.resolve(`${name}/package.json`, { paths: [cwd] });
