@@ -18,7 +18,11 @@ const EMBEDDED_DIR = path.join(root, ".data/embedded-postgres");
 const EMBEDDED_PORT = Number(process.env.DEMO_EMBEDDED_PORT ?? 54329);
 
 const { values: flags } = parseArgs({
-  options: { destroy: { type: "boolean", default: false }, tickets: { type: "string", default: "50000" } },
+  options: {
+    destroy: { type: "boolean", default: false },
+    preview: { type: "boolean", default: false },
+    tickets: { type: "string", default: "50000" },
+  },
 });
 
 const say = (line) => process.stderr.write(`demo: ${line}\n`);
@@ -109,7 +113,7 @@ function pulumi(args, env, capture = false) {
   return result.stdout;
 }
 
-function printSummary(outputs) {
+function printSummary(outputs, database) {
   const lines = [
     "",
     "Summary of the dev stack:",
@@ -129,7 +133,31 @@ function printSummary(outputs) {
   lines.push(`  cutover           ${outputs.cutoverCommand}`);
   lines.push(`  rollback          ${outputs.rollbackCommand || "(no previous version yet)"}`);
   lines.push(`  report            ${outputs.reportMarkdownFile}`);
-  process.stdout.write(`${lines.join("\n")}\n`);
+  process.stdout.write(`${lines.join("\n")}\n${whatNext(outputs, database)}`);
+}
+
+/** Where a newcomer goes from here: each line is a command that works as printed. */
+function whatNext(outputs, database) {
+  const changed = Number(flags.tickets) + 1000;
+  const lines = [
+    "",
+    "What next:",
+    `  preview a changed export (nothing is written)   npm run demo -- --tickets ${changed} --preview`,
+    `  load it as a new version, this one kept          npm run demo -- --tickets ${changed}`,
+  ];
+  if (database.embedded) {
+    lines.push("  roll back                                       the embedded server stops with the demo: with your own PostgreSQL");
+    lines.push("                                                  (DATABASE_URL) the summary prints the psql rollback command");
+  } else if (outputs.rollbackCommand) {
+    // The commands read $DATABASE_URL; without it psql would pick its own default
+    // database. describeConnection leaves the password out.
+    const url = process.env.DATABASE_URL ? "" : `DATABASE_URL=postgresql://${engine.describeConnection(database.url)} `;
+    lines.push(`  roll back to the previous version               ${url}${outputs.rollbackCommand}`);
+  } else {
+    lines.push("  roll back                                       after a second load, the summary prints the rollback command");
+  }
+  lines.push("  remove every schema the demo made               npm run demo -- --destroy");
+  return `${lines.join("\n")}\n`;
 }
 
 async function main() {
@@ -144,13 +172,18 @@ async function main() {
   };
   try {
     pulumi(["stack", "select", "dev", "--create", "--non-interactive"], env);
+    if (flags.preview) {
+      pulumi(["preview", "--diff", "--stack", "dev", "--non-interactive"], env);
+      say("previewed only: nothing was written");
+      return;
+    }
     if (flags.destroy) {
       pulumi(["destroy", "--yes", "--stack", "dev", "--non-interactive"], env);
       say("destroyed the dev stack's schemas");
       return;
     }
     pulumi(["up", "--yes", "--stack", "dev", "--non-interactive"], env);
-    printSummary(JSON.parse(pulumi(["stack", "output", "--json", "--stack", "dev"], env, true)));
+    printSummary(JSON.parse(pulumi(["stack", "output", "--json", "--stack", "dev"], env, true)), database);
   } finally {
     await database.stop();
   }

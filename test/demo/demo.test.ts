@@ -2,7 +2,8 @@
  * `npm run demo` as a newcomer runs it, in a scratch copy of the project:
  * with DATABASE_URL pointing nowhere (the embedded PostgreSQL path) and
  * with it pointing at the local server; twice in a row (the second run
- * changes nothing), then --destroy.
+ * changes nothing), then --destroy; and the commands its closing lines
+ * suggest (preview a changed export, load it, roll back) run as printed.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -108,6 +109,27 @@ describe("npm run demo", () => {
         expect(Number(n)).toBe(expected);
       }
       expect(version).toMatch(/^servicedesk_v\d{8}_\d{6}$/);
+
+      // The closing lines name commands that work as printed.
+      expect(run.stdout).toContain("What next:");
+      expect(run.stdout).toMatch(/preview a changed export .*npm run demo -- --tickets 2500 --preview$/m);
+      expect(run.stdout).toMatch(/after a second load, the summary prints the rollback command$/m);
+      const preview = demo(clone, { DATABASE_URL: url }, "--tickets", "2500", "--preview");
+      expect(preview.stdout).toMatch(/\d+ to (replace|update)/);
+      expect(preview.stderr).toContain("previewed only: nothing was written");
+      expect(await servicedeskSchemas(url)).toEqual(schemas);
+
+      const second = demo(clone, { DATABASE_URL: url }, "--tickets", "2500");
+      expect(summaryRows(second.stdout).tickets).toBeGreaterThan(rows.tickets);
+      const rollback = second.stdout.match(/^ {2}roll back to the previous version\s+(psql .*)$/m);
+      expect(rollback).not.toBeNull();
+      const stableTarget = async () => {
+        const [{ def }] = await queryRows<{ def: string }>(url, "SELECT pg_get_viewdef('servicedesk.tickets') AS def");
+        return def.match(/servicedesk_v\d{8}_\d{6}/)![0];
+      };
+      expect(await stableTarget()).not.toBe(version);
+      execFileSync("bash", ["-c", rollback![1]], { env: { ...process.env, DATABASE_URL: url }, stdio: "pipe" });
+      expect(await stableTarget()).toBe(version);
       demo(clone, { DATABASE_URL: url }, "--destroy");
       expect(await servicedeskSchemas(url)).toEqual([]);
     } finally {
