@@ -41,7 +41,8 @@ const SCHEMA = `
            date(made) AS day, time(made) AS clock, datetime(made) AS at
     FROM items;
   CREATE VIEW [date literals] AS SELECT id FROM items WHERE made BETWEEN DATETIME('2024-01-01') AND DATETIME('2024-01-31');
-  CREATE VIEW [date compare] AS SELECT id FROM items WHERE made >= '2024-01-15' AND '2024-02-01' > made;
+  -- SQLite compares the stored text: '2024-01-15 13:45:30.250' is after '2024-01-15 13:45:30.25'.
+  CREATE VIEW [date compare] AS SELECT id FROM items WHERE made > '2024-01-15 13:45:30.25' AND '2024-02-01' > made;
   CREATE VIEW [text affinity] AS SELECT id FROM items WHERE code = 0 OR ((code)) = 10 OR code <> -1 AND id = 5;
   CREATE VIEW [now] AS SELECT length(date('now')) AS d, length(datetime('now')) AS dt, length(CURRENT_TIMESTAMP) AS ts;
   CREATE VIEW [a over a view] AS SELECT count(*) AS n, sum(CASE WHEN note = 'none' THEN 1 ELSE 0 END) AS missing FROM [ifnull];
