@@ -11,7 +11,16 @@ import { ClientBase, DatabaseError, QueryConfig } from "pg";
 import { TableLoadSummary } from "../load/load-schema";
 import { openSource, SourceTable, SourceView } from "../source";
 import { assertIdentifierFits, qualified, quoteIdent, quoteLiteral } from "../sql/identifiers";
-import { affinityOf, ColumnInfo, parseCreateView, ParsedView, referencedRelations, RelationInfo, translateView, ViewSqlError } from "./translate";
+import {
+  affinityOf,
+  ColumnInfo,
+  parseCreateView,
+  ParsedView,
+  referencedRelations,
+  RelationInfo,
+  translateView,
+  ViewSqlError,
+} from "./translate";
 
 export interface ViewsReport {
   /** Views created in the version (and given a stable view on cutover), in creation order. */
@@ -80,16 +89,15 @@ interface ParsedEntry {
 function creationOrder(parsed: readonly ParsedEntry[]): ParsedEntry[] {
   const byName = new Map(parsed.map((p) => [p.view.name.toLowerCase(), p]));
   const ordered: ParsedEntry[] = [];
-  const state = new Map<string, "visiting" | "done">();
+  const seen = new Set<string>();
   const visit = (entry: ParsedEntry) => {
     const key = entry.view.name.toLowerCase();
-    if (state.has(key)) return; // done, or a cycle SQLite would not have let exist: PostgreSQL reports it
-    state.set(key, "visiting");
+    if (seen.has(key)) return; // done, or a cycle SQLite would not have let exist: PostgreSQL reports it
+    seen.add(key);
     for (const name of entry.parsed ? referencedRelations(entry.parsed) : []) {
       const dependency = byName.get(name.toLowerCase());
       if (dependency) visit(dependency);
     }
-    state.set(key, "done");
     ordered.push(entry);
   };
   for (const entry of [...parsed].sort((a, b) => a.view.name.localeCompare(b.view.name))) visit(entry);
@@ -166,7 +174,10 @@ async function createOne(client: ClientBase, schema: string, view: SourceView, s
   await client.query(`SAVEPOINT ${SAVEPOINT}`);
   try {
     // The extended protocol runs exactly one statement, whatever the text holds (queryMode is missing from @types/pg).
-    const query: QueryConfig & { queryMode: "extended" } = { text: `CREATE VIEW ${qualified(schema, view.name)}${columns} AS ${select}`, queryMode: "extended" };
+    const query: QueryConfig & { queryMode: "extended" } = {
+      text: `CREATE VIEW ${qualified(schema, view.name)}${columns} AS ${select}`,
+      queryMode: "extended",
+    };
     await client.query(query);
   } catch (error) {
     if (!(error instanceof DatabaseError)) throw error;

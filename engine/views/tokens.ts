@@ -5,7 +5,7 @@
  * so the translated text reads like the original.
  */
 
-export type TokenKind = "word" | "quoted" | "string" | "number" | "blob" | "op" | "space" | "param";
+export type TokenKind = "word" | "quoted" | "string" | "number" | "blob" | "op" | "space";
 
 export interface Token {
   readonly kind: TokenKind;
@@ -79,10 +79,6 @@ export function tokenize(sql: string): Token[] {
       let end = i + 1;
       while (end < sql.length && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[end])) end++;
       push("word", end);
-    } else if (c === "?" || c === ":" || c === "@" || c === "$") {
-      let end = i + 1;
-      while (end < sql.length && /[A-Za-z0-9_]/.test(sql[end])) end++;
-      push("param", end);
     } else {
       const op = OPERATORS.find((o) => sql.startsWith(o, i));
       if (op) push("op", i + op.length);

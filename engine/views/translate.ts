@@ -85,7 +85,14 @@ export function parseCreateView(sql: string): ParsedView {
     else if (t.text === ")") depth--;
     else if (depth === 0 && as < 0 && isWord(t, "AS")) as = i;
   }
-  if (!isWord(tokens.find((t) => t.kind !== "space"), "CREATE") || as < 0) throw new ViewSqlError("its SQL is not CREATE VIEW ... AS SELECT");
+  if (
+    !isWord(
+      tokens.find((t) => t.kind !== "space"),
+      "CREATE",
+    ) ||
+    as < 0
+  )
+    throw new ViewSqlError("its SQL is not CREATE VIEW ... AS SELECT");
   const body = tokens.slice(as + 1);
   while (body.length > 0 && (body[body.length - 1].kind === "space" || body[body.length - 1].text === ";")) body.pop();
   // One statement only: the text goes into CREATE VIEW, and nothing may ride along after it.
@@ -147,11 +154,15 @@ function buildTree(tokens: readonly Token[]): Node[] {
         nodes.push({ t: "call", name: t, space, args: sequence(true) });
         continue;
       }
-      if (isIdentifier(t) && !(t.kind === "word" && KEYWORD_FUNCTIONS.has(upper))) {
+      if (isIdentifier(t)) {
         const parts = [t];
         let star = false;
         i++;
-        while (tokens[i]?.text === "." && (isIdentifier(tokens[i + 1]) || tokens[i + 1]?.kind === "word" || tokens[i + 1]?.text === "*")) {
+        // After a dot even a keyword is a name (t.order).
+        while (
+          tokens[i]?.text === "." &&
+          (tokens[i + 1]?.kind === "word" || tokens[i + 1]?.kind === "quoted" || tokens[i + 1]?.text === "*")
+        ) {
           if (tokens[i + 1].text === "*") star = true;
           else parts.push(tokens[i + 1]);
           i += 2;
@@ -311,15 +322,20 @@ class Translator {
     }
     const columns = [...found.values()];
     if (columns.length > 0 && columns.every((c) => c.name === columns[0].name)) {
-      const same = columns.every((c) => c.type === columns[0].type && c.affinity === columns[0].affinity && c.textFormat === columns[0].textFormat);
-      return same ? { sql: quoteIdent(columns[0].name), kind: "column", column: columns[0] } : { sql: quoteIdent(columns[0].name), kind: "other" };
+      const same = columns.every(
+        (c) => c.type === columns[0].type && c.affinity === columns[0].affinity && c.textFormat === columns[0].textFormat,
+      );
+      return same
+        ? { sql: quoteIdent(columns[0].name), kind: "column", column: columns[0] }
+        : { sql: quoteIdent(columns[0].name), kind: "other" };
     }
     return { sql: quoteIdent(this.scope.columnAliases.get(lower(name)) ?? name), kind: "other" };
   }
 
   private ref(node: Extract<Node, { t: "ref" }>, relationPosition: boolean): Out {
     const parts = node.parts.length > 1 && lower(node.parts[0].value) === "main" ? node.parts.slice(1) : node.parts;
-    if (relationPosition) return { sql: quoteIdent(this.ctx.relation(parts[parts.length - 1].value)?.name ?? parts[parts.length - 1].value), kind: "other" };
+    if (relationPosition)
+      return { sql: quoteIdent(this.ctx.relation(parts[parts.length - 1].value)?.name ?? parts[parts.length - 1].value), kind: "other" };
     if (node.star) return { sql: `${this.relationOf(parts[0].value).sql}.*`, kind: "other" };
     if (parts.length === 1) return this.unqualified(parts[0].value);
     const relation = this.relationOf(parts[0].value);
@@ -344,7 +360,9 @@ class Translator {
           expectRelation = true;
           inFrom = true;
         } else if (tok.text === "," && inFrom) expectRelation = true;
-        else if (isWord(tok, "ON", "USING", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "INTERSECT", "EXCEPT", "WINDOW", "SELECT"))
+        else if (
+          isWord(tok, "ON", "USING", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "INTERSECT", "EXCEPT", "WINDOW", "SELECT")
+        )
           inFrom = false;
         outs.push(this.token(tok));
         continue;
@@ -376,7 +394,8 @@ class Translator {
 
   private token(tok: Token): Out {
     if (tok.kind === "string") return { sql: quoteLiteral(tok.value), kind: "text" };
-    if (tok.kind === "number") return /^[0-9]+$/.test(tok.text) ? { sql: tok.text, kind: "int", literal: tok.text } : { sql: tok.text, kind: "other" };
+    if (tok.kind === "number")
+      return /^[0-9]+$/.test(tok.text) ? { sql: tok.text, kind: "int", literal: tok.text } : { sql: tok.text, kind: "other" };
     if (tok.kind === "blob") return { sql: `'\\x${tok.value}'::bytea`, kind: "other" };
     if (tok.text === "==") return { sql: "=", kind: "op", op: "=" };
     if (isWord(tok, "CURRENT_DATE")) return { sql: `to_char(${NOW_UTC}, 'YYYY-MM-DD')`, kind: "text" };
@@ -475,7 +494,14 @@ class Translator {
     const freeAfter = (k: number) => sig[k] === undefined || !(sig[k].kind === "op" && TIGHTER.has(sig[k].op!));
     for (let k = 1; k < sig.length - 1; k++) {
       const op = sig[k].op;
-      if (op !== undefined && COMPARISONS.has(op) && isOperand(sig[k - 1]) && isOperand(sig[k + 1]) && freeBefore(k - 2) && freeAfter(k + 2)) {
+      if (
+        op !== undefined &&
+        COMPARISONS.has(op) &&
+        isOperand(sig[k - 1]) &&
+        isOperand(sig[k + 1]) &&
+        freeBefore(k - 2) &&
+        freeAfter(k + 2)
+      ) {
         this.compare(sig[k - 1], [sig[k + 1]]);
         this.compare(sig[k + 1], [sig[k - 1]]);
       }
@@ -505,8 +531,10 @@ class Translator {
   private asText(operand: Out | undefined): void {
     if (!operand) return;
     if (operand.kind === "int") Object.assign(operand, { sql: quoteLiteral(operand.literal!), kind: "text" });
-    else if (operand.column && INTEGER_TYPES.has(operand.column.type) && !operand.sql.endsWith("::text")) operand.sql = `${operand.sql}::text`;
-    else if (operand.column?.textFormat && !operand.sql.startsWith("to_char(")) operand.sql = `to_char(${operand.sql}, ${quoteLiteral(operand.column.textFormat)})`;
+    else if (operand.column && INTEGER_TYPES.has(operand.column.type) && !operand.sql.endsWith("::text"))
+      operand.sql = `${operand.sql}::text`;
+    else if (operand.column?.textFormat && !operand.sql.startsWith("to_char("))
+      operand.sql = `to_char(${operand.sql}, ${quoteLiteral(operand.column.textFormat)})`;
   }
 }
 

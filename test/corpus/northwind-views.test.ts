@@ -105,7 +105,9 @@ it(
     await queryRows(database.url, cutoverSql(PREFIX, first.schema!));
     await expectViewsAsIn(NORTHWIND, CREATED);
     expect(await stableViews()).not.toContain("Late Orders");
-    expect((await queryRows<{ r: string | null }>(database.url, `SELECT to_regclass('"${PREFIX}"."Late Orders"')::text AS r`))[0].r).toBeNull();
+    expect(
+      (await queryRows<{ r: string | null }>(database.url, `SELECT to_regclass('"${PREFIX}"."Late Orders"')::text AS r`))[0].r,
+    ).toBeNull();
   },
   RUN_TIMEOUT,
 );

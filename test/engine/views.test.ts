@@ -81,7 +81,10 @@ beforeAll(async () => {
 it("creates every view PostgreSQL accepts, in dependency order, and lists the one it refuses with its error", () => {
   expect(report.views!.created).toEqual(CREATED);
   expect(report.views!.failed).toEqual([{ name: "refused", error: "function instr(text, unknown) does not exist" }]);
-  expect(report.notes).toContainEqual({ level: "warning", message: 'view "refused" not created: function instr(text, unknown) does not exist' });
+  expect(report.notes).toContainEqual({
+    level: "warning",
+    message: 'view "refused" not created: function instr(text, unknown) does not exist',
+  });
   expect(report.notes.map((n) => n.message).filter((m) => m.startsWith("trigger"))).toEqual([
     'trigger "items_log" skipped: trigger on "items" is SQLite code and is not translated',
   ]);
@@ -121,8 +124,12 @@ describe("pieces of the translation", () => {
   });
 
   it("refuses SQL that carries a second statement or cannot be read", () => {
-    expect(() => parseCreateView("CREATE VIEW v AS SELECT 1; DROP TABLE t")).toThrow(new ViewSqlError("its SQL holds more than one statement"));
-    expect(() => parseCreateView("CREATE VIEW v AS SELECT 'open")).toThrow(new ViewSqlError("its SQL cannot be read: unterminated ' at offset 24"));
+    expect(() => parseCreateView("CREATE VIEW v AS SELECT 1; DROP TABLE t")).toThrow(
+      new ViewSqlError("its SQL holds more than one statement"),
+    );
+    expect(() => parseCreateView("CREATE VIEW v AS SELECT 'open")).toThrow(
+      new ViewSqlError("its SQL cannot be read: unterminated ' at offset 24"),
+    );
     expect(parseCreateView("CREATE VIEW v AS SELECT 1;\n").body.map((t) => t.text)).toEqual([" ", "SELECT", " ", "1"]);
   });
 });
