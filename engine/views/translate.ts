@@ -248,6 +248,8 @@ interface Out {
   readonly op?: string;
   /** For "int": the integer as written. */
   literal?: string;
+  /** For a parenthesized list: its pieces, which a rewrite may change before `sql` is joined again. */
+  readonly inner?: Out[];
 }
 
 const COMPARISONS = new Set(["=", "==", "<>", "!=", "<", "<=", ">", ">="]);
@@ -382,8 +384,8 @@ class Translator {
     const inner = this.sequence(nodes);
     const operands = inner.filter((o) => o.kind !== "space");
     const sql = `(${inner.map((o) => o.sql).join("")})`;
-    if (operands.length !== 1 || operands[0].kind === "op") return { sql, kind: "other" };
-    return { ...operands[0], sql };
+    if (operands.length !== 1 || operands[0].kind === "op") return { sql, kind: "other", inner };
+    return { ...operands[0], sql, inner };
   }
 
   private joined(nodes: readonly Node[]): string {
@@ -508,6 +510,13 @@ class Translator {
       if (op === "BETWEEN" && sig[k + 2]?.op === "AND" && isOperand(sig[k + 1]) && isOperand(sig[k + 3]) && freeAfter(k + 4)) {
         const subject = sig[k - 1]?.op === "NOT" ? k - 2 : k - 1;
         if (isOperand(sig[subject]) && freeBefore(subject - 1)) this.compare(sig[subject], [sig[k + 1], sig[k + 3]]);
+      }
+      // x IN (0, 1): SQLite compares each item with x's affinity, as a comparison does.
+      if (op === "IN" && sig[k + 1].inner) {
+        const subject = sig[k - 1]?.op === "NOT" ? k - 2 : k - 1;
+        const items = sig[k + 1].inner!.filter((o) => o.kind !== "space" && o.op !== ",");
+        if (isOperand(sig[subject]) && freeBefore(subject - 1)) this.compare(sig[subject], items);
+        sig[k + 1].sql = `(${sig[k + 1].inner!.map((o) => o.sql).join("")})`;
       }
       if (op === "||") {
         for (const operand of [sig[k - 1], sig[k + 1]]) this.asText(operand);

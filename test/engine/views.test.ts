@@ -44,6 +44,7 @@ const SCHEMA = `
   -- SQLite compares the stored text: '2024-01-15 13:45:30.250' is after '2024-01-15 13:45:30.25'.
   CREATE VIEW [date compare] AS SELECT id FROM items WHERE made > '2024-01-15 13:45:30.25' AND '2024-02-01' > made;
   CREATE VIEW [text affinity] AS SELECT id FROM items WHERE code = 0 OR ((code)) = 10 OR code <> -1 AND id = 5;
+  CREATE VIEW [text in list] AS SELECT id FROM items WHERE code NOT IN (0, 'x') OR code IN (10);
   CREATE VIEW [now] AS SELECT length(date('now')) AS d, length(datetime('now')) AS dt, length(CURRENT_TIMESTAMP) AS ts;
   CREATE VIEW [a over a view] AS SELECT count(*) AS n, sum(CASE WHEN note = 'none' THEN 1 ELSE 0 END) AS missing FROM [ifnull];
   CREATE VIEW [refused] AS SELECT instr(code, '1') AS at FROM items;
@@ -61,6 +62,7 @@ const CREATED = [
   "quoting",
   "strftime",
   "text affinity",
+  "text in list",
 ];
 
 let file: string;
