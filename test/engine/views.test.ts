@@ -33,6 +33,8 @@ const SCHEMA = `
 
   -- Each view: one rewrite.
   CREATE VIEW [quoting] AS SELECT [id], \`code\`, "qty" AS [Quantity], i.note FROM [items] AS i WHERE i.[id] > 1;
+  -- The renamed column keeps its SQLite name in the view: dashboards read the view's columns as SQLite named them.
+  CREATE VIEW [star] AS SELECT * FROM items WHERE qty > 1;
   CREATE VIEW [ifnull] AS SELECT id, IFNULL(note, 'none') AS note FROM items;
   CREATE VIEW [double equals] AS SELECT id FROM items WHERE qty == 3;
   CREATE VIEW [concat] AS SELECT id, code || '-' || qty || '@' || made AS label, 7 || 8 AS digits FROM items;
@@ -60,6 +62,7 @@ const CREATED = [
   "double equals",
   "now",
   "quoting",
+  "star",
   "strftime",
   "text affinity",
   "text in list",
