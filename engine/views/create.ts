@@ -10,7 +10,7 @@
 import { ClientBase, DatabaseError, QueryConfig } from "pg";
 import { TableLoadSummary } from "../load/load-schema";
 import { openSource, SourceTable, SourceView } from "../source";
-import { assertIdentifierFits, qualified, quoteIdent, quoteLiteral } from "../sql/identifiers";
+import { identifierBytes, MAX_IDENTIFIER_BYTES, qualified, quoteIdent, quoteLiteral } from "../sql/identifiers";
 import {
   affinityOf,
   ColumnInfo,
@@ -81,6 +81,8 @@ function tableRelations(input: CreateViewsInput): Map<string, RelationInfo> {
 interface ParsedEntry {
   readonly view: SourceView;
   readonly parsed: ParsedView | null;
+  /** The relations its SQL reads, as written. */
+  readonly reads: readonly string[];
   /** Why its SQL could not be read, when it could not. */
   readonly error: string | null;
 }
@@ -94,7 +96,7 @@ function creationOrder(parsed: readonly ParsedEntry[]): ParsedEntry[] {
     const key = entry.view.name.toLowerCase();
     if (seen.has(key)) return; // done, or a cycle SQLite would not have let exist: PostgreSQL reports it
     seen.add(key);
-    for (const name of entry.parsed ? referencedRelations(entry.parsed) : []) {
+    for (const name of entry.reads) {
       const dependency = byName.get(name.toLowerCase());
       if (dependency) visit(dependency);
     }
@@ -114,10 +116,12 @@ export async function createViews(input: CreateViewsInput): Promise<ViewsReport>
   const relations = tableRelations(input);
   const parsed = input.views.map((view): ParsedEntry => {
     try {
-      return { view, parsed: parseCreateView(view.sql), error: null };
+      const parsed = parseCreateView(view.sql);
+      // Reading the relations builds the same tree the translation does: SQL it cannot read fails here, alone.
+      return { view, parsed, reads: referencedRelations(parsed), error: null };
     } catch (error) {
       if (!(error instanceof ViewSqlError)) throw error;
-      return { view, parsed: null, error: error.message };
+      return { view, parsed: null, reads: [], error: error.message };
     }
   });
   const source = openSource(input.sourcePath);
@@ -152,19 +156,17 @@ export async function createViews(input: CreateViewsInput): Promise<ViewsReport>
   } finally {
     source.close();
   }
+  // Not in the finally: after a failure the load is rolled back, and its settings with it.
   await client.query("SELECT pg_catalog.set_config('search_path', $1, true)", [rows[0].path]);
   return { created, failed };
 }
 
-/** PostgreSQL would truncate a name over 63 bytes: refused here, naming it. */
+/** PostgreSQL would silently truncate a name over 63 bytes (and could merge two): refused here, naming it. */
 function tooLong(view: SourceView): string | null {
-  try {
-    assertIdentifierFits(view.name, "view");
-    for (const column of view.columns) assertIdentifierFits(column.name, `column of view "${view.name}":`);
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  }
+  const long = [view.name, ...view.columns.map((c) => c.name)].find((name) => identifierBytes(name) > MAX_IDENTIFIER_BYTES);
+  if (long === undefined) return null;
+  const what = long === view.name ? "its name" : `its column "${long}"`;
+  return `${what} is ${identifierBytes(long)} bytes; PostgreSQL keeps only ${MAX_IDENTIFIER_BYTES}`;
 }
 
 /** Creates one view in its savepoint; PostgreSQL's error message when it refuses, else null. */

@@ -50,6 +50,7 @@ const SCHEMA = `
   CREATE VIEW [now] AS SELECT length(date('now')) AS d, length(datetime('now')) AS dt, length(CURRENT_TIMESTAMP) AS ts;
   CREATE VIEW [a over a view] AS SELECT count(*) AS n, sum(CASE WHEN note = 'none' THEN 1 ELSE 0 END) AS missing FROM [ifnull];
   CREATE VIEW [refused] AS SELECT instr(code, '1') AS at FROM items;
+  CREATE VIEW [${"v".repeat(64)}] AS SELECT id FROM items;
 `;
 
 /** In creation order: by name, except that a view comes after the views it reads. */
@@ -85,7 +86,10 @@ beforeAll(async () => {
 
 it("creates every view PostgreSQL accepts, in dependency order, and lists the one it refuses with its error", () => {
   expect(report.views!.created).toEqual(CREATED);
-  expect(report.views!.failed).toEqual([{ name: "refused", error: "function instr(text, unknown) does not exist" }]);
+  expect(report.views!.failed).toEqual([
+    { name: "refused", error: "function instr(text, unknown) does not exist" },
+    { name: "v".repeat(64), error: "its name is 64 bytes; PostgreSQL keeps only 63" },
+  ]);
   expect(report.notes).toContainEqual({
     level: "warning",
     message: 'view "refused" not created: function instr(text, unknown) does not exist',
