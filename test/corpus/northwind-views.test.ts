@@ -4,7 +4,8 @@
  * rows SQLite's own view returns (test/support/view-rows.ts); the one it
  * refuses is listed with PostgreSQL's message. A second version (changed
  * rows, one more view) is cut over to and rolled back from with switch_to:
- * the views follow both ways, and the view only the second version has is
+ * the views follow both ways, a dashboard's own view over one of them keeps
+ * reading the active version, and the view only the second version has is
  * gone after the rollback instead of reading another version.
  */
 import { copyFileSync } from "node:fs";
@@ -90,10 +91,27 @@ it(
     copyFileSync(NORTHWIND, changed);
     const db = new Database(changed);
     db.exec(`
-      UPDATE [Order Details] SET Quantity = Quantity + 5 WHERE OrderID BETWEEN 10400 AND 10500;
+      UPDATE [Order Details] SET Quantity = Quantity + 50 WHERE OrderID BETWEEN 10400 AND 10500;
       UPDATE Products SET Discontinued = '1' WHERE ProductID IN (1, 2, 3);
       CREATE VIEW [Late Orders] AS SELECT OrderID, ShippedDate FROM Orders WHERE ShippedDate > RequiredDate;`);
     db.close();
+
+    // A dashboard's own view over one of them keeps working across both switches (switch_to replaces it in place).
+    await queryRows(
+      database.url,
+      `CREATE SCHEMA dashboards; CREATE VIEW dashboards.big_orders AS SELECT * FROM ${PREFIX}."Order Subtotals" WHERE "Subtotal" > 5000`,
+    );
+    const bigOrders = async () =>
+      Number((await queryRows<{ n: string }>(database.url, "SELECT count(*) AS n FROM dashboards.big_orders"))[0].n);
+    const bigIn = (file: string) => {
+      const sqlite = new Database(file, { readonly: true });
+      try {
+        return sqlite.prepare("SELECT count(*) FROM [Order Subtotals] WHERE Subtotal > 5000").pluck().get() as number;
+      } finally {
+        sqlite.close();
+      }
+    };
+    expect(await bigOrders()).toBe(bigIn(NORTHWIND));
 
     const second = await run(changed);
     expect(second.cutOver).toBe(true);
@@ -102,7 +120,11 @@ it(
     // The changes show: the stable views read the second version, not the first.
     expect(sqliteViewRows(changed, "Current Product List")).not.toEqual(sqliteViewRows(NORTHWIND, "Current Product List"));
 
+    expect(await bigOrders()).toBe(bigIn(changed));
+    expect(bigIn(changed)).not.toBe(bigIn(NORTHWIND));
+
     await queryRows(database.url, cutoverSql(PREFIX, first.schema!));
+    expect(await bigOrders()).toBe(bigIn(NORTHWIND));
     await expectViewsAsIn(NORTHWIND, CREATED);
     expect(await stableViews()).not.toContain("Late Orders");
     expect(
