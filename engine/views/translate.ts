@@ -13,8 +13,8 @@
  *    CURRENT_DATE, CURRENT_TIME, CURRENT_TIMESTAMP become the UTC text SQLite gives;
  *  - a comparison of a timestamp column with text compares the text SQLite
  *    stored (to_char in the column's one stored format, bytewise), as SQLite does;
- *  - a comparison of a TEXT-affinity column with an integer compares text,
- *    as SQLite's affinity rule does (Discontinued = 0 is Discontinued = '0');
+ *  - a comparison (=, <, BETWEEN, IN) of a TEXT-affinity column with an integer
+ *    compares text, as SQLite's affinity rule does (Discontinued = 0 is Discontinued = '0');
  *  - `||` of an integer or a timestamp column (or an integer literal) casts it to the text SQLite gives.
  */
 import { quoteIdent, quoteLiteral } from "../sql/identifiers";
@@ -486,7 +486,6 @@ class Translator {
       if (sig[k].op === "-" && sig[k + 1].kind === "int" && (before === undefined || before.kind === "op")) {
         sig[k + 1].sql = `-${sig[k + 1].sql}`;
         sig[k + 1].literal = `-${sig[k + 1].literal}`;
-        sig[k].sql = "";
         outs.splice(outs.indexOf(sig[k]), 1);
         sig.splice(k, 1);
       }
