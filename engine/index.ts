@@ -10,6 +10,7 @@ export type { Inspection } from "./migrate/inspect";
 export { resolveOptions, MODES } from "./migrate/options";
 export type { MigrateOptions } from "./migrate/options";
 export type { MigrationMode, MigrationReport, Outcome, TableReport, CommandSet } from "./migrate/report";
+export type { ViewsReport } from "./views";
 export { measureByReading } from "./quality/measure";
 export { evaluateGate, checkHealth, DEFAULT_MIN_QUALITY, DEFAULT_THRESHOLDS, SCORE_FORMULA } from "./quality";
 export type { Finding, QualityReport, CheckKind, CheckThreshold } from "./quality";

@@ -7,5 +7,6 @@
  * it held what this engine would store.
  *
  * 2: values outside the sample widen their column; integers exact in text.
+ * 3: a version holds the export's views PostgreSQL accepts.
  */
-export const STORAGE_REVISION = 2;
+export const STORAGE_REVISION = 3;

@@ -198,6 +198,7 @@ async function run(state: RunState): Promise<MigrationReport> {
     canary,
     backup: backupResult,
     droppedVersions: served.droppedVersions,
+    views: load.views,
   });
 }
 
@@ -257,5 +258,6 @@ async function adopt(state: RunState, version: VersionMetadata): Promise<Migrati
     tables,
     backup,
     droppedVersions: served.droppedVersions,
+    views: version.views ?? null,
   });
 }

@@ -6,6 +6,8 @@ import { MigrationError } from "../errors";
 import { evaluateGate, Finding, QualityReport } from "../quality";
 import { stableSchemaName, switchCommands } from "../versions";
 import { Inspection } from "./inspect";
+import { PlanNote } from "../plan/model";
+import { ViewsReport } from "../views";
 import { ResolvedOptions } from "./options";
 import { CommandSet, EMPTY_COMMANDS, MigrationReport, Outcome, ReportedError, TableReport } from "./report";
 
@@ -78,6 +80,7 @@ export interface ReportParts {
   readonly canary?: CanaryResult | null;
   readonly backup?: BackupResult | null;
   readonly droppedVersions?: readonly string[];
+  readonly views?: ViewsReport | null;
   readonly error?: ReportedError | null;
 }
 
@@ -110,9 +113,13 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
     },
     backup: parts.backup ?? null,
     droppedVersions: parts.droppedVersions ?? [],
+    views: parts.views ?? null,
     commands: commandsFor(options.schemaPrefix, parts.schema, parts.previousSchema, parts.backup ?? null),
     timings: { ...ctx.timings, total: (Date.now() - ctx.startedAt.getTime()) / 1000 },
-    notes: inspection?.plan.notes ?? [],
+    notes: [
+      ...(inspection?.plan.notes ?? []),
+      ...(parts.views?.failed ?? []).map((f): PlanNote => ({ level: "warning", message: `view "${f.name}" not created: ${f.error}` })),
+    ],
     error: parts.error ?? null,
   };
 }

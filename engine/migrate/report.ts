@@ -8,6 +8,7 @@
 import { CanaryQueryResult } from "../canary/canary";
 import { PlanNote } from "../plan/model";
 import { QualityReport } from "../quality";
+import { ViewsReport } from "../views";
 
 export type { MigrationMode } from "../defaults";
 import type { MigrationMode } from "../defaults";
@@ -66,6 +67,12 @@ export interface MigrationReport {
   } | null;
   readonly backup: { readonly file: string; readonly bytes: number; readonly seconds: number } | null;
   readonly droppedVersions: readonly string[];
+  /**
+   * The export's views: created in the version (each has a stable view once
+   * it is active) and refused by PostgreSQL, with its error. Null when no
+   * version was loaded or adopted, or the adopted one predates views.
+   */
+  readonly views: ViewsReport | null;
   readonly commands: CommandSet;
   readonly timings: Readonly<Record<string, number>>;
   readonly notes: readonly PlanNote[];

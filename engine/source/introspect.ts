@@ -1,11 +1,11 @@
 /**
  * Introspection of any SQLite database: tables (rowid and WITHOUT ROWID),
  * columns with declared types, primary keys (composite too), foreign keys,
- * indexes and defaults. Views, triggers and virtual tables are listed as
- * skipped. Identifiers keep their case and spaces.
+ * indexes and defaults; views with their SQL and result columns. Triggers
+ * and virtual tables are listed as skipped. Identifiers keep their case and spaces.
  */
 import { INDEX_COLUMNS, LIST_SCHEMA_OBJECTS, LIST_TABLES, TABLE_COLUMNS, TABLE_FOREIGN_KEYS, TABLE_INDEXES } from "./catalog";
-import { SkippedObject, SourceColumn, SourceForeignKey, SourceIndex, SourceSchema, SourceTable } from "./model";
+import { SkippedObject, SourceColumn, SourceForeignKey, SourceIndex, SourceSchema, SourceTable, SourceView } from "./model";
 import { SourceDatabase } from "./open";
 
 interface TableListRow {
@@ -53,14 +53,10 @@ interface SchemaObjectRow {
 
 export function introspectSource(db: SourceDatabase): SourceSchema {
   const skipped: SkippedObject[] = [];
+  const views: SourceView[] = [];
   const objects = db.prepare(LIST_SCHEMA_OBJECTS).all() as SchemaObjectRow[];
   for (const object of objects) {
-    if (object.type === "view")
-      skipped.push({
-        name: object.name,
-        kind: "view",
-        reason: "views are not migrated; recreate them on the stable schema if dashboards need them",
-      });
+    if (object.type === "view") views.push(introspectView(db, object));
     if (object.type === "trigger")
       skipped.push({ name: object.name, kind: "trigger", reason: `trigger on "${object.tableName}" is SQLite code and is not translated` });
   }
@@ -76,7 +72,18 @@ export function introspectSource(db: SourceDatabase): SourceSchema {
     }
     tables.push(introspectTable(db, row, skipped));
   }
-  return { tables, skipped };
+  return { tables, views: views.sort((a, b) => a.name.localeCompare(b.name)), skipped };
+}
+
+/** A view's result columns; a view SQLite itself cannot expand (a missing table) has none to report. */
+function introspectView(db: SourceDatabase, object: SchemaObjectRow): SourceView {
+  let columns: ColumnRow[];
+  try {
+    columns = db.prepare(TABLE_COLUMNS).all(object.name) as ColumnRow[];
+  } catch {
+    columns = [];
+  }
+  return { name: object.name, sql: object.sql ?? "", columns: columns.map((c) => ({ name: c.name, declaredType: c.type ?? "" })) };
 }
 
 function introspectTable(db: SourceDatabase, row: TableListRow, skipped: SkippedObject[]): SourceTable {

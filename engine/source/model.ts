@@ -43,14 +43,24 @@ export interface SourceTable {
   readonly indexes: readonly SourceIndex[];
 }
 
+/** A view of the export: recreated in every version when PostgreSQL accepts its (translated) SQL. */
+export interface SourceView {
+  readonly name: string;
+  /** The CREATE VIEW statement as SQLite stores it. */
+  readonly sql: string;
+  /** Its result columns, named and typed as SQLite reports them (the type of the column they come from, or ""). */
+  readonly columns: readonly { readonly name: string; readonly declaredType: string }[];
+}
+
 export interface SkippedObject {
   readonly name: string;
-  readonly kind: "view" | "trigger" | "virtual table" | "index";
+  readonly kind: "trigger" | "virtual table" | "index";
   readonly reason: string;
 }
 
 export interface SourceSchema {
   readonly tables: readonly SourceTable[];
-  /** Views, triggers, virtual tables and indexes that are not migrated, with why. */
+  readonly views: readonly SourceView[];
+  /** Triggers, virtual tables and indexes that are not migrated, with why. */
   readonly skipped: readonly SkippedObject[];
 }

@@ -31,6 +31,8 @@ export interface VersionMetadata {
   /** ISO 8601, UTC. */
   createdAt: string;
   tables: Record<string, { rows: number; rejects: number }>;
+  /** The export's views this version holds and those PostgreSQL refused, with its error. Absent in versions of older releases. */
+  views?: { readonly created: readonly string[]; readonly failed: readonly { readonly name: string; readonly error: string }[] };
   /** Free text, e.g. "pulumi:stack-dev". */
   loadedBy?: string;
   /**

@@ -1,6 +1,6 @@
 /**
- * The stable access schema `<prefix>`: one view per table of the active
- * version, so dashboards query `servicedesk.tickets` and never see a
+ * The stable access schema `<prefix>`: one view per table and per view of
+ * the active version, so dashboards query `servicedesk.tickets` and never see a
  * half-written schema. The switch itself is switch_to() in
  * `<prefix>_control` (see switch-function.ts); this module installs it,
  * calls it, and writes the commands a person or a pipeline runs.

@@ -149,9 +149,9 @@ BEGIN
     CONTINUE WHEN dependents IS NULL;
     new_table := NULL;
     SELECT t.oid INTO new_table FROM pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
-    WHERE tn.nspname = target AND t.relname = rel.relname AND t.relkind IN ('r', 'p');
+    WHERE tn.nspname = target AND t.relname = rel.relname AND t.relkind IN ('r', 'p', 'v');
     IF new_table IS NULL THEN
-      RAISE EXCEPTION 'cannot switch "%" to "%": view %.% is used by %, and "%" has no table "%"; drop or change those views first',
+      RAISE EXCEPTION 'cannot switch "%" to "%": view %.% is used by %, and "%" has no table or view "%"; drop or change those views first',
         stable_schema, target, quote_ident(stable_schema), quote_ident(rel.relname), dependents, target, rel.relname USING ERRCODE = :dependentViews;
     END IF;
     SELECT string_agg(format('%I %s', o.attname, o.type) || coalesce(format(' becomes %I %s', n.attname, n.type), ' is gone'), ', ' ORDER BY o.i) INTO changed
@@ -172,8 +172,12 @@ BEGIN
     EXECUTE format('DROP VIEW %I.%I', stable_schema, rel.relname);
   END LOOP;
 
+  -- A stable view for every table and every view of the target: the export's
+  -- views follow each cutover and rollback, and those the target lacks (an
+  -- older version, a view PostgreSQL refused) were dropped above, so no
+  -- stable view ever reads another version than the active one.
   FOR rel IN SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = target AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname LOOP
+             WHERE n.nspname = target AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition ORDER BY c.relname LOOP
     SELECT coalesce(string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum), '') INTO column_list
     FROM pg_attribute a WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped;
     EXECUTE format('CREATE OR REPLACE VIEW %I.%I AS SELECT %s FROM %I.%I', stable_schema, rel.relname, column_list, target, rel.relname);

@@ -2,8 +2,8 @@
  * The load phase: a new versioned schema, filled and validated in one open
  * transaction.
  *   start     loads every table, builds keys and indexes, validates rows,
- *             types, checksums and meaning, and evaluates the full gate;
- *             nothing is visible yet
+ *             types, checksums and meaning, evaluates the full gate, and
+ *             recreates the export's views; nothing is visible yet
  *   complete  writes the version's metadata (with the backup of the
  *             version it replaces) and commits: the version exists, ready
  *   undo      rolls the transaction back: nothing was ever visible, and a
@@ -14,12 +14,14 @@ import { BackupResult } from "../../backup";
 import { openLoad, SchemaLoadResult } from "../../load/load-schema";
 import { QualityReport } from "../../quality";
 import { allocateVersionName, TOOL_NAME, VersionMetadata, writeVersionMetadata } from "../../versions";
+import { createViews, ViewsReport } from "../../views";
 import { Inspection } from "../inspect";
 import { ResolvedOptions } from "../options";
 
 export interface LoadPhase {
   readonly schema: string;
   readonly result: SchemaLoadResult;
+  readonly views: ViewsReport;
   complete(backup: BackupResult | null, replaced: string | null): Promise<void>;
   undo(cause: unknown): Promise<never>;
 }
@@ -46,18 +48,28 @@ export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { qu
     onProgress: options.onProgress,
   });
   let quality: QualityReport;
+  let views: ViewsReport;
   try {
     quality = input.gate(load.result);
+    views = await createViews({
+      client,
+      schema,
+      sourcePath: options.sourcePath,
+      views: inspection.source.views,
+      sourceTables: inspection.source.tables,
+      tables: load.result.tables,
+    });
   } catch (error) {
     return load.undo(error);
   }
   return {
     schema,
     result: load.result,
+    views,
     quality,
     async complete(backup, replaced) {
       try {
-        await writeVersionMetadata(client, versionMetadata(input, schema, load.result, backup, replaced));
+        await writeVersionMetadata(client, versionMetadata(input, schema, load.result, views, backup, replaced));
       } catch (error) {
         return load.undo(error);
       }
@@ -71,6 +83,7 @@ function versionMetadata(
   input: LoadPhaseInput,
   schema: string,
   result: SchemaLoadResult,
+  views: ViewsReport,
   backup: BackupResult | null,
   replaced: string | null,
 ): VersionMetadata {
@@ -85,6 +98,7 @@ function versionMetadata(
     optionsFingerprint: inspection.plan.fingerprint,
     createdAt: new Date().toISOString(),
     tables: Object.fromEntries(result.tables.map((t) => [t.table, { rows: t.rowsLoaded, rejects: t.rejected }])),
+    views,
     replaced: replaced === null ? null : { schema: replaced, backupFile: backup?.file ?? null },
     ...(options.holder ? { loadedBy: options.holder.owner } : options.loadedBy ? { loadedBy: options.loadedBy } : {}),
   };
