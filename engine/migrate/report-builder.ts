@@ -3,6 +3,7 @@ import { BackupResult, restoreCommand } from "../backup";
 import { CanaryResult } from "../canary/canary";
 import { SchemaLoadResult, TableLoadSummary } from "../load/load-schema";
 import { MigrationError } from "../errors";
+import { milliseconds, percent, perSecond, seconds } from "../figures";
 import { evaluateGate, Finding, QualityReport } from "../quality";
 import { stableSchemaName, switchCommands } from "../versions";
 import { Inspection } from "./inspect";
@@ -22,8 +23,8 @@ export function tableReports(load: SchemaLoadResult): TableReport[] {
       rowsLoaded: t.rowsLoaded,
       rejected: t.rejected,
       nulled: t.nulled,
-      seconds: t.seconds,
-      rowsPerSecond: t.seconds > 0 ? Math.round(t.sourceRows / t.seconds) : t.sourceRows,
+      seconds: seconds(t.seconds),
+      rowsPerSecond: t.seconds > 0 ? perSecond(t.sourceRows / t.seconds) : t.sourceRows,
       checksum: t.validation.targetDigest,
       formats,
     };
@@ -99,21 +100,35 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
     stableSchema: stableSchemaName(options.schemaPrefix),
     cutOver: parts.cutOver,
     tables: parts.tables ?? [],
-    quality: parts.quality ?? null,
+    quality: parts.quality ? roundedQuality(parts.quality) : null,
     canary: canary && {
       schema: canary.schema,
       sampleRate: canary.sampleRate,
       sampleSeed: canary.sampleSeed,
       sampleRows: canary.sampleRows,
-      queries: canary.queries,
-      seconds: canary.seconds,
+      queries: canary.queries.map((q) => ({ ...q, milliseconds: milliseconds(q.milliseconds) })),
+      seconds: seconds(canary.seconds),
     },
-    backup: parts.backup ?? null,
+    backup: parts.backup ? { ...parts.backup, seconds: seconds(parts.backup.seconds) } : null,
     droppedVersions: parts.droppedVersions ?? [],
     commands: commandsFor(options.schemaPrefix, parts.schema, parts.previousSchema, parts.backup ?? null),
-    timings: { ...ctx.timings, total: (Date.now() - ctx.startedAt.getTime()) / 1000 },
+    timings: Object.fromEntries(
+      Object.entries({ ...ctx.timings, total: (Date.now() - ctx.startedAt.getTime()) / 1000 }).map(([name, value]) => [
+        name,
+        seconds(value),
+      ]),
+    ),
     notes: inspection?.plan.notes ?? [],
     error: parts.error ?? null,
+  };
+}
+
+/** The gate's verdict as reported: its decisions stand as made on the unrounded figures (see figures.ts). */
+function roundedQuality(quality: QualityReport): QualityReport {
+  return {
+    ...quality,
+    score: percent(quality.score),
+    findings: quality.findings.map((f) => ({ ...f, ratePercent: percent(f.ratePercent) })),
   };
 }
 
