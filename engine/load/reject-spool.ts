@@ -1,11 +1,13 @@
 /**
- * Rejects of one table go to a temporary file as they come (memory stays
- * flat however many there are), then into <schema>._rejects with COPY once
- * the table's own COPY has finished.
+ * Rejects of one table go to a file in the run's scratch folder as they
+ * come (memory stays flat however many there are), then into
+ * <schema>._rejects with COPY once the table's own COPY has finished. The
+ * file holds raw values of the export: mode 0600, in the scratch folder
+ * (mode 0700) beside the backups, never the system temp folder.
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, WriteStream } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream, rmSync, WriteStream } from "node:fs";
 import { once } from "node:events";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Client } from "pg";
@@ -17,13 +19,19 @@ import { RejectRecord } from "./protocol";
 const field = (value: string | null) => (value === null ? "" : csvField(value));
 
 export class RejectSpool {
-  private readonly dir = mkdtempSync(path.join(tmpdir(), "sdm-rejects-"));
-  private readonly file = path.join(this.dir, "rejects.csv");
-  private readonly out: WriteStream = createWriteStream(this.file, { mode: 0o600 });
+  private readonly file: string;
+  private readonly out: WriteStream;
   rejected = 0;
   nulled = 0;
 
-  constructor(private readonly table: string) {}
+  /** `scratchDirectory`: the run's scratch folder (scratch/scratch.ts). */
+  constructor(
+    scratchDirectory: string,
+    private readonly table: string,
+  ) {
+    this.file = path.join(scratchDirectory, `rejects-${randomUUID()}.csv`);
+    this.out = createWriteStream(this.file, { mode: 0o600, flags: "wx" });
+  }
 
   async write(records: readonly RejectRecord[]): Promise<void> {
     let text = "";
@@ -47,6 +55,6 @@ export class RejectSpool {
 
   discard(): void {
     if (!this.out.closed) this.out.destroy();
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.file, { force: true });
   }
 }
