@@ -180,7 +180,7 @@ describe("bad targets and hostile names through the CLI", () => {
         const result = await expectRefused(migrateArgs(database.url, "--backup-dir", `${small.dir}/backups`), {
           status: 2,
           code: "GATE_BLOCKED",
-          message: [new RegExp(`critical: only 2 MiB free in ${small.dir}/backups; the backup needs about \\d+ MiB plus 256 MiB spare`)],
+          message: [new RegExp(`critical: only 2 MiB free in ${small.dir}/backups; the backup needs about \\d+ MiB and scratch files about \\d+ MiB, plus 256 MiB spare`)],
         });
         expect(reportOf(result).outcome).toBe("blocked");
         expect(readdirSync(small.dir)).toEqual([]);
@@ -236,7 +236,9 @@ describe("bad targets and hostile names through the CLI", () => {
         expect(await databaseFingerprint(database.url)).toEqual(before);
         expect(await activeVersionOf(database.url, prefix)).toBe(first.schema);
         expect(await schemasOf(database.url, prefix)).toEqual([prefix, `${prefix}_control`, first.schema!].sort());
-        expect(readdirSync(disk.dir)).toEqual(["someone-else.bin"]);
+        // The run's scratch folder is gone; the prefix's folder it was in remains (scratch/scratch.ts).
+        expect(readdirSync(disk.dir).sort()).toEqual([prefix, "someone-else.bin"]);
+        expect(readdirSync(path.join(disk.dir, prefix, "scratch"))).toEqual([]);
       } finally {
         disk.cleanup();
       }
