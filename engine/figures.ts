@@ -1,12 +1,13 @@
 /**
  * How figures appear in what a run hands out (the report, stack outputs,
- * the CLI's JSON): rounded once, where the report is built, so every
+ * the CLI's JSON): rounded once, where the report is built (and the CLI's profile), so every
  * reader sees the same figure. Durations are seconds with millisecond
  * resolution (the fields are named `seconds`, and timings are seconds),
  * except the canary queries' `milliseconds`, whole milliseconds. The gate
  * decides on the unrounded values before the report exists: a rate just
  * above a threshold fails even when its rounded figure equals it.
  */
+import type { QualityReport } from "./quality/model";
 
 /** Seconds to 3 decimals (whole milliseconds). */
 export const seconds = (value: number): number => Math.round(value * 1000) / 1000;
@@ -25,3 +26,12 @@ export function percent(value: number): number {
 
 /** Rates such as rows per second: whole numbers. */
 export const perSecond = (value: number): number => Math.round(value);
+
+/** The gate's verdict as handed out: its decisions stand as made on the unrounded figures. */
+export function roundedQuality(quality: QualityReport): QualityReport {
+  return {
+    ...quality,
+    score: percent(quality.score),
+    findings: quality.findings.map((f) => ({ ...f, ratePercent: percent(f.ratePercent) })),
+  };
+}

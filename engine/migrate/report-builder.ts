@@ -3,7 +3,7 @@ import { BackupResult, restoreCommand } from "../backup";
 import { CanaryResult } from "../canary/canary";
 import { SchemaLoadResult, TableLoadSummary } from "../load/load-schema";
 import { MigrationError } from "../errors";
-import { milliseconds, percent, perSecond, seconds } from "../figures";
+import { milliseconds, perSecond, roundedQuality, seconds } from "../figures";
 import { evaluateGate, Finding, QualityReport } from "../quality";
 import { stableSchemaName, switchCommands } from "../versions";
 import { Inspection } from "./inspect";
@@ -120,15 +120,6 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
     ),
     notes: inspection?.plan.notes ?? [],
     error: parts.error ?? null,
-  };
-}
-
-/** The gate's verdict as reported: its decisions stand as made on the unrounded figures (see figures.ts). */
-function roundedQuality(quality: QualityReport): QualityReport {
-  return {
-    ...quality,
-    score: percent(quality.score),
-    findings: quality.findings.map((f) => ({ ...f, ratePercent: percent(f.ratePercent) })),
   };
 }
 
