@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { MigrationError } from "../errors";
 import { csvField } from "./csv";
 import { copyRejectsSql } from "./ddl";
 import { RejectRecord } from "./protocol";
@@ -21,6 +22,8 @@ const field = (value: string | null) => (value === null ? "" : csvField(value));
 export class RejectSpool {
   private readonly file: string;
   private readonly out: WriteStream;
+  /** A write that failed (a full disk): reported as SCRATCH_FAILED by the next write or the copy, not as an unhandled stream error. */
+  private failure: Error | null = null;
   rejected = 0;
   nulled = 0;
 
@@ -31,6 +34,7 @@ export class RejectSpool {
   ) {
     this.file = path.join(scratchDirectory, `rejects-${randomUUID()}.csv`);
     this.out = createWriteStream(this.file, { mode: 0o600, flags: "wx" });
+    this.out.on("error", (error) => (this.failure = error));
   }
 
   async write(records: readonly RejectRecord[]): Promise<void> {
@@ -40,17 +44,29 @@ export class RejectSpool {
       else this.nulled++;
       text += [this.table, r.rowKey, r.column, r.rawValue, r.reason, r.action].map(field).join(",") + "\n";
     }
-    if (!this.out.write(text)) await once(this.out, "drain");
+    this.throwIfFailed();
+    if (!this.out.write(text)) await once(this.out, "drain").catch(() => undefined);
+    this.throwIfFailed();
   }
 
   /** Copies the spooled rejects into the schema's rejects table and removes the file. */
   async copyInto(client: Client, schema: string): Promise<void> {
     this.out.end();
-    await once(this.out, "close");
+    if (!this.out.closed) await once(this.out, "close").catch(() => undefined);
+    this.throwIfFailed();
     if (this.rejected + this.nulled > 0) {
       await pipeline(createReadStream(this.file), client.query(copyFrom(copyRejectsSql(schema))));
     }
     this.discard();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure)
+      throw new MigrationError(
+        "SCRATCH_FAILED",
+        `the reject spool ${this.file} of table "${this.table}" cannot be written: ${this.failure.message}`,
+        { cause: this.failure, table: this.table },
+      );
   }
 
   discard(): void {

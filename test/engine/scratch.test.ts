@@ -16,6 +16,7 @@ import { migrate, MigrateOptions, MigrationError, MigrationReport, ProgressEvent
 import { hostLabel, openScratch, scratchRoot } from "../../engine/scratch/scratch";
 import { scratchEstimate } from "../../engine/migrate/steps";
 import { useTestDatabase } from "../support/database";
+import { CAN_MOUNT, tmpfsMount } from "../reliability/support/faults";
 import { sqliteFile, useTempDir } from "./engine-fixtures";
 
 const database = useTestDatabase("scratch");
@@ -189,4 +190,40 @@ it("counts the scratch bytes in the disk check, in canary mode with no active ve
   expect(scratchBytes).toBeGreaterThan(statSync(markedSource()).size);
   expect(disk).toMatchObject({ severity: "ok", total: scratchBytes + spare });
   expect(disk.message).toContain(`scratch files about ${Math.round(scratchBytes / 1024 ** 2)} MiB`);
+});
+
+// A full disk needs a small filesystem: where mount is not permitted the case is reported as skipped, never passed.
+(CAN_MOUNT ? it : it.skip)("stops with SCRATCH_FAILED naming the spool when the scratch disk fills, leaving nothing", async () => {
+  const disk = tmpfsMount("2m");
+  try {
+    expect(disk.mounted).toBe(true);
+    // 15,000 bad values, spooled at about 240 bytes each (the raw value is cut short): 3.5 MB for a 2 MB disk (simple mode: no health check to refuse the small disk first).
+    const source = sqliteFile(tmp.dir, "wide", "CREATE TABLE w (id INTEGER PRIMARY KEY, n INTEGER)", (db) => {
+      const insert = db.prepare("INSERT INTO w VALUES (?, ?)");
+      db.transaction(() => {
+        for (let id = 1; id <= 30_000; id++) insert.run(id, id % 2 ? `${"x".repeat(300)}${id}` : id);
+      })();
+    });
+    const error = await migrate({
+      sourcePath: source,
+      databaseUrl: database.url,
+      schemaPrefix: "full",
+      mode: "simple",
+      // Half the values are not integers: the planner would make the column text; the override keeps them bad.
+      typeOverrides: { w: { n: "bigint" } },
+      backupDirectory: disk.dir,
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "SCRATCH_FAILED", table: "w" });
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `the reject spool ${scratchRoot(disk.dir, "full")}/run-[^/]+/rejects-[0-9a-f-]+\\.csv of table "w" cannot be written: .*ENOSPC`,
+      ),
+    );
+    expect(readdirSync(scratchRoot(disk.dir, "full"))).toEqual([]);
+  } finally {
+    disk.cleanup();
+  }
 });
