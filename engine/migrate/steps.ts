@@ -35,7 +35,6 @@ export async function healthFindings(
     backupDirectory: options.backupDirectory,
     backupBytes,
     scratchBytes: scratchEstimate(sourceBytes, options.sampleRate ?? DEFAULTS.sampleRate),
-
     minFreeDiskBytes: options.minFreeDiskBytes,
     minFreeMemoryBytes: options.minFreeMemoryBytes,
   });
