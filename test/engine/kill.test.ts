@@ -8,8 +8,8 @@
  *
  * The run's scratch folder (the canary's sample keys, reject spools) is
  * what a kill can leave: SIGKILL mid-canary leaves it and the next run
- * removes it; SIGTERM mid-canary removes it and still ends the process
- * (the signal's default).
+ * removes it; SIGTERM, SIGINT or SIGHUP mid-canary removes it and still
+ * ends the process (the signal's default).
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -187,11 +187,15 @@ it("a run killed with SIGKILL mid-canary leaves its scratch folder, and the next
   expect(readdirSync(root)).toEqual([]);
 }, 180_000);
 
-it("a run sent SIGTERM mid-canary removes its scratch folder and ends by the signal", async () => {
-  const prefix = "termed_canary";
-  const terminated = await signalDuringCanary(prefix, "SIGTERM");
-  expect(terminated.folders).toHaveLength(1);
-  expect(terminated.files).toContain("sample-keys.sqlite");
-  expect(terminated.exit).toBe("SIGTERM");
-  expect(readdirSync(scratchRoot(path.join(tmp.dir, "backups"), prefix))).toEqual([]);
-}, 120_000);
+it.each(["SIGTERM", "SIGINT", "SIGHUP"] as const)(
+  "a run sent %s mid-canary removes its scratch folder and ends by the signal",
+  async (signal) => {
+    const prefix = `${signal.toLowerCase()}_canary`;
+    const ended = await signalDuringCanary(prefix, signal);
+    expect(ended.folders).toHaveLength(1);
+    expect(ended.files).toContain("sample-keys.sqlite");
+    expect(ended.exit).toBe(signal);
+    expect(readdirSync(scratchRoot(path.join(tmp.dir, "backups"), prefix))).toEqual([]);
+  },
+  120_000,
+);
