@@ -11,9 +11,12 @@
  * a crash of the machine) leaves it; the next run on the prefix then
  * removes the folders of processes of this host that no longer exist,
  * never a live process's, never another host's (that host's runs may still
- * be going on a shared disk).
+ * be going on a shared disk). A pid can come back (a container restarted
+ * runs its program under the same low pid): each folder records its
+ * process's start time, and a live pid started at another time is another
+ * process.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
 import { describeError, MigrationError } from "../errors";
@@ -22,6 +25,8 @@ export const SCRATCH_FOLDER = "scratch";
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /** run-<host>-<pid>-<6 characters of mkdtemp>; a host name may hold dashes, so the pid is read from the end. */
 const RUN_FOLDER = /^run-(.+)-(\d+)-[A-Za-z0-9]{6}$/;
+/** The file in a run folder holding its process's start time. */
+const STARTED_FILE = "process-started";
 
 export interface Scratch {
   readonly directory: string;
@@ -49,6 +54,7 @@ export function openScratch(backupDirectory: string, prefix: string): Scratch {
     mkdirSync(root, { recursive: true, mode: 0o700 });
     collected = collectStale(root);
     directory = mkdtempSync(path.join(root, `run-${hostLabel()}-${process.pid}-`));
+    writeFileSync(path.join(directory, STARTED_FILE), startTime(process.pid) ?? "", { mode: 0o600 });
   } catch (error) {
     throw new MigrationError("SCRATCH_FAILED", `the scratch folder ${root} cannot be used: ${describeError(error)}`, { cause: error });
   }
@@ -69,21 +75,42 @@ function collectStale(root: string): string[] {
   for (const name of readdirSync(root)) {
     const match = RUN_FOLDER.exec(name);
     if (!match || match[1] !== host) continue;
-    const pid = Number(match[2]);
-    if (pid === process.pid || isAlive(pid)) continue;
-    rmSync(path.join(root, name), { recursive: true, force: true });
-    removed.push(path.join(root, name));
+    const folder = path.join(root, name);
+    if (live.has(folder) || isRunning(Number(match[2]), folder)) continue;
+    rmSync(folder, { recursive: true, force: true });
+    removed.push(folder);
   }
   return removed;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether the process that made `folder` still runs: its pid exists, and started when the folder says. */
+function isRunning(pid: number, folder: string): boolean {
+  // Not tracked by this process, so an earlier process with this pid made it.
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  const recorded = readText(path.join(folder, STARTED_FILE));
+  const current = startTime(pid);
+  // Without a record (killed before writing it) or without /proc, a live pid is taken for the run.
+  return !recorded || current === null || recorded === current;
+}
+
+/** The start time of a process, in clock ticks since boot (field 22 of /proc/<pid>/stat); null where there is no /proc. */
+function startTime(pid: number): string | null {
+  const stat = readText(`/proc/${pid}/stat`);
+  // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+  return stat === null ? null : (stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null);
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    return null;
   }
 }
 

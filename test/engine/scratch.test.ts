@@ -144,14 +144,21 @@ it("removes the scratch folder after a run that fails in the canary", async () =
   expect(readdirSync(root)).toEqual([]);
 });
 
-it("removes the folders of dead runs of this host, never a live run's or another host's", () => {
+it("removes the folders of dead runs of this host (a reused pid included), never a live run's or another host's", () => {
   const root = scratchRoot(backups(), "stale");
   mkdirSync(root, { recursive: true });
   const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
   const deadPid = Number(dead.stdout);
+  // The parent (jest) lives on; its start time as /proc shows it.
+  const stat = readFileSync(`/proc/${process.ppid}/stat`, "utf8");
+  const parentStarted = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
   const folders = {
     dead: `run-${hostLabel()}-${deadPid}-aB3dE5`,
-    live: `run-${hostLabel()}-${process.ppid}-aB3dE5`,
+    // This process's pid, in a folder it does not hold: an earlier process's with the same pid.
+    ownPidEarlier: `run-${hostLabel()}-${process.pid}-aB3dE5`,
+    reusedPid: `run-${hostLabel()}-${process.ppid}-aB3dE5`,
+    live: `run-${hostLabel()}-${process.ppid}-fG7hI9`,
+    liveUnrecorded: `run-${hostLabel()}-${process.ppid}-jK1lM2`,
     otherHost: `run-not-${hostLabel()}-${deadPid}-aB3dE5`,
     notOurs: `keep-${deadPid}`,
   };
@@ -159,10 +166,18 @@ it("removes the folders of dead runs of this host, never a live run's or another
     mkdirSync(path.join(root, name));
     writeFileSync(path.join(root, name, "file"), "x");
   }
+  writeFileSync(path.join(root, folders.reusedPid, "process-started"), String(Number(parentStarted) + 1));
+  writeFileSync(path.join(root, folders.live, "process-started"), parentStarted);
   const scratch = openScratch(backups(), "stale");
   try {
-    expect(scratch.collected).toEqual([path.join(root, folders.dead)]);
-    expect(readdirSync(root).sort()).toEqual([folders.live, folders.otherHost, folders.notOurs, path.basename(scratch.directory)].sort());
+    expect([...scratch.collected].sort()).toEqual(
+      [folders.dead, folders.ownPidEarlier, folders.reusedPid].map((f) => path.join(root, f)).sort(),
+    );
+    expect(readdirSync(root).sort()).toEqual(
+      [folders.live, folders.liveUnrecorded, folders.otherHost, folders.notOurs, path.basename(scratch.directory)].sort(),
+    );
+    // The new folder records this process's start time, which a later run compares.
+    expect(readdirSync(scratch.directory)).toEqual(["process-started"]);
   } finally {
     scratch.remove();
   }
