@@ -180,7 +180,11 @@ describe("bad targets and hostile names through the CLI", () => {
         const result = await expectRefused(migrateArgs(database.url, "--backup-dir", `${small.dir}/backups`), {
           status: 2,
           code: "GATE_BLOCKED",
-          message: [new RegExp(`critical: only 2 MiB free in ${small.dir}/backups; the backup needs about \\d+ MiB and scratch files about \\d+ MiB, plus 256 MiB spare`)],
+          message: [
+            new RegExp(
+              `critical: only 2 MiB free in ${small.dir}/backups; the backup needs about \\d+ MiB and scratch files about \\d+ MiB, plus 256 MiB spare`,
+            ),
+          ],
         });
         expect(reportOf(result).outcome).toBe("blocked");
         expect(readdirSync(small.dir)).toEqual([]);
