@@ -209,6 +209,8 @@ describe("bad targets and hostile names through the CLI", () => {
         databaseUrl: database.url,
         schemaPrefix: prefix,
         mode: "simple",
+        // Its scratch folder goes beside the backups: in the test's folder, not the working directory.
+        backupDirectory: scratch.path("backups"),
       });
       // Room for the health check's estimate, whatever its ratio; the disk is filled by "someone else" once the backup starts.
       const disk = tmpfsMount("8m");
