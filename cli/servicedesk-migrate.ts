@@ -21,6 +21,7 @@ import {
   describeError,
   withClient,
 } from "../engine";
+import { roundedQuality } from "../engine/figures";
 import { CommonFlags, databaseUrlOf, migrateOptions, renames, requireSource, typeOverrides } from "./options";
 import { planLines, progressLine, qualityLines, reportLines } from "./output";
 
@@ -100,7 +101,7 @@ async function runProfile(flags: CommonFlags): Promise<void> {
     {
       source: options.sourcePath,
       digest: inspection.digest,
-      quality,
+      quality: roundedQuality(quality),
       stats: measured.tables.map((t) => ({ table: t.plan.name, ...t.stats })),
     },
     qualityLines(quality),

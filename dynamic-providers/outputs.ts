@@ -1,4 +1,7 @@
-/** The resource's outputs from a run report: what stack outputs and the preview show. */
+/**
+ * The resource's outputs from a run report: what stack outputs and the
+ * preview show. Its figures come rounded from the report (engine/figures.ts).
+ */
 import type { MigrationReport } from "../engine";
 import { MigrationInputs, MigrationOutputs } from "./inputs";
 

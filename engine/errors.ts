@@ -26,6 +26,8 @@ export type MigrationErrorCode =
   | "VERSION_NOT_FOUND"
   | "BACKUP_FAILED"
   | "RESTORE_FAILED"
+  /** The run's scratch folder (beside the backups) cannot be created or written; the message names it. */
+  | "SCRATCH_FAILED"
   | "CONNECTION_FAILED"
   | "PERMISSION_DENIED"
   | "ROLLBACK_FAILED"

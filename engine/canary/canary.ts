@@ -40,6 +40,8 @@ export interface CanaryInput {
   readonly source: SourceSchema;
   readonly plan: MigrationPlan;
   readonly schema: string;
+  /** The run's scratch folder, for the sample's key database and reject spools. */
+  readonly scratchDirectory: string;
   readonly sample?: SampleOptions;
   readonly testQueries?: readonly string[];
   readonly onProgress?: ProgressListener;
@@ -75,7 +77,7 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
   const started = performance.now();
   const { rate, seed } = validateSampleOptions(input.sample ?? {});
   input.onProgress?.({ phase: "canary", message: `sampling ${Math.round(rate * 1000) / 10}% of the export (seed ${seed})` });
-  const sample = buildSample(input.sourcePath, input.source, input.plan, { rate, seed });
+  const sample = buildSample(input.sourcePath, input.source, input.plan, input.scratchDirectory, { rate, seed });
   try {
     // The migrated tables only: the sample names no rows of the others.
     const source = { ...input.source, tables: input.plan.tables.map((t) => input.source.tables.find((s) => s.name === t.source)!) };
@@ -96,6 +98,7 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
       evidence,
       plan: input.plan,
       schema: input.schema,
+      scratchDirectory: input.scratchDirectory,
       commit: false,
       onProgress: (event) => input.onProgress?.({ ...event, phase: "canary" }),
       beforeCommit: async () => {

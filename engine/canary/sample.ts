@@ -12,8 +12,7 @@
  * timesheets); then every row a sampled row references is added (a track
  * its genre, an employee their manager), until nothing is missing.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { DEFAULTS } from "../defaults";
@@ -89,10 +88,17 @@ const identitySelect = (table: SourceTable, alias: string) =>
     .map((c) => `${alias}.${c === "rowid" ? c : quoteIdent(c)}`)
     .join(", ");
 
-export function buildSample(sourcePath: string, source: SourceSchema, plan: MigrationPlan, options: SampleOptions = {}): Sample {
+/** `scratchDirectory`: the run's scratch folder (scratch/scratch.ts), where the key database goes. */
+export function buildSample(
+  sourcePath: string,
+  source: SourceSchema,
+  plan: MigrationPlan,
+  scratchDirectory: string,
+  options: SampleOptions = {},
+): Sample {
   const { rate, seed } = validateSampleOptions(options);
   const tables = plan.tables.map((t) => source.tables.find((s) => s.name === t.source)!);
-  const dir = mkdtempSync(path.join(tmpdir(), "sdm-canary-"));
+  const dir = mkdtempSync(path.join(scratchDirectory, "canary-"));
   const file = path.join(dir, "sample-keys.sqlite");
   const db = openSource(sourcePath);
   try {
@@ -179,6 +185,8 @@ function tuple(alias: string, columns: readonly string[]): string {
  * storage class (text bytes are cast back to text, not decoded).
  */
 function writeKeyDatabase(db: SourceDatabase, file: string, sampled: readonly SampledTable[], keyTables: Record<string, string>): void {
+  // Created empty with mode 0600 first (SQLite takes an empty file as a new database): it may hold text keys of the export.
+  closeSync(openSync(file, "wx", 0o600));
   const out = new Database(file);
   try {
     out.pragma("journal_mode = OFF");

@@ -33,6 +33,8 @@ export interface LoadSchemaInput {
   readonly subset?: RowSubset;
   /** The schema to create; it must not exist. */
   readonly schema: string;
+  /** The run's scratch folder, for reject spools (scratch/scratch.ts). */
+  readonly scratchDirectory: string;
   readonly onProgress?: ProgressListener;
   /** Last steps inside the transaction, after validation (metadata, test queries). */
   readonly beforeCommit?: (result: SchemaLoadResult) => Promise<void>;
@@ -151,6 +153,7 @@ async function loadTables(input: LoadSchemaInput): Promise<LoadedTable[]> {
           schema,
           table,
           job,
+          scratchDirectory: input.scratchDirectory,
           onRows: (rows) => {
             done += rows;
             progress(`loading ${table.name}`);

@@ -37,6 +37,8 @@ export interface TableLoadOptions {
   readonly schema: string;
   readonly table: TablePlan;
   readonly job: ReaderJob;
+  /** Where the reject spool goes: the run's scratch folder. */
+  readonly scratchDirectory: string;
   readonly onRows?: (rows: number) => void;
 }
 
@@ -57,7 +59,7 @@ export async function loadTable(options: TableLoadOptions): Promise<TableLoadRes
   let job = options.job;
   for (let refused = 0; ; refused++) {
     await client.query("SAVEPOINT sdm_table");
-    const spool = new RejectSpool(table.source);
+    const spool = new RejectSpool(options.scratchDirectory, table.source);
     const chunkLog: { part: number; rows: number }[] = [];
     try {
       const { read, digest } = await copyRows(options, job, spool, chunkLog);

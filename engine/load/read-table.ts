@@ -110,7 +110,12 @@ export async function readTable(
   abort?.addEventListener("abort", stop, { once: true });
   // Chunks of all parts go through one queue: the consumer sees one at a time.
   let queue: Promise<void> = Promise.resolve();
-  const serial = (fn: () => Promise<void> | void) => (queue = queue.then(fn));
+  // A consumer that fails fails its part (the caller's catch); the queue goes on, so later callers do not inherit an unhandled rejection.
+  const serial = (fn: () => Promise<void> | void) => {
+    const next = queue.then(fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   const workers: Worker[] = [];
   // One part needing a wider type makes every part survey: the read is thrown away anyway.
   const surveyAll = () => workers.forEach((worker) => worker.postMessage({ type: "survey" }));

@@ -16,6 +16,7 @@ import { BackupResult } from "../backup";
 import { CanaryResult, runCanary } from "../canary/canary";
 import { asMigrationError, MigrationError } from "../errors";
 import { Finding, QualityReport } from "../quality";
+import { openScratch } from "../scratch/scratch";
 import { connect, requireCreatePrivilege } from "../sql/connect";
 import { canarySchemaName, readVersionMetadata, stableState, VersionMetadata, withPrefixLock } from "../versions";
 import { Inspection, inspectSource } from "./inspect";
@@ -122,12 +123,28 @@ async function connectAndRun(
  */
 async function run(state: RunState): Promise<MigrationReport> {
   const { options, inspection } = state.ctx;
-  const timed = <T>(name: string, fn: () => Promise<T>) => timedIn(state.ctx.timings, name, fn);
   if (options.reuse && options.mode !== "canary") {
     const found = await adoptableVersion(state.client, options.schemaPrefix, inspection.digest, inspection.plan.fingerprint);
     if (found) return adopt(state, found);
   }
   const health = await sampleGate(state);
+  // After the health check, which probes the folder it goes in; removed however the run ends (see scratch.ts).
+  const scratch = openScratch(options.backupDirectory, options.schemaPrefix);
+  if (scratch.collected.length > 0)
+    options.onProgress?.({
+      phase: "inspect",
+      message: `removed ${scratch.collected.length} scratch folder(s) stopped runs left: ${scratch.collected.join(", ")}`,
+    });
+  try {
+    return await loadAndServe(state, health, scratch.directory);
+  } finally {
+    scratch.remove();
+  }
+}
+
+async function loadAndServe(state: RunState, health: Finding[], scratchDirectory: string): Promise<MigrationReport> {
+  const { options, inspection } = state.ctx;
+  const timed = <T>(name: string, fn: () => Promise<T>) => timedIn(state.ctx.timings, name, fn);
   const backup = startBackup(options, state.active);
   let load: Awaited<ReturnType<typeof startLoad>>;
   let canary: CanaryResult | null = null;
@@ -141,6 +158,7 @@ async function run(state: RunState): Promise<MigrationReport> {
           source: inspection.source,
           plan: inspection.plan,
           schema: canarySchemaName(options.schemaPrefix),
+          scratchDirectory,
           sample: { rate: options.sampleRate, seed: options.sampleSeed },
           testQueries: options.testQueries,
           onProgress: options.onProgress,
@@ -165,6 +183,7 @@ async function run(state: RunState): Promise<MigrationReport> {
         client: state.client,
         options,
         inspection,
+        scratchDirectory,
         gate: (result) => {
           const quality = qualityOf(inspection, result.tables, options, "full", health, state.previousRows);
           if (options.mode === "complete" && quality.blocked) throw blocked(state, quality, canary);
@@ -206,7 +225,9 @@ async function run(state: RunState): Promise<MigrationReport> {
 async function sampleGate(state: RunState): Promise<Finding[]> {
   const { options, inspection } = state.ctx;
   if (options.mode !== "complete" && options.mode !== "canary") return [];
-  const health = await timedIn(state.ctx.timings, "health", () => healthFindings(state.client, options, state.active));
+  const health = await timedIn(state.ctx.timings, "health", () =>
+    healthFindings(state.client, options, state.active, inspection.sourceBytes),
+  );
   const quality = qualityOf(inspection, [], options, "sample", health, state.previousRows);
   if (quality.blocked) throw blocked(state, quality, null);
   return health;

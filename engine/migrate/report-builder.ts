@@ -3,6 +3,7 @@ import { BackupResult, restoreCommand } from "../backup";
 import { CanaryResult } from "../canary/canary";
 import { SchemaLoadResult, TableLoadSummary } from "../load/load-schema";
 import { MigrationError } from "../errors";
+import { milliseconds, perSecond, roundedQuality, seconds } from "../figures";
 import { evaluateGate, Finding, QualityReport } from "../quality";
 import { stableSchemaName, switchCommands } from "../versions";
 import { Inspection } from "./inspect";
@@ -24,8 +25,8 @@ export function tableReports(load: SchemaLoadResult): TableReport[] {
       rowsLoaded: t.rowsLoaded,
       rejected: t.rejected,
       nulled: t.nulled,
-      seconds: t.seconds,
-      rowsPerSecond: t.seconds > 0 ? Math.round(t.sourceRows / t.seconds) : t.sourceRows,
+      seconds: seconds(t.seconds),
+      rowsPerSecond: t.seconds > 0 ? perSecond(t.sourceRows / t.seconds) : t.sourceRows,
       checksum: t.validation.targetDigest,
       formats,
     };
@@ -102,20 +103,25 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
     stableSchema: stableSchemaName(options.schemaPrefix),
     cutOver: parts.cutOver,
     tables: parts.tables ?? [],
-    quality: parts.quality ?? null,
+    quality: parts.quality ? roundedQuality(parts.quality) : null,
     canary: canary && {
       schema: canary.schema,
       sampleRate: canary.sampleRate,
       sampleSeed: canary.sampleSeed,
       sampleRows: canary.sampleRows,
-      queries: canary.queries,
-      seconds: canary.seconds,
+      queries: canary.queries.map((q) => ({ ...q, milliseconds: milliseconds(q.milliseconds) })),
+      seconds: seconds(canary.seconds),
     },
-    backup: parts.backup ?? null,
+    backup: parts.backup ? { ...parts.backup, seconds: seconds(parts.backup.seconds) } : null,
     droppedVersions: parts.droppedVersions ?? [],
     views: parts.views ?? null,
     commands: commandsFor(options.schemaPrefix, parts.schema, parts.previousSchema, parts.backup ?? null),
-    timings: { ...ctx.timings, total: (Date.now() - ctx.startedAt.getTime()) / 1000 },
+    timings: Object.fromEntries(
+      Object.entries({ ...ctx.timings, total: (Date.now() - ctx.startedAt.getTime()) / 1000 }).map(([name, value]) => [
+        name,
+        seconds(value),
+      ]),
+    ),
     notes: [
       ...(inspection?.plan.notes ?? []),
       ...(parts.views?.failed ?? []).map((f): PlanNote => ({ level: "warning", message: `view "${f.name}" not created: ${f.error}` })),

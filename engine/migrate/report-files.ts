@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { percent } from "../figures";
 import { MigrationReport } from "./report";
 
 const n = (value: number) => value.toLocaleString("en-US");
@@ -64,7 +65,7 @@ export function reportMarkdown(report: MigrationReport): string {
       "",
       "## Canary",
       "",
-      `${report.canary.sampleRate * 100}% sample (seed ${report.canary.sampleSeed}) loaded into \`${report.canary.schema}\`, validated and rolled back in ${report.canary.seconds.toFixed(1)} s.`,
+      `${percent(report.canary.sampleRate * 100)}% sample (seed ${report.canary.sampleSeed}) loaded into \`${report.canary.schema}\`, validated and rolled back in ${report.canary.seconds.toFixed(1)} s.`,
     );
     for (const q of report.canary.queries) lines.push(`- ${q.name}: ${q.rows} rows in ${q.milliseconds.toFixed(0)} ms`);
   }

@@ -5,6 +5,7 @@ import { checkHealth } from "../quality/health";
 import { qualified } from "../sql/identifiers";
 import { findReusableVersion, VersionMetadata } from "../versions";
 import { ResolvedOptions } from "./options";
+import { DEFAULTS } from "../defaults";
 
 /** An uncompressed custom-format dump came out at 0.95x the tables' size; 1.0 leaves room. */
 const BACKUP_SIZE_RATIO = 1.0;
@@ -18,14 +19,36 @@ export async function schemaBytes(client: Client, schema: string): Promise<numbe
   return Number(rows[0].bytes ?? 0);
 }
 
-export async function healthFindings(client: Client, options: ResolvedOptions, active: string | null): Promise<Finding[]> {
-  const backupBytes = active ? Math.ceil((await schemaBytes(client, active)) * BACKUP_SIZE_RATIO) : 0;
+/**
+ * The health checks of complete and canary modes. The disk check covers
+ * the backup folder, where the backup (complete mode, over an active
+ * version) and the run's scratch files go.
+ */
+export async function healthFindings(
+  client: Client,
+  options: ResolvedOptions,
+  active: string | null,
+  sourceBytes: number,
+): Promise<Finding[]> {
+  const backupBytes = active && options.mode === "complete" ? Math.ceil((await schemaBytes(client, active)) * BACKUP_SIZE_RATIO) : 0;
   return checkHealth({
-    backupDirectory: active && options.mode === "complete" ? options.backupDirectory : undefined,
+    backupDirectory: options.backupDirectory,
     backupBytes,
+    scratchBytes: scratchEstimate(sourceBytes, options.sampleRate ?? DEFAULTS.sampleRate),
     minFreeDiskBytes: options.minFreeDiskBytes,
     minFreeMemoryBytes: options.minFreeMemoryBytes,
   });
+}
+
+/**
+ * Scratch bytes a run may need at most: the canary's sample holds row
+ * identities of at most the sampled share of the export; one table's
+ * reject spool at a time holds at most its values with their reasons,
+ * which an export all of bad values makes about the export's size (the
+ * gate blocks long before that, but the check must not count on it).
+ */
+export function scratchEstimate(sourceBytes: number, sampleRate: number): number {
+  return Math.ceil(sourceBytes * sampleRate) + sourceBytes;
 }
 
 /**

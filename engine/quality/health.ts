@@ -1,19 +1,23 @@
 /**
  * Health checks before anything is written: a writable backup folder with
- * room on its disk for the backup, and enough free memory for the load. Failures are findings with clear
- * messages; the gate turns them into a block.
+ * room on its disk for the backup and the run's scratch files (which go
+ * beside the backups, see scratch/scratch.ts), and enough free memory for
+ * the load, under the process's cgroup limit when it has one. Failures are
+ * findings with clear messages; the gate turns them into a block.
  */
 import { constants } from "node:fs";
 import { access, statfs } from "node:fs/promises";
-import { freemem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { DEFAULTS } from "../defaults";
+import { memoryBudget } from "./memory";
 import { Finding } from "./model";
 
 export interface HealthOptions {
   /** Folder the backup goes to, and the bytes it is expected to take. */
   readonly backupDirectory?: string;
   readonly backupBytes?: number;
+  /** Bytes the run's scratch files may take in the same folder (the canary's sample, reject spools). */
+  readonly scratchBytes?: number;
   /** Free disk to keep beyond the backup. Defaults to 256 MiB. */
   readonly minFreeDiskBytes?: number;
   /** Free memory the load needs. Defaults to 512 MiB. */
@@ -28,7 +32,9 @@ const mib = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MiB`;
 export async function checkHealth(options: HealthOptions): Promise<Finding[]> {
   const findings: Finding[] = [];
   const minMemory = options.minFreeMemoryBytes ?? DEFAULT_MIN_FREE_MEMORY;
-  const free = freemem();
+  const memory = await memoryBudget();
+  const free = memory.available;
+  const where = memory.limit === null ? memory.source : `under the ${mib(memory.limit)} limit of ${memory.source}`;
   findings.push({
     check: "memory",
     count: free,
@@ -37,8 +43,8 @@ export async function checkHealth(options: HealthOptions): Promise<Finding[]> {
     severity: free < minMemory ? "critical" : "ok",
     message:
       free < minMemory
-        ? `only ${mib(free)} of memory is free; the load needs ${mib(minMemory)}`
-        : `${mib(free)} of memory free (needs ${mib(minMemory)})`,
+        ? `only ${mib(free)} of memory is available (${where}); the load needs ${mib(minMemory)}`
+        : `${mib(free)} of memory available (${where}; needs ${mib(minMemory)})`,
   });
   if (options.backupDirectory !== undefined) findings.push(await diskFinding(options.backupDirectory, options));
   return findings;
@@ -46,7 +52,9 @@ export async function checkHealth(options: HealthOptions): Promise<Finding[]> {
 
 async function diskFinding(dir: string, options: HealthOptions): Promise<Finding> {
   const backupBytes = options.backupBytes ?? 0;
-  const needed = backupBytes + (options.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK);
+  const scratchBytes = options.scratchBytes ?? 0;
+  const spare = options.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK;
+  const needed = backupBytes + scratchBytes + spare;
   let available: number;
   try {
     const space = await freeDiskSpace(dir);
@@ -73,8 +81,8 @@ async function diskFinding(dir: string, options: HealthOptions): Promise<Finding
     severity: available < needed ? "critical" : "ok",
     message:
       available < needed
-        ? `only ${mib(available)} free in ${dir}; the backup needs about ${mib(backupBytes)} plus ${mib(needed - backupBytes)} spare`
-        : `${mib(available)} free in ${dir} (backup needs about ${mib(backupBytes)})`,
+        ? `only ${mib(available)} free in ${dir}; the backup needs about ${mib(backupBytes)} and scratch files about ${mib(scratchBytes)}, plus ${mib(spare)} spare`
+        : `${mib(available)} free in ${dir} (backup needs about ${mib(backupBytes)}, scratch files about ${mib(scratchBytes)})`,
   };
 }
 

@@ -41,7 +41,7 @@ it("closes the sample over every reference, cycles and self-references included,
   const file = shapes.build(tmp.dir);
   const before = exportDigests(file);
   const inspection = await inspectSource(file);
-  const sample = buildSample(file, inspection.source, inspection.plan, { rate: 0.1, seed: 1 });
+  const sample = buildSample(file, inspection.source, inspection.plan, tmp.dir, { rate: 0.1, seed: 1 });
   try {
     const db = new Database(file, { readonly: true });
     db.prepare("ATTACH DATABASE ? AS s").run(sample.subset.file);
@@ -88,7 +88,7 @@ it("samples the same rows for the same seed, and other rows for another", async 
   const file = shapes.build(tmp.dir);
   const inspection = await inspectSource(file);
   const keysOf = (seed: number) => {
-    const sample = buildSample(file, inspection.source, inspection.plan, { rate: 0.2, seed });
+    const sample = buildSample(file, inspection.source, inspection.plan, tmp.dir, { rate: 0.2, seed });
     try {
       const db = new Database(sample.subset.file, { readonly: true });
       const keys = db

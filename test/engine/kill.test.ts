@@ -5,12 +5,19 @@
  * cleanup code runs, only PostgreSQL's transaction semantics. Afterwards no
  * schema of the prefix exists, no session or advisory lock is left, and a
  * new run loads every row.
+ *
+ * The run's scratch folder (the canary's sample keys, reject spools) is
+ * what a kill can leave: SIGKILL mid-canary leaves it and the next run
+ * removes it; SIGTERM, SIGINT or SIGHUP mid-canary removes it and still
+ * ends the process (the signal's default).
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { GenerateResult } from "../../engine/generate";
 import { ProgressEvent } from "../../engine";
+import { hostLabel, scratchRoot } from "../../engine/scratch/scratch";
 import { queryRows, useTestDatabase } from "../support/database";
 import { otherSessions, pgCount, schemasOf, useTempDir } from "./engine-fixtures";
 
@@ -55,7 +62,9 @@ async function eventually<T>(ms: number, probe: () => Promise<T>, check: (value:
 /** Starts the child and resolves with the progress event at which it was killed, and what the database showed then. */
 function loadAndKillHalfway(): Promise<{ event: ProgressEvent; schemasDuringLoad: string[]; sessionsDuringLoad: number; exit: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [FIXTURE, generated.path, database.url, PREFIX, "simple"], { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, [FIXTURE, generated.path, database.url, PREFIX, "simple", path.join(tmp.dir, "backups")], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child = proc;
     let killedAt: { event: ProgressEvent; schemasDuringLoad: string[]; sessionsDuringLoad: number } | null = null;
     const lines = createInterface({ input: proc.stderr! });
@@ -106,7 +115,7 @@ it("leaves no schema, session or lock behind when killed halfway through the loa
 
   // The same engine, run to completion this time.
   const rerun = JSON.parse(
-    execFileSync(process.execPath, [FIXTURE, generated.path, database.url, PREFIX, "simple"], {
+    execFileSync(process.execPath, [FIXTURE, generated.path, database.url, PREFIX, "simple", path.join(tmp.dir, "backups")], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
     }),
@@ -122,3 +131,71 @@ it("leaves no schema, session or lock behind when killed halfway through the loa
   }
   expect(await queryRows(database.url, `SELECT 1 FROM ${rerun.schema}._rejects`)).toEqual([]);
 }, 120_000);
+
+/** Every file under `dir`, relative to it. */
+const filesUnder = (dir: string) =>
+  (readdirSync(dir, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[]).filter((e) => e.isFile()).map((e) => e.name);
+
+/**
+ * Runs complete mode in a child and sends it `signal` once the canary is
+ * loading comments; resolves with the run folders of the scratch root then
+ * (and their files), and how the child ended.
+ */
+function signalDuringCanary(
+  prefix: string,
+  signal: NodeJS.Signals,
+): Promise<{ folders: string[]; files: string[]; pid: number; exit: string }> {
+  const backups = path.join(tmp.dir, "backups");
+  const root = scratchRoot(backups, prefix);
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [FIXTURE, generated.path, database.url, prefix, "complete", backups], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = proc;
+    let seen: { folders: string[]; files: string[] } | null = null;
+    createInterface({ input: proc.stderr! }).on("line", (line) => {
+      if (seen) return;
+      const event = JSON.parse(line) as ProgressEvent & { error?: string };
+      if (event.error) return reject(new Error(`the run failed before the signal: ${event.error}`));
+      if (event.phase !== "canary" || event.table !== "comments" || !event.done) return;
+      const folders = readdirSync(root);
+      seen = { folders, files: folders.flatMap((f) => filesUnder(path.join(root, f))) };
+      proc.kill(signal);
+    });
+    proc.on("exit", (code, exitSignal) => {
+      if (!seen) reject(new Error(`the run ended (code ${code}, signal ${exitSignal}) before the canary loaded comments`));
+      else resolve({ ...seen, pid: proc.pid!, exit: String(exitSignal ?? code) });
+    });
+  });
+}
+
+it("a run killed with SIGKILL mid-canary leaves its scratch folder, and the next run removes it", async () => {
+  const prefix = "killed_canary";
+  const root = scratchRoot(path.join(tmp.dir, "backups"), prefix);
+  const killed = await signalDuringCanary(prefix, "SIGKILL");
+  expect(killed.exit).toBe("SIGKILL");
+  expect(killed.folders).toEqual([expect.stringMatching(new RegExp(`^run-${hostLabel()}-${killed.pid}-[A-Za-z0-9]{6}$`))]);
+  expect(killed.files).toContain("sample-keys.sqlite");
+  // Nothing ran to remove it.
+  expect(readdirSync(root)).toEqual(killed.folders);
+
+  const next = execFileSync(process.execPath, [FIXTURE, generated.path, database.url, prefix, "canary", path.join(tmp.dir, "backups")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  expect(JSON.parse(next)).toMatchObject({ outcome: "canary-passed" });
+  expect(readdirSync(root)).toEqual([]);
+}, 180_000);
+
+it.each(["SIGTERM", "SIGINT", "SIGHUP"] as const)(
+  "a run sent %s mid-canary removes its scratch folder and ends by the signal",
+  async (signal) => {
+    const prefix = `${signal.toLowerCase()}_canary`;
+    const ended = await signalDuringCanary(prefix, signal);
+    expect(ended.folders).toHaveLength(1);
+    expect(ended.files).toContain("sample-keys.sqlite");
+    expect(ended.exit).toBe(signal);
+    expect(readdirSync(scratchRoot(path.join(tmp.dir, "backups"), prefix))).toEqual([]);
+  },
+  120_000,
+);

@@ -180,7 +180,11 @@ describe("bad targets and hostile names through the CLI", () => {
         const result = await expectRefused(migrateArgs(database.url, "--backup-dir", `${small.dir}/backups`), {
           status: 2,
           code: "GATE_BLOCKED",
-          message: [new RegExp(`critical: only 2 MiB free in ${small.dir}/backups; the backup needs about \\d+ MiB plus 256 MiB spare`)],
+          message: [
+            new RegExp(
+              `critical: only 2 MiB free in ${small.dir}/backups; the backup needs about \\d+ MiB and scratch files about \\d+ MiB, plus 256 MiB spare`,
+            ),
+          ],
         });
         expect(reportOf(result).outcome).toBe("blocked");
         expect(readdirSync(small.dir)).toEqual([]);
@@ -205,6 +209,8 @@ describe("bad targets and hostile names through the CLI", () => {
         databaseUrl: database.url,
         schemaPrefix: prefix,
         mode: "simple",
+        // Its scratch folder goes beside the backups: in the test's folder, not the working directory.
+        backupDirectory: scratch.path("backups"),
       });
       // Room for the health check's estimate, whatever its ratio; the disk is filled by "someone else" once the backup starts.
       const disk = tmpfsMount("8m");
@@ -236,7 +242,9 @@ describe("bad targets and hostile names through the CLI", () => {
         expect(await databaseFingerprint(database.url)).toEqual(before);
         expect(await activeVersionOf(database.url, prefix)).toBe(first.schema);
         expect(await schemasOf(database.url, prefix)).toEqual([prefix, `${prefix}_control`, first.schema!].sort());
-        expect(readdirSync(disk.dir)).toEqual(["someone-else.bin"]);
+        // The run's scratch folder is gone; the prefix's folder it was in remains (scratch/scratch.ts).
+        expect(readdirSync(disk.dir).sort()).toEqual([prefix, "someone-else.bin"]);
+        expect(readdirSync(path.join(disk.dir, prefix, "scratch"))).toEqual([]);
       } finally {
         disk.cleanup();
       }

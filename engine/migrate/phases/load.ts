@@ -30,6 +30,8 @@ export interface LoadPhaseInput {
   readonly client: Client;
   readonly options: ResolvedOptions;
   readonly inspection: Inspection;
+  /** The run's scratch folder, for reject spools. */
+  readonly scratchDirectory: string;
   /** The full gate on the loaded tables: throws to refuse the load (GateBlockedError). */
   readonly gate: (result: SchemaLoadResult) => QualityReport;
 }
@@ -44,6 +46,7 @@ export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { qu
     evidence: inspection.evidence,
     plan: inspection.plan,
     schema,
+    scratchDirectory: input.scratchDirectory,
     commit: true,
     onProgress: options.onProgress,
   });
