@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import type { Client } from "pg";
 import {
+  defaultReportDirectory,
   describeError,
   evaluateGate,
   GateBlockedError,
@@ -171,7 +172,7 @@ function migrateOptions(inputs: MigrationInputs) {
 }
 
 function reportsDirectory(inputs: MigrationInputs): string {
-  return path.resolve(process.cwd(), inputs.backupDirectory, "reports");
+  return defaultReportDirectory(path.resolve(process.cwd(), inputs.backupDirectory));
 }
 
 export async function create(inputs: MigrationInputs): Promise<{ id: string; outs: MigrationOutputs }> {

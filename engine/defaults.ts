@@ -19,6 +19,8 @@ export const DEFAULTS = {
   /** Previous versions kept besides the active one. */
   retainVersions: 1,
   backupDirectory: "backups",
+  /** The run report files go to <backupDirectory>/<reportFolder>, on the Pulumi path and the CLI's. */
+  reportFolder: "reports",
   minFreeDiskBytes: 256 * 1024 ** 2,
   minFreeMemoryBytes: 512 * 1024 ** 2,
   /** How long a run waits for another run on the same prefix. */

@@ -27,6 +27,8 @@ export type MigrationErrorCode =
   | "BACKUP_FAILED"
   | "RESTORE_FAILED"
   | "CONNECTION_FAILED"
+  /** No database was named (the CLI refuses to fall back on the maintenance database). */
+  | "DATABASE_NOT_NAMED"
   | "PERMISSION_DENIED"
   | "ROLLBACK_FAILED"
   /** PostgreSQL refused a statement the engine did not expect to fail (its SQLSTATE is in the message). */

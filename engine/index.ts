@@ -29,5 +29,5 @@ export {
 export * as versions from "./versions";
 export { restoreCommand, restoreSchema, backupSchema } from "./backup";
 export { generateServicedeskDatabase } from "./generate";
-export { reportMarkdown, writeReportFiles } from "./migrate/report-files";
+export { defaultReportDirectory, reportMarkdown, writeReportFiles } from "./migrate/report-files";
 export { measureWithCache } from "./quality/measure-cache";
