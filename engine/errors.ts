@@ -25,6 +25,8 @@ export type MigrationErrorCode =
   | "SCHEMA_CONFLICT"
   | "VERSION_NOT_FOUND"
   | "BACKUP_FAILED"
+  /** The backup codec setting names a codec the pg_dump on PATH cannot write (lz4, zstd before pg_dump 16). */
+  | "BACKUP_CODEC_UNSUPPORTED"
   | "RESTORE_FAILED"
   | "CONNECTION_FAILED"
   /** No database was named (the CLI refuses to fall back on the maintenance database). */

@@ -1,13 +1,18 @@
 /** Checks of a run that talk to PostgreSQL before it loads: which version can be adopted, and health. */
 import { Client } from "pg";
+import { backupFolder } from "../backup";
 import { Finding } from "../quality";
 import { checkHealth } from "../quality/health";
 import { qualified } from "../sql/identifiers";
 import { findReusableVersion, VersionMetadata } from "../versions";
 import { ResolvedOptions } from "./options";
 
-/** An uncompressed custom-format dump came out at 0.95x the tables' size; 1.0 leaves room. */
-const BACKUP_SIZE_RATIO = 1.0;
+/**
+ * A dump's size over the tables' size: an uncompressed custom-format dump
+ * came out at 0.95x, so 1.0 leaves room; gzip:1 wrote 0.22x of that on
+ * ServiceDesk data, and any codec is expected below half.
+ */
+const BACKUP_SIZE_RATIO = { uncompressed: 1.0, compressed: 0.5 };
 
 export async function schemaBytes(client: Client, schema: string): Promise<number> {
   const { rows } = await client.query<{ bytes: string | null }>(
@@ -19,10 +24,13 @@ export async function schemaBytes(client: Client, schema: string): Promise<numbe
 }
 
 export async function healthFindings(client: Client, options: ResolvedOptions, active: string | null): Promise<Finding[]> {
-  const backupBytes = active ? Math.ceil((await schemaBytes(client, active)) * BACKUP_SIZE_RATIO) : 0;
+  const ratio = options.backupCompression === "none" ? BACKUP_SIZE_RATIO.uncompressed : BACKUP_SIZE_RATIO.compressed;
+  const backupBytes = active ? Math.ceil((await schemaBytes(client, active)) * ratio) : 0;
   return checkHealth({
-    backupDirectory: active && options.mode === "complete" ? options.backupDirectory : undefined,
+    backupDirectory: active && options.mode === "complete" ? backupFolder(options.backupDirectory, options.schemaPrefix) : undefined,
     backupBytes,
+    // Checked on every complete run, with or without a version to back up now: the next run will need it.
+    backupCompression: options.mode === "complete" ? options.backupCompression : undefined,
     minFreeDiskBytes: options.minFreeDiskBytes,
     minFreeMemoryBytes: options.minFreeMemoryBytes,
   });
