@@ -29,6 +29,7 @@ import { FlagName, PLAN_FLAGS, withFlags } from "./flags";
 import { lockTimeoutMs, MigrateFlags, migrateOptions, numberFlag, PlanFlags, planOptions, requireSource } from "./options";
 import { planLines, qualityLines, reportLines } from "./output";
 import { progressDisplay, ProgressMode, ReportFiles } from "./progress";
+import { runBackups, runPrune } from "./backups";
 import { runRestore } from "./restore";
 
 const EXIT_BLOCKED = 2;
@@ -62,6 +63,8 @@ const FLAG_SETS = {
   rollback: ["databaseUrl", "schemaPrefix", "lockTimeout", "json"],
   versions: ["databaseUrl", "schemaPrefix", "json"],
   restore: ["databaseUrl", "schemaPrefix", "file", "activate", "lockTimeout", "json"],
+  backups: ["databaseUrl", "schemaPrefix", "backupDir", "keepDays", "json"],
+  prune: ["databaseUrl", "schemaPrefix", "backupDir", "keepDays", "dryRun", "lockTimeout", "json"],
   generate: ["out", "tickets", "seed", "defectRate", "json", "quiet"],
 } satisfies Record<string, readonly FlagName[]>;
 
@@ -237,6 +240,8 @@ export function program(): Command {
   command("restore", "restore a backup of a version (pg_restore in one transaction), optionally making it active").action(
     action(runRestore),
   );
+  command("backups", "list the backups of a prefix and what each is kept for").action(action(runBackups));
+  command("prune", "remove the backups no retained version needs, once older than --keep-days").action(action(runPrune));
   command("generate", "write a realistic ServiceDesk SQLite export").action(action(runGenerate));
   return cli;
 }
