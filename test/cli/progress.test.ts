@@ -12,7 +12,7 @@ import { CLI, cli, inTerminal } from "./support";
 
 const TABLES = ["tickets", "comments", "timesheets"];
 // Escape sequences cli-progress moves the cursor and clears lines with.
-const ANSI = /\x1b\[\d*[A-Za-z]/;
+const ANSI = new RegExp(String.raw`\x1b\[\d*[A-Za-z]`);
 
 describe("progress modes", () => {
   const database = useTestDatabase("cli_progress");
