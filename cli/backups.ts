@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { BackupEntry, DEFAULTS, listBackups, pruneBackups } from "../engine";
-import { targetDatabaseUrl } from "./database";
+import { targetDatabaseUrl, targetGiven } from "./database";
 import { lockTimeoutMs, numberFlag } from "./options";
 
 export interface BackupsFlags {
@@ -34,11 +34,10 @@ function print(flags: { json: boolean }, json: unknown, lines: string[]): void {
 
 /** Listing reads files only; the database, when one is given, says which backups retained versions need. */
 export async function runBackups(flags: BackupsFlags): Promise<void> {
-  const given = flags.databaseUrl || process.env.DATABASE_URL || process.env.PGDATABASE || process.env.PGHOST;
   const entries = await listBackups({
     backupDirectory: backupDirectory(flags),
     prefix: flags.schemaPrefix,
-    databaseUrl: given ? targetDatabaseUrl(flags.databaseUrl) : undefined,
+    databaseUrl: targetGiven(flags.databaseUrl) ? targetDatabaseUrl(flags.databaseUrl) : undefined,
     keepDays: numberFlag(flags.keepDays, "--keep-days"),
   });
   print(flags, { backups: entries }, entries.length ? entries.map(entryLine) : [`no backups of prefix "${flags.schemaPrefix}"`]);

@@ -14,6 +14,11 @@ const PG_VARIABLES = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"] 
 const HOW_TO_NAME =
   "name the database in the URL (--database-url postgresql://user@host:5432/servicedesk, or $DATABASE_URL) or in PGDATABASE";
 
+/** Whether the flag or the environment says where to connect at all (named or not). */
+export function targetGiven(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(flag || env.DATABASE_URL || PG_VARIABLES.some((name) => env[name]));
+}
+
 export function targetDatabaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const given = flag || env.DATABASE_URL;
   let url: URL;

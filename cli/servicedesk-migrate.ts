@@ -5,6 +5,7 @@
  * (with a one-paragraph message on stderr), 1 also for a flag the command
  * does not take (commander's message). --json prints the result on stdout.
  */
+import { accessSync, constants as fsConstants, mkdirSync } from "node:fs";
 import { Command } from "commander";
 import {
   asMigrationError,
@@ -18,6 +19,7 @@ import {
   migrate,
   MigrationError,
   MigrationReport,
+  OptionError,
   resolveOptions,
   versions,
   withClient,
@@ -28,7 +30,7 @@ import { targetDatabaseUrl } from "./database";
 import { FlagName, PLAN_FLAGS, withFlags } from "./flags";
 import { lockTimeoutMs, MigrateFlags, migrateOptions, numberFlag, PlanFlags, planOptions, requireSource } from "./options";
 import { planLines, qualityLines, reportLines } from "./output";
-import { progressDisplay, ProgressMode, ReportFiles } from "./progress";
+import { progressDisplay, ProgressMode, ReportFiles, RunEnd } from "./progress";
 import { runBackups, runPrune } from "./backups";
 import { runRestore } from "./restore";
 
@@ -91,25 +93,52 @@ function reportFileLines(files: ReportFiles): string[] {
  * prints them last; --json adds their paths to the report as reportFiles.
  */
 async function runMigrate(flags: MigrateFlags & { mode: string }): Promise<void> {
-  const given = resolveOptions({ ...migrateOptions(flags), mode: flags.mode as never });
+  const options = resolveOptions({ ...migrateOptions(flags), mode: flags.mode as never });
+  const reportDirectory = writableFolder(flags.reportDir ?? defaultReportDirectory(options.backupDirectory));
   const progress = display(flags);
-  const options = { ...given, onProgress: progress.listener };
-  const reportDirectory = flags.reportDir ?? defaultReportDirectory(options.backupDirectory);
-  const written = (report: MigrationReport) => writeReportFiles(report, reportDirectory);
-  let report: MigrationReport;
+  let end: RunEnd = {};
   try {
-    report = await migrate(options);
-  } catch (error) {
-    const failure = asMigrationError(error);
-    const reportFiles = failure.report ? written(failure.report) : undefined;
-    progress.finish({ report: failure.report, error: failure, reportFiles });
+    try {
+      const report = await migrate({ ...options, onProgress: progress.listener });
+      end = { report, reportFiles: reportFilesOf(report, reportDirectory) };
+    } catch (error) {
+      const failure = asMigrationError(error);
+      end = { report: failure.report, error: failure };
+      if (failure.report) end = { ...end, reportFiles: reportFilesOf(failure.report, reportDirectory) };
+    }
+  } finally {
+    // Also when the report files cannot be written: the bars' timer would keep the process alive.
+    progress.finish(end);
+  }
+  const { report, error, reportFiles } = end;
+  if (error) {
     // A blocked gate still has a report: print it, then fail with status 2 (failure() prints the others').
     if (error instanceof GateBlockedError) print(flags, { ...error.report, reportFiles }, reportLines(error.report));
-    throw Object.assign(failure, { reportFiles });
+    throw Object.assign(error, { reportFiles });
   }
-  const reportFiles = written(report);
-  progress.finish({ report, reportFiles });
-  print(flags, { ...report, reportFiles }, [...reportLines(report), ...reportFileLines(reportFiles)]);
+  print(flags, { ...report, reportFiles }, [...reportLines(report!), ...reportFileLines(reportFiles!)]);
+}
+
+const unwritable = (directory: string, error: unknown) =>
+  new OptionError("--report-dir", `cannot write the report files into ${directory}: ${describeError(error)}`);
+
+/** Refused before the run, not after a load that then could not say what it did. */
+function writableFolder(directory: string): string {
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    accessSync(directory, fsConstants.W_OK);
+  } catch (error) {
+    throw unwritable(directory, error);
+  }
+  return directory;
+}
+
+function reportFilesOf(report: MigrationReport, directory: string): ReportFiles {
+  try {
+    return writeReportFiles(report, directory);
+  } catch (error) {
+    throw unwritable(directory, error);
+  }
 }
 
 /**

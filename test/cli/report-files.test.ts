@@ -8,7 +8,7 @@ import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { useTestDatabase } from "../support/database";
 import { sourceFolder, SourceFolder } from "../support/sources";
-import { scratchDir } from "../reliability/support";
+import { schemasOf, scratchDir } from "../reliability/support";
 import { cli } from "./support";
 
 // The server trusts local connections, so a password in the URL is accepted and ignored: it must still never be written.
@@ -97,5 +97,25 @@ describe("report files of a CLI run", () => {
     expect(report).toMatchObject({ outcome: "failed", error: { code: "CANARY_FAILED" } });
     expect(expectPrivateFile(printed.reportFiles.markdown)).toContain("- error (CANARY_FAILED): ");
     expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+  });
+
+  test("a report folder that cannot be written is refused before anything is loaded", async () => {
+    const source = sources.make("a.sqlite", { tickets: 300, seed: 1 });
+    const result = await cli([
+      "migrate",
+      "--source",
+      source.path,
+      "--database-url",
+      url,
+      "--schema-prefix",
+      "sdrepnot",
+      "--report-dir",
+      "/dev/null/reports",
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(
+      /^servicedesk-migrate: failed \[INVALID_OPTION\]: --report-dir: cannot write the report files into \/dev\/null\/reports: ENOTDIR/,
+    );
+    expect(await schemasOf(database.url, "sdrepnot")).toEqual([]);
   });
 });
