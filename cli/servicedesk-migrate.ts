@@ -156,15 +156,20 @@ function failureJson(error: MigrationError & { reportFiles?: ReportFiles }): unk
 
 async function runProfile(flags: PlanFlags & OutputFlags & { source?: string; minQuality?: string }): Promise<void> {
   const sourcePath = requireSource(flags);
+  const minQuality = numberFlag(flags.minQuality, "--min-quality") ?? DEFAULTS.minQuality;
   const inspection = await inspectSource(sourcePath, planOptions(flags));
   const progress = display(flags);
-  const measured = await measureByReading({ ...inspection, sourcePath }, progress.listener);
-  const quality = evaluateGate({
-    tables: measured.tables,
-    minQuality: numberFlag(flags.minQuality, "--min-quality") ?? DEFAULTS.minQuality,
-    basis: "full",
-  });
-  progress.finish({});
+  let end: RunEnd = {};
+  let measured: Awaited<ReturnType<typeof measureByReading>>;
+  try {
+    measured = await measureByReading({ ...inspection, sourcePath }, progress.listener);
+  } catch (error) {
+    end = { error: asMigrationError(error) };
+    throw end.error;
+  } finally {
+    progress.finish(end);
+  }
+  const quality = evaluateGate({ tables: measured.tables, minQuality, basis: "full" });
   print(
     flags,
     { source: sourcePath, digest: inspection.digest, quality, stats: measured.tables.map((t) => ({ table: t.plan.name, ...t.stats })) },

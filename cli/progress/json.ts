@@ -40,7 +40,8 @@ export function jsonDisplay(stream: NodeJS.WritableStream): ProgressDisplay {
         emit("phase-end", { phase: "backup", seconds: end.report.backup.seconds });
       const report = end.report;
       emit("finish", {
-        outcome: report?.outcome ?? "failed",
+        // profile has no run report: its outcome is only whether it failed.
+        outcome: report?.outcome ?? (end.error ? "failed" : null),
         schema: report?.schema ?? null,
         tables: (report?.tables ?? []).map((t) => ({
           table: t.table,
