@@ -213,6 +213,11 @@ export function program(): Command {
     )
     .option("--retain <n>", `previous versions kept besides the active one (default ${DEFAULTS.retainVersions})`)
     .option("--backup-dir <dir>", `where pg_dump backups of the active version go (default ./${DEFAULTS.backupDirectory})`)
+    .option(
+      "--backup-compression <codec>",
+      `pg_dump codec: none, gzip, gzip:1-9, lz4[:level], zstd[:level] (lz4, zstd need pg_dump 16) (default ${DEFAULTS.backupCompression})`,
+    )
+    .option("--backup-keep-days <days>", `days a backup no retained version needs is kept (default ${DEFAULTS.backupKeepDays})`)
     .option("--no-reuse", "load even when a retained version holds this export already")
     .action(action(runMigrate));
   commonOptions(cli.command("cutover").description("point the stable schema at a version"))
