@@ -1,6 +1,6 @@
 /**
  * `backups` lists a prefix's backups with what each is for; `prune`
- * removes those no retained version needs once older than --keep-days
+ * removes those no retained version needs once older than --backup-keep-days
  * (and dumps a stopped run left half written), under the prefix lock.
  */
 import * as path from "node:path";
@@ -12,7 +12,7 @@ export interface BackupsFlags {
   databaseUrl?: string;
   schemaPrefix: string;
   backupDir?: string;
-  keepDays?: string;
+  backupKeepDays?: string;
   json: boolean;
 }
 
@@ -38,7 +38,7 @@ export async function runBackups(flags: BackupsFlags): Promise<void> {
     backupDirectory: backupDirectory(flags),
     prefix: flags.schemaPrefix,
     databaseUrl: targetGiven(flags.databaseUrl) ? targetDatabaseUrl(flags.databaseUrl) : undefined,
-    keepDays: numberFlag(flags.keepDays, "--keep-days"),
+    keepDays: numberFlag(flags.backupKeepDays, "--backup-keep-days"),
   });
   print(flags, { backups: entries }, entries.length ? entries.map(entryLine) : [`no backups of prefix "${flags.schemaPrefix}"`]);
 }
@@ -48,7 +48,7 @@ export async function runPrune(flags: PruneFlags): Promise<void> {
     backupDirectory: backupDirectory(flags),
     prefix: flags.schemaPrefix,
     databaseUrl: targetDatabaseUrl(flags.databaseUrl),
-    keepDays: numberFlag(flags.keepDays, "--keep-days"),
+    keepDays: numberFlag(flags.backupKeepDays, "--backup-keep-days"),
     dryRun: flags.dryRun,
     lockTimeoutMs: lockTimeoutMs(flags),
   });

@@ -60,8 +60,13 @@ const FLAGS = {
   to: () => new Option("--to <schema>", "the versioned schema").makeOptionMandatory(),
   file: () => new Option("--file <dump>", "a backup written by migrate (a pg_dump custom-format file)").makeOptionMandatory(),
   activate: () => new Option("--activate", "point the stable schema at the restored version").default(false),
-  keepDays: () =>
-    new Option("--keep-days <days>", `backups no retained version needs are kept this long (default ${DEFAULTS.backupKeepDays})`),
+  backupCompression: () =>
+    new Option(
+      "--backup-compression <codec>",
+      `pg_dump codec: none, gzip, gzip:1-9, lz4[:level], zstd[:level] (lz4, zstd need pg_dump 16) (default ${DEFAULTS.backupCompression})`,
+    ),
+  backupKeepDays: () =>
+    new Option("--backup-keep-days <days>", `days a backup no retained version needs is kept (default ${DEFAULTS.backupKeepDays})`),
   dryRun: () => new Option("--dry-run", "say what would be removed, remove nothing").default(false),
   out: () => new Option("--out <file>", "the SQLite file to write").makeOptionMandatory(),
   tickets: () => new Option("--tickets <n>", "tickets").default("10000"),

@@ -25,6 +25,8 @@ export interface MigrateFlags {
   cutover?: string;
   retain?: string;
   backupDir?: string;
+  backupCompression?: string;
+  backupKeepDays?: string;
   reportDir?: string;
   lockTimeout?: string;
   reuse: boolean;
@@ -112,6 +114,8 @@ export function migrateOptions(flags: MigrateFlags): MigrateOptions {
     // Absolute, as the Pulumi provider passes it: the report, the health check's
     // messages and the restore command then name one folder wherever they are read.
     backupDirectory: path.resolve(flags.backupDir ?? DEFAULTS.backupDirectory),
+    backupCompression: flags.backupCompression,
+    backupKeepDays: numberFlag(flags.backupKeepDays, "--backup-keep-days"),
     reuse: flags.reuse,
   };
 }

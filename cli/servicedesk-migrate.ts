@@ -54,6 +54,8 @@ const FLAG_SETS = {
     "cutover",
     "retain",
     "backupDir",
+    "backupCompression",
+    "backupKeepDays",
     "reportDir",
     "noReuse",
     "lockTimeout",
@@ -65,8 +67,8 @@ const FLAG_SETS = {
   rollback: ["databaseUrl", "schemaPrefix", "lockTimeout", "json"],
   versions: ["databaseUrl", "schemaPrefix", "json"],
   restore: ["databaseUrl", "schemaPrefix", "file", "activate", "lockTimeout", "json"],
-  backups: ["databaseUrl", "schemaPrefix", "backupDir", "keepDays", "json"],
-  prune: ["databaseUrl", "schemaPrefix", "backupDir", "keepDays", "dryRun", "lockTimeout", "json"],
+  backups: ["databaseUrl", "schemaPrefix", "backupDir", "backupKeepDays", "json"],
+  prune: ["databaseUrl", "schemaPrefix", "backupDir", "backupKeepDays", "dryRun", "lockTimeout", "json"],
   generate: ["out", "tickets", "seed", "defectRate", "json", "quiet"],
 } satisfies Record<string, readonly FlagName[]>;
 
@@ -275,7 +277,7 @@ export function program(): Command {
     action(runRestore),
   );
   command("backups", "list the backups of a prefix and what each is kept for").action(action(runBackups));
-  command("prune", "remove the backups no retained version needs, once older than --keep-days").action(action(runPrune));
+  command("prune", "remove the backups no retained version needs, once older than --backup-keep-days").action(action(runPrune));
   command("generate", "write a realistic ServiceDesk SQLite export").action(action(runGenerate));
   return cli;
 }

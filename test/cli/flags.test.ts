@@ -20,13 +20,13 @@ test("every command's flags, as each declares them", () => {
   expect(flagsOf("cutover")).toEqual(["--database-url", "--json", "--lock-timeout", "--schema-prefix", "--to"]);
   expect(flagsOf("rollback")).toEqual(["--database-url", "--json", "--lock-timeout", "--schema-prefix"]);
   expect(flagsOf("restore")).toEqual(["--activate", "--database-url", "--file", "--json", "--lock-timeout", "--schema-prefix"]);
-  expect(flagsOf("backups")).toEqual(["--backup-dir", "--database-url", "--json", "--keep-days", "--schema-prefix"]);
+  expect(flagsOf("backups")).toEqual(["--backup-dir", "--backup-keep-days", "--database-url", "--json", "--schema-prefix"]);
   expect(flagsOf("prune")).toEqual([
     "--backup-dir",
+    "--backup-keep-days",
     "--database-url",
     "--dry-run",
     "--json",
-    "--keep-days",
     "--lock-timeout",
     "--schema-prefix",
   ]);
@@ -34,7 +34,9 @@ test("every command's flags, as each declares them", () => {
   expect(flagsOf("migrate")).toEqual(
     [
       ...plan,
+      "--backup-compression",
       "--backup-dir",
+      "--backup-keep-days",
       "--cutover",
       "--database-url",
       "--json",
