@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { BackupEntry, DEFAULTS, listBackups, pruneBackups } from "../engine";
 import { targetDatabaseUrl, targetGiven } from "./database";
 import { lockTimeoutMs, numberFlag } from "./options";
+import { print } from "./output";
 
 export interface BackupsFlags {
   databaseUrl?: string;
@@ -26,10 +27,6 @@ const backupDirectory = (flags: BackupsFlags) => path.resolve(flags.backupDir ??
 function entryLine(entry: BackupEntry): string {
   const why = entry.neededBy ? ` (the way back from ${entry.neededBy})` : "";
   return `${entry.createdAt.toISOString()}  ${entry.version}  ${entry.bytes.toLocaleString("en-US")} bytes  ${entry.compression}  ${entry.status}${why}  ${entry.path}`;
-}
-
-function print(flags: { json: boolean }, json: unknown, lines: string[]): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join("\n")}\n`);
 }
 
 /** Listing reads files only; the database, when one is given, says which backups retained versions need. */

@@ -3,6 +3,11 @@ import type { MigrationPlan, MigrationReport, QualityReport } from "../engine";
 
 const n = (value: number) => value.toLocaleString("en-US");
 
+/** A command's result on stdout: `json` with --json, else the lines for people. */
+export function print(flags: { json: boolean }, json: unknown, lines: string[]): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join("\n")}\n`);
+}
+
 export function qualityLines(quality: QualityReport): string[] {
   const lines = [
     `quality score ${quality.score} (minQuality ${quality.minQuality}, measured on the ${quality.basis === "full" ? "whole export" : "canary sample"}): ${quality.blocked ? "BLOCKED" : "passed"}`,

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { MigrationError, OptionError, restoreSchema, versions, withClient } from "../engine";
 import { targetDatabaseUrl } from "./database";
 import { lockTimeoutMs } from "./options";
+import { print } from "./output";
 
 export interface RestoreFlags {
   databaseUrl?: string;
@@ -55,7 +56,7 @@ export async function runRestore(flags: RestoreFlags): Promise<void> {
           ? `${flags.schemaPrefix} now points at ${schema} (was ${switched.previous ?? "nothing"})`
           : `not active (make it so with --activate or cutover --to ${schema})`,
       ];
-      process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${text.join("\n")}\n`);
+      print(flags, result, text);
     }),
   );
 }

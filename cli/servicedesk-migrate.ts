@@ -29,7 +29,7 @@ import { DEFAULTS } from "../engine/defaults";
 import { targetDatabaseUrl } from "./database";
 import { FlagName, PLAN_FLAGS, withFlags } from "./flags";
 import { lockTimeoutMs, MigrateFlags, migrateOptions, numberFlag, PlanFlags, planOptions, requireSource } from "./options";
-import { planLines, qualityLines, reportLines } from "./output";
+import { planLines, print, qualityLines, reportLines } from "./output";
 import { progressDisplay, ProgressMode, ReportFiles, RunEnd } from "./progress";
 import { runBackups, runPrune } from "./backups";
 import { runRestore } from "./restore";
@@ -80,10 +80,6 @@ interface OutputFlags {
 
 function display(flags: OutputFlags) {
   return progressDisplay(flags.quiet ? "none" : (flags.progress ?? "auto"));
-}
-
-function print(flags: { json: boolean }, json: unknown, lines: string[]): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join("\n")}\n`);
 }
 
 function reportFileLines(files: ReportFiles): string[] {
