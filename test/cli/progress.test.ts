@@ -121,6 +121,29 @@ describe("progress modes", () => {
     expect(existsSync((finish.reportFiles as { json: string }).json)).toBe(true);
   });
 
+  test("--progress json of a failed run: the phase that failed ends as failed, finish carries the error", async () => {
+    const args = migrate("sdjsonfail", "--progress", "json", "--test-query", "SELECT 1 / 0").map((a) => (a === "simple" ? "complete" : a));
+    const result = await cli(args);
+    expect(result.status).toBe(1);
+    // The CLI's failure message (it quotes the query, over lines of its own) follows the events.
+    const failure = result.stderr.indexOf("servicedesk-migrate: failed [CANARY_FAILED]: ");
+    expect(failure).toBeGreaterThan(0);
+    const events = result.stderr
+      .slice(0, failure)
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const ends = events.filter((e) => e.event === "phase-end");
+    expect(ends[ends.length - 1]).toMatchObject({ phase: "canary", failed: true });
+    expect(events[events.length - 1]).toMatchObject({
+      event: "finish",
+      outcome: "failed",
+      schema: null,
+      error: { code: "CANARY_FAILED" },
+      reportFiles: { json: expect.stringMatching(/\.json$/), markdown: expect.stringMatching(/\.md$/) },
+    });
+  });
+
   test("--progress none and --quiet print nothing on stderr", async () => {
     for (const flag of [["--progress", "none"], ["--quiet"]]) {
       const result = await cli(migrate("sdnone", ...flag));
