@@ -92,33 +92,30 @@ function reportFileLines(files: ReportFiles): string[] {
  */
 async function runMigrate(flags: MigrateFlags & { mode: string }): Promise<void> {
   const options = resolveOptions({ ...migrateOptions(flags), mode: flags.mode as never });
-  const reportDirectory = writableFolder(flags.reportDir ?? defaultReportDirectory(options.backupDirectory));
+  // A --report-dir that cannot be written is refused before the run; the default, in the backup
+  // folder, is left to the health check, which names the backup folder's problem.
+  const reportDirectory = flags.reportDir ? writableFolder(flags.reportDir) : defaultReportDirectory(options.backupDirectory);
   const progress = display(flags);
   let end: RunEnd = {};
   try {
-    try {
-      const report = await migrate({ ...options, onProgress: progress.listener });
-      end = { report, reportFiles: reportFilesOf(report, reportDirectory) };
-    } catch (error) {
-      const failure = asMigrationError(error);
-      end = { report: failure.report, error: failure };
-      if (failure.report) end = { ...end, reportFiles: reportFilesOf(failure.report, reportDirectory) };
-    }
-  } finally {
-    // Also when the report files cannot be written: the bars' timer would keep the process alive.
-    progress.finish(end);
+    const report = await migrate({ ...options, onProgress: progress.listener });
+    end = { report, reportFiles: reportFilesOf(report, reportDirectory) };
+  } catch (error) {
+    const failure = asMigrationError(error);
+    end = { report: failure.report, error: failure, reportFiles: failure.report && reportFilesOf(failure.report, reportDirectory) };
   }
+  progress.finish(end);
   const { report, error, reportFiles } = end;
   if (error) {
     // A blocked gate still has a report: print it, then fail with status 2 (failure() prints the others').
-    if (error instanceof GateBlockedError) print(flags, { ...error.report, reportFiles }, reportLines(error.report));
+    if (error instanceof GateBlockedError) print(flags, { ...error.report, reportFiles: reportFiles ?? null }, reportLines(error.report));
     throw Object.assign(error, { reportFiles });
   }
-  print(flags, { ...report, reportFiles }, [...reportLines(report!), ...reportFileLines(reportFiles!)]);
+  print(flags, { ...report, reportFiles: reportFiles ?? null }, [
+    ...reportLines(report!),
+    ...(reportFiles ? reportFileLines(reportFiles) : []),
+  ]);
 }
-
-const unwritable = (directory: string, error: unknown) =>
-  new OptionError("--report-dir", `cannot write the report files into ${directory}: ${describeError(error)}`);
 
 /** Refused before the run, not after a load that then could not say what it did. */
 function writableFolder(directory: string): string {
@@ -126,16 +123,21 @@ function writableFolder(directory: string): string {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
     accessSync(directory, fsConstants.W_OK);
   } catch (error) {
-    throw unwritable(directory, error);
+    throw new OptionError("--report-dir", `cannot write the report files into ${directory}: ${describeError(error)}`);
   }
   return directory;
 }
 
-function reportFilesOf(report: MigrationReport, directory: string): ReportFiles {
+/**
+ * The report files, or undefined when they cannot be written: that is
+ * said on stderr, and it never changes what the run did or its exit status.
+ */
+function reportFilesOf(report: MigrationReport, directory: string): ReportFiles | undefined {
   try {
     return writeReportFiles(report, directory);
   } catch (error) {
-    throw unwritable(directory, error);
+    process.stderr.write(`servicedesk-migrate: warning: cannot write the report files into ${directory}: ${describeError(error)}\n`);
+    return undefined;
   }
 }
 

@@ -118,4 +118,30 @@ describe("report files of a CLI run", () => {
     );
     expect(await schemasOf(database.url, "sdrepnot")).toEqual([]);
   });
+
+  test("report files that cannot be written in the default folder are a warning: the run's outcome stands", async () => {
+    const source = sources.make("a.sqlite", { tickets: 300, seed: 1 });
+    const result = await cli([
+      "migrate",
+      "--source",
+      source.path,
+      "--database-url",
+      url,
+      "--schema-prefix",
+      "sdrepwarn",
+      "--mode",
+      "simple",
+      "--backup-dir",
+      "/dev/null/backups",
+      "--json",
+      "--quiet",
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(
+      /^servicedesk-migrate: warning: cannot write the report files into \/dev\/null\/backups\/reports: ENOTDIR/,
+    );
+    const report = JSON.parse(result.stdout);
+    expect({ outcome: report.outcome, reportFiles: report.reportFiles }).toEqual({ outcome: "loaded", reportFiles: null });
+    expect(await schemasOf(database.url, "sdrepwarn")).toContain(report.schema);
+  });
 });
