@@ -38,7 +38,8 @@ const MB = 2 ** 20;
 function exited(child: ReturnType<typeof spawn>, name: string): Promise<void> {
   return new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (code, signal) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code ?? signal}`))));
+    // "exit", not "close": a stdout handed on to the next process never closes on this side.
+    child.once("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code ?? signal}`))));
   });
 }
 

@@ -231,12 +231,15 @@ describe("bad targets and hostile names through the CLI", () => {
         expect(error).toBeInstanceOf(MigrationError);
         expect({ code: (error as MigrationError).code, message: (error as Error).message }).toEqual({
           code: "BACKUP_FAILED",
-          message: expect.stringMatching(new RegExp(`backup of schema "${first.schema}" into directory "${disk.dir}" failed: .*ENOSPC`)),
+          message: expect.stringMatching(
+            new RegExp(`backup of schema "${first.schema}" into directory "${disk.dir}/${prefix}" failed: .*ENOSPC`),
+          ),
         });
         expect(await databaseFingerprint(database.url)).toEqual(before);
         expect(await activeVersionOf(database.url, prefix)).toBe(first.schema);
         expect(await schemasOf(database.url, prefix)).toEqual([prefix, `${prefix}_control`, first.schema!].sort());
-        expect(readdirSync(disk.dir)).toEqual(["someone-else.bin"]);
+        expect(readdirSync(disk.dir).sort()).toEqual([prefix, "someone-else.bin"]);
+        expect(readdirSync(path.join(disk.dir, prefix))).toEqual([]);
       } finally {
         disk.cleanup();
       }
