@@ -273,3 +273,19 @@ describe("adoption that lets retention drop the active version", () => {
     ]);
   });
 });
+
+describe("keep-days", () => {
+  it.each([-1, Number.NaN])("refuses %s days with INVALID_OPTION naming backupKeepDays, before connecting or loading", async (days) => {
+    const unreachable = "postgresql://nobody@127.0.0.1:1/none";
+    await expect(
+      pruneBackups({ backupDirectory: tmp.dir, prefix: "keep", databaseUrl: unreachable, keepDays: days }),
+    ).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: `backupKeepDays: must be a number of days >= 0, got ${JSON.stringify(days)}`,
+    });
+    await expect(migrate({ sourcePath: "/nonexistent.sqlite", databaseUrl: unreachable, backupKeepDays: days })).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: expect.stringMatching(/^backupKeepDays: /),
+    });
+  });
+});
