@@ -23,9 +23,9 @@ export const DEFAULTS = {
   /** The run report files go to <backupDirectory>/<reportFolder>, on the Pulumi path and the CLI's. */
   reportFolder: "reports",
   /**
-   * pg_dump's codec. gzip:1 wrote 0.22x the bytes of none in 1.4x its pg_dump
-   * time, and the dump runs beside the load, so a complete run is no slower
-   * (README "Backups" has the measurement).
+   * pg_dump's codec. gzip:1 wrote 0.22x the bytes of none in under twice its
+   * pg_dump time, which runs beside the load, not after it; higher levels
+   * saved little more for far more CPU (README "Backups" has the measurement).
    */
   backupCompression: "gzip:1",
   /** Days a backup no retained version needs is kept after it was written. */

@@ -87,7 +87,8 @@ export function backupFolder(backupDirectory: string, prefix: string): string {
   return path.join(backupDirectory, prefix);
 }
 
-function keepDaysOf(keepDays: number | undefined): number {
+/** keepDays, or its default; OptionError (INVALID_OPTION) when it is not a number of days >= 0. */
+export function keepDaysOf(keepDays: number | undefined): number {
   const days = keepDays ?? DEFAULTS.backupKeepDays;
   if (typeof days !== "number" || !Number.isFinite(days) || days < 0)
     throw new OptionError("backupKeepDays", `must be a number of days >= 0, got ${JSON.stringify(days)}`);

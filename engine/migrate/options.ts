@@ -7,6 +7,7 @@ import { MigrationMode } from "./report";
 import { Inspection } from "./inspect";
 import { OptionError } from "../errors";
 import { compressionLabel, parseCompression } from "../backup/compression";
+import { keepDaysOf } from "../backup/catalog";
 import { Holder, validatePrefix } from "../versions";
 
 export interface MigrateOptions extends PlanOptions {
@@ -81,9 +82,7 @@ export function resolveOptions(options: MigrateOptions): ResolvedOptions {
   const retainVersions = options.retainVersions ?? DEFAULTS.retainVersions;
   if (!Number.isInteger(retainVersions) || retainVersions < 0)
     throw new OptionError("retainVersions", `must be a whole number >= 0, got ${retainVersions}`);
-  const backupKeepDays = options.backupKeepDays ?? DEFAULTS.backupKeepDays;
-  if (typeof backupKeepDays !== "number" || !Number.isFinite(backupKeepDays) || backupKeepDays < 0)
-    throw new OptionError("backupKeepDays", `must be a number of days >= 0, got ${backupKeepDays}`);
+  const backupKeepDays = keepDaysOf(options.backupKeepDays);
   const cutover = options.cutover ?? defaultCutover(mode);
   if (cutover !== "auto" && cutover !== "manual") throw new OptionError("cutover", `must be "auto" or "manual", got "${cutover}"`);
   return {

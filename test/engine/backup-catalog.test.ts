@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { Client } from "pg";
 import { migrate } from "../../engine";
 import { backupFolder, backupSchema, dumpFileName, listBackups, partialFileName, pruneBackups } from "../../engine/backup";
-import { readVersionMetadata } from "../../engine/versions";
+import { readVersionMetadata, switchTo } from "../../engine/versions";
 import { queryRows, useTestDatabase, withDatabase } from "../support/database";
 import { sourceFolder, SourceFolder } from "../support/sources";
 import { useTempDir } from "./engine-fixtures";
@@ -243,3 +243,49 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     await client.end();
   }
 }
+
+describe("adoption that lets retention drop the active version", () => {
+  it("backs the active version up, names that backup on the adopted version, and prunes the older dump no version names", async () => {
+    const root = path.join(tmp.dir, "adopt-root");
+    const exportA = sources.make("adopt-a.sqlite", { tickets: 70, seed: 41 }).path;
+    const exportB = sources.make("adopt-b.sqlite", { tickets: 71, seed: 42 }).path;
+    const options = {
+      databaseUrl: database.url,
+      schemaPrefix: "adopt",
+      mode: "complete" as const,
+      backupDirectory: root,
+      minFreeMemoryBytes: 0,
+    };
+    const a = await migrate({ ...options, sourcePath: exportA, retainVersions: 1 });
+    const b = await migrate({ ...options, sourcePath: exportB, retainVersions: 1 });
+    await withClient((c) => switchTo(c, "adopt", a.schema!)); // a rollback: a active, b retained
+    const again = await migrate({ ...options, sourcePath: exportB, retainVersions: 0 });
+    expect(again.outcome).toBe("adopted");
+    expect(again.schema).toBe(b.schema);
+    expect(await versionsOf("adopt")).toEqual([b.schema]);
+    expect(path.basename(again.backup!.file)).toMatch(new RegExp(`^${a.schema}_`));
+    const meta = await withClient((c) => readVersionMetadata(c, b.schema!));
+    expect(meta?.replaced).toEqual({ schema: a.schema, backupFile: again.backup!.file });
+    expect(existsSync(b.backup!.file)).toBe(false); // the earlier dump of a: no version names it any more
+    const entries = await listBackups({ backupDirectory: root, prefix: "adopt", databaseUrl: database.url });
+    expect(entries.map((e) => [e.path, e.version, e.status, e.neededBy])).toEqual([
+      [again.backup!.file, a.schema, "protects-retained-version", b.schema],
+    ]);
+  });
+});
+
+describe("keep-days", () => {
+  it.each([-1, Number.NaN])("refuses %s days with INVALID_OPTION naming backupKeepDays, before connecting or loading", async (days) => {
+    const unreachable = "postgresql://nobody@127.0.0.1:1/none";
+    await expect(
+      pruneBackups({ backupDirectory: tmp.dir, prefix: "keep", databaseUrl: unreachable, keepDays: days }),
+    ).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: `backupKeepDays: must be a number of days >= 0, got ${JSON.stringify(days)}`,
+    });
+    await expect(migrate({ sourcePath: "/nonexistent.sqlite", databaseUrl: unreachable, backupKeepDays: days })).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: expect.stringMatching(/^backupKeepDays: /),
+    });
+  });
+});

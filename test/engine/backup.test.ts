@@ -90,6 +90,7 @@ describe("connection environment and command lines", () => {
   it("keeps the password and the URL off the argument lists", () => {
     const url = urlWithPassword();
     const dump = pgDumpInvocation(url, 'Odd "Schema".*', { codec: "gzip", level: 1 }, 15);
+    expect(dump.niceness).toBe(10);
     expect(dump.args).toEqual(["--format=custom", '--schema="Odd ""Schema"".*"', "--strict-names", "--compress=1", "--no-password"]);
     const restore = pgRestoreInvocation(url, "/backups/x.dump");
     expect(restore.args).toEqual([
@@ -133,7 +134,8 @@ describe("backupSchema and restoreSchema", () => {
     const realPgDump = execFileSync("sh", ["-c", "command -v pg_dump"], { encoding: "utf8" }).trim();
     writeFileSync(
       path.join(fakeBin, "pg_dump"),
-      `#!/bin/sh\nprintf '%s\\n' "$@" > "${workDir}/argv"\nenv > "${workDir}/env"\nexec "${realPgDump}" "$@"\n`,
+      // The niceness is read after a pause: the engine lowers it just after the spawn.
+      `#!/bin/sh\n[ "$1" = --version ] && exec "${realPgDump}" --version\nprintf '%s\\n' "$@" > "${workDir}/argv"\nenv > "${workDir}/env"\nsleep 0.5\nps -o ni= -p $$ > "${workDir}/niceness"\nexec "${realPgDump}" "$@"\n`,
       { mode: 0o755 },
     );
     const directory = path.join(workDir, "backups", "nested");
@@ -163,6 +165,8 @@ describe("backupSchema and restoreSchema", () => {
     expect(argv).not.toContain("s3cret");
     expect(argv).not.toContain("postgresql:");
     expect(readFileSync(path.join(workDir, "env"), "utf8")).toContain(`PGPASSWORD=${PASSWORD}`);
+    // Its compression yields the cores to the load it runs beside.
+    expect(Number(readFileSync(path.join(workDir, "niceness"), "utf8").trim())).toBe(10);
   });
 
   it("holds the schema's tables and data, as pg_restore --list shows", () => {
