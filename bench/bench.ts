@@ -26,6 +26,7 @@ import {
   floorContender,
   pgloaderContender,
 } from "./contenders";
+import { codecsContender } from "./codecs";
 import { serverVersion } from "./databases";
 import { interruptGroups } from "./measured-run";
 import { ContenderId } from "./results";
@@ -45,6 +46,7 @@ const RUNNERS: Record<ContenderName, Runner> = {
   simple: { run: engineSimpleContender, ids: ["simple"], labels: ["this engine, simple"] },
   complete: { run: engineCompleteContender, ids: ["complete"], labels: ["this engine, complete (steady state)"] },
   pgloader: { run: pgloaderContender, ids: ["pgloader"], labels: ["pgloader"] },
+  codecs: { run: codecsContender, ids: ["codec"], labels: ["backup codecs"] },
 };
 
 function log(line: string): void {

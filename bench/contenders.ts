@@ -5,6 +5,7 @@
  * dirty buffers.
  */
 import { MigrationPlan } from "../engine/plan/model";
+import type { CodecMeasurement } from "./codecs";
 import { checkpoint, withFreshDatabase } from "./databases";
 import { EngineRun, runEngine, runEngineComplete } from "./engine-runs";
 import { FloorResult, runFloor } from "./floor";
@@ -24,7 +25,13 @@ export interface ContenderContext {
 
 export interface ContenderOutcome {
   readonly rows: ContenderRow[];
-  readonly detail: FloorResult | EngineRun | PgloaderRun | { plain: PgloaderRun; cast: PgloaderRun } | { error: string };
+  readonly detail:
+    | FloorResult
+    | EngineRun
+    | PgloaderRun
+    | { plain: PgloaderRun; cast: PgloaderRun }
+    | { schema: string; pgDumpMajor: number; codecs: CodecMeasurement[] }
+    | { error: string };
 }
 
 /** A contender's outcome and what else ran on the server meanwhile. */

@@ -5,7 +5,7 @@
 import { MigrationReport } from "../engine";
 
 export type Status = "ok" | "FAILED" | "skipped";
-export type ContenderId = "floorData" | "floorKeys" | "simple" | "complete" | "pgloader" | "pgloaderCast";
+export type ContenderId = "floorData" | "floorKeys" | "simple" | "complete" | "pgloader" | "pgloaderCast" | "codec";
 
 export interface ContenderRow {
   readonly id: ContenderId;

@@ -5,6 +5,7 @@
  */
 import * as os from "node:os";
 import { BenchOptions } from "./args";
+import { codecTable } from "./codecs";
 import { ContenderRecord } from "./contenders";
 import { EngineRun } from "./engine-runs";
 import { FloorResult } from "./floor";
@@ -88,7 +89,12 @@ export function summarize(input: SummaryInput): Summary {
     `${source.totalRows.toLocaleString("en-US")} rows, ${(source.bytes / 2 ** 20).toFixed(0)} MB; ${postgres.split(" on ")[0]}, ${os.cpus().length} CPUs`;
   const columns = phaseColumns(records);
   const phases = columns.length > 0 ? `\n### Phases (seconds; engine figures from its report timings)\n\n${phaseTable(columns)}\n` : "";
-  const text = `${heading}\n\n${contenderTable(rows)}\n\n${notes(input, r).join("\n")}\n${phases}\nresults: ${input.resultsFile}`;
+  const codecDetail = records.codecs?.outcome.detail;
+  const codecs =
+    codecDetail && "codecs" in codecDetail
+      ? `\n### Backup codecs (pg_dump of ${codecDetail.schema}, one at a time)\n\n${codecTable(codecDetail.codecs)}\n`
+      : "";
+  const text = `${heading}\n\n${contenderTable(rows)}\n\n${notes(input, r).join("\n")}\n${phases}${codecs}\nresults: ${input.resultsFile}`;
   const json = {
     bench: {
       tickets: options.tickets,

@@ -1,13 +1,13 @@
 /** Command-line flags to engine options, with errors naming the flag. */
 import * as path from "node:path";
 import { OptionError } from "../engine/errors";
-import type { BadValuePolicy, MigrateOptions, RenameMap } from "../engine";
+import type { BadValuePolicy, MigrateOptions, PlanOptions, RenameMap } from "../engine";
 import { DEFAULTS } from "../engine/defaults";
+import { targetDatabaseUrl } from "./database";
+import type { ProgressMode } from "./progress";
 
-/** The server used when neither --database-url nor DATABASE_URL is given. */
-export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
-
-export interface CommonFlags {
+/** The flags of migrate, which takes them all; other commands take a subset (cli/flags.ts). */
+export interface MigrateFlags {
   source?: string;
   databaseUrl?: string;
   schemaPrefix: string;
@@ -25,16 +25,20 @@ export interface CommonFlags {
   cutover?: string;
   retain?: string;
   backupDir?: string;
+  backupCompression?: string;
+  backupKeepDays?: string;
+  reportDir?: string;
+  lockTimeout?: string;
   reuse: boolean;
   json: boolean;
+  progress: ProgressMode;
   quiet: boolean;
 }
 
-export function databaseUrlOf(flags: { databaseUrl?: string }): string {
-  return flags.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-}
+/** The flags that shape the plan, as PlanOptions. */
+export type PlanFlags = Pick<MigrateFlags, "onBadValue" | "type" | "renameTable" | "renameColumn" | "include" | "exclude" | "timezone">;
 
-function numberFlag(value: string | undefined, flag: string): number | undefined {
+export function numberFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n)) throw new OptionError(flag, `must be a number, got "${value}"`);
@@ -74,29 +78,44 @@ export function requireSource(flags: { source?: string }): string {
   return flags.source;
 }
 
-export function migrateOptions(flags: CommonFlags): MigrateOptions {
-  const policy = flags.onBadValue as BadValuePolicy;
-  if (!["reject", "null", "fail"].includes(policy))
-    throw new OptionError("--on-bad-value", `must be reject, null or fail, got "${flags.onBadValue}"`);
+export function planOptions(flags: PlanFlags): PlanOptions {
   return {
-    sourcePath: requireSource(flags),
-    databaseUrl: databaseUrlOf(flags),
-    schemaPrefix: flags.schemaPrefix,
-    minQuality: numberFlag(flags.minQuality, "--min-quality"),
-    sampleRate: numberFlag(flags.sampleRate, "--sample-rate"),
-    sampleSeed: numberFlag(flags.sampleSeed, "--sample-seed"),
-    badValuePolicy: policy,
+    // commander's choices() has checked the policy.
+    badValuePolicy: flags.onBadValue as BadValuePolicy,
     typeOverrides: typeOverrides(flags.type),
     renames: renames(flags.renameTable, flags.renameColumn),
     includeTables: flags.include,
     excludeTables: flags.exclude,
     timezone: flags.timezone ?? null,
+  };
+}
+
+/** --lock-timeout in seconds, as milliseconds (undefined: the engine's default). */
+export function lockTimeoutMs(flags: { lockTimeout?: string }): number | undefined {
+  const seconds = numberFlag(flags.lockTimeout, "--lock-timeout");
+  if (seconds !== undefined && seconds < 0)
+    throw new OptionError("--lock-timeout", `must be 0 or more seconds, got "${flags.lockTimeout}"`);
+  return seconds === undefined ? undefined : seconds * 1000;
+}
+
+export function migrateOptions(flags: MigrateFlags): MigrateOptions {
+  return {
+    ...planOptions(flags),
+    sourcePath: requireSource(flags),
+    databaseUrl: targetDatabaseUrl(flags.databaseUrl),
+    schemaPrefix: flags.schemaPrefix,
+    minQuality: numberFlag(flags.minQuality, "--min-quality"),
+    sampleRate: numberFlag(flags.sampleRate, "--sample-rate"),
+    sampleSeed: numberFlag(flags.sampleSeed, "--sample-seed"),
+    lockTimeoutMs: lockTimeoutMs(flags),
     testQueries: flags.testQuery,
     cutover: flags.cutover as "auto" | "manual" | undefined,
     retainVersions: numberFlag(flags.retain, "--retain"),
     // Absolute, as the Pulumi provider passes it: the report, the health check's
     // messages and the restore command then name one folder wherever they are read.
     backupDirectory: path.resolve(flags.backupDir ?? DEFAULTS.backupDirectory),
+    backupCompression: flags.backupCompression,
+    backupKeepDays: numberFlag(flags.backupKeepDays, "--backup-keep-days"),
     reuse: flags.reuse,
   };
 }

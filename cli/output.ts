@@ -1,15 +1,11 @@
-/** Human-readable output of the CLI: progress on stderr, summaries on stdout. */
-import type { MigrationPlan, MigrationReport, ProgressEvent, QualityReport } from "../engine";
+/** Human-readable summaries of the CLI, on stdout (progress is in cli/progress/). */
+import type { MigrationPlan, MigrationReport, QualityReport } from "../engine";
 
 const n = (value: number) => value.toLocaleString("en-US");
 
-export function progressLine(event: ProgressEvent): string {
-  const table = event.table ? ` ${event.table}` : "";
-  if (event.done !== undefined && event.total !== undefined && event.total > 0) {
-    const pct = Math.min(100, Math.floor((event.done / event.total) * 100));
-    return `[${event.phase}]${table} ${n(event.done)}/${n(event.total)} rows (${pct}%)`;
-  }
-  return `[${event.phase}] ${event.message}`;
+/** A command's result on stdout: `json` with --json, else the lines for people. */
+export function print(flags: { json: boolean }, json: unknown, lines: string[]): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join("\n")}\n`);
 }
 
 export function qualityLines(quality: QualityReport): string[] {

@@ -2,78 +2,143 @@
 /**
  * servicedesk-migrate: the migration engine from the command line.
  * Exit status: 0 success, 2 the quality gate blocked, 1 any other failure
- * (with a one-paragraph message on stderr). --json prints the report on stdout.
+ * (with a one-paragraph message on stderr), 1 also for a flag the command
+ * does not take (commander's message). --json prints the result on stdout.
  */
-import { Command, Option } from "commander";
+import { accessSync, constants as fsConstants, mkdirSync } from "node:fs";
+import { Command } from "commander";
 import {
-  DEFAULTS,
+  asMigrationError,
+  defaultReportDirectory,
+  describeError,
   evaluateGate,
   GateBlockedError,
   generateServicedeskDatabase,
   inspectSource,
   measureByReading,
   migrate,
-  asMigrationError,
   MigrationError,
+  MigrationReport,
+  OptionError,
   resolveOptions,
-  throttled,
   versions,
-  describeError,
   withClient,
+  writeReportFiles,
 } from "../engine";
+import { DEFAULTS } from "../engine/defaults";
 import { roundedQuality } from "../engine/figures";
-import { CommonFlags, databaseUrlOf, migrateOptions, renames, requireSource, typeOverrides } from "./options";
-import { planLines, progressLine, qualityLines, reportLines } from "./output";
+import { targetDatabaseUrl } from "./database";
+import { FlagName, PLAN_FLAGS, withFlags } from "./flags";
+import { lockTimeoutMs, MigrateFlags, migrateOptions, numberFlag, PlanFlags, planOptions, requireSource } from "./options";
+import { planLines, print, qualityLines, reportLines } from "./output";
+import { progressDisplay, ProgressMode, ReportFiles, RunEnd } from "./progress";
+import { runBackups, runPrune } from "./backups";
+import { runRestore } from "./restore";
 
 const EXIT_BLOCKED = 2;
 const EXIT_FAILED = 1;
 
-function commonOptions(command: Command): Command {
-  return command
-    .option("--source <file>", "the SQLite export")
-    .option("--database-url <url>", "target PostgreSQL (default: $DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres)")
-    .option("--schema-prefix <prefix>", "prefix of the versioned and stable schemas", DEFAULTS.schemaPrefix)
-    .option("--min-quality <score>", `gate threshold, 0-100 (default ${DEFAULTS.minQuality})`)
-    .option("--sample-rate <rate>", `canary sample share, (0, 1] (default ${DEFAULTS.sampleRate})`)
-    .option("--sample-seed <seed>", `canary sample seed (default ${DEFAULTS.sampleSeed})`)
-    .addOption(
-      new Option("--on-bad-value <policy>", "a value that cannot be converted: reject the row, null the value, or fail")
-        .choices(["reject", "null", "fail"])
-        .default(DEFAULTS.badValuePolicy),
-    )
-    .option("--type <table.column=type>", "override a column's type (repeatable)", collect, [])
-    .option("--rename-table <table=name>", "give a table another name in PostgreSQL (repeatable)", collect, [])
-    .option("--rename-column <table.column=name>", "give a column another name in PostgreSQL (repeatable)", collect, [])
-    .option("--include <table>", "migrate only these tables (repeatable)", collect, [])
-    .option("--exclude <table>", "leave these tables out (repeatable)", collect, [])
-    .option("--timezone <zone>", "IANA zone of naive timestamps; they load as timestamptz")
-    .option("--test-query <sql>", "SQL the canary must run without error (repeatable)", collect, [])
-    .option("--json", "print the machine-readable report on stdout", false)
-    .option("--quiet", "no progress on stderr", false);
+/** The flags of each command: the only ones it accepts and its --help lists. */
+const FLAG_SETS = {
+  profile: ["source", ...PLAN_FLAGS, "minQuality", "json", "progress", "quiet"],
+  plan: ["source", ...PLAN_FLAGS, "json"],
+  migrate: [
+    "source",
+    "databaseUrl",
+    "schemaPrefix",
+    "mode",
+    ...PLAN_FLAGS,
+    "minQuality",
+    "sampleRate",
+    "sampleSeed",
+    "testQuery",
+    "cutover",
+    "retain",
+    "backupDir",
+    "backupCompression",
+    "backupKeepDays",
+    "reportDir",
+    "noReuse",
+    "lockTimeout",
+    "json",
+    "progress",
+    "quiet",
+  ],
+  cutover: ["databaseUrl", "schemaPrefix", "to", "lockTimeout", "json"],
+  rollback: ["databaseUrl", "schemaPrefix", "lockTimeout", "json"],
+  versions: ["databaseUrl", "schemaPrefix", "json"],
+  restore: ["databaseUrl", "schemaPrefix", "file", "activate", "lockTimeout", "json"],
+  backups: ["databaseUrl", "schemaPrefix", "backupDir", "backupKeepDays", "json"],
+  prune: ["databaseUrl", "schemaPrefix", "backupDir", "backupKeepDays", "dryRun", "lockTimeout", "json"],
+  generate: ["out", "tickets", "seed", "defectRate", "json", "quiet"],
+} satisfies Record<string, readonly FlagName[]>;
+
+interface OutputFlags {
+  json: boolean;
+  progress?: ProgressMode;
+  quiet?: boolean;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function display(flags: OutputFlags) {
+  return progressDisplay(flags.quiet ? "none" : (flags.progress ?? "auto"));
 }
 
-function progress(flags: { quiet: boolean; json: boolean }) {
-  return flags.quiet ? undefined : throttled((event) => process.stderr.write(`${progressLine(event)}\n`), 2000);
+function reportFileLines(files: ReportFiles): string[] {
+  return [`report:   ${files.markdown}`, `          ${files.json}`];
 }
 
-function print(flags: { json: boolean }, json: unknown, lines: string[]): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join("\n")}\n`);
-}
-
-async function runMigrate(flags: CommonFlags & { mode: string }): Promise<void> {
-  const options = { ...migrateOptions(flags), mode: flags.mode as never, onProgress: progress(flags) };
-  resolveOptions(options);
+/**
+ * A run writes the report files the Pulumi path writes, success or not, and
+ * prints them last; --json adds their paths to the report as reportFiles.
+ */
+async function runMigrate(flags: MigrateFlags & { mode: string }): Promise<void> {
+  const options = resolveOptions({ ...migrateOptions(flags), mode: flags.mode as never });
+  // A --report-dir that cannot be written is refused before the run; the default, in the backup
+  // folder, is left to the health check, which names the backup folder's problem.
+  const reportDirectory = flags.reportDir ? writableFolder(flags.reportDir) : defaultReportDirectory(options.backupDirectory);
+  const progress = display(flags);
+  let end: RunEnd = {};
   try {
-    const report = await migrate(options);
-    print(flags, report, reportLines(report));
+    const report = await migrate({ ...options, onProgress: progress.listener });
+    end = { report, reportFiles: reportFilesOf(report, reportDirectory) };
   } catch (error) {
-    // A blocked gate still has a report: print it, then fail with status 2.
-    if (error instanceof GateBlockedError) print(flags, error.report, reportLines(error.report));
-    throw error;
+    const failure = asMigrationError(error);
+    end = { report: failure.report, error: failure, reportFiles: failure.report && reportFilesOf(failure.report, reportDirectory) };
+  }
+  progress.finish(end);
+  const { report, error, reportFiles } = end;
+  if (error) {
+    // A blocked gate still has a report: print it, then fail with status 2 (failure() prints the others').
+    if (error instanceof GateBlockedError) print(flags, { ...error.report, reportFiles: reportFiles ?? null }, reportLines(error.report));
+    throw Object.assign(error, { reportFiles });
+  }
+  print(flags, { ...report, reportFiles: reportFiles ?? null }, [
+    ...reportLines(report!),
+    ...(reportFiles ? reportFileLines(reportFiles) : []),
+  ]);
+}
+
+/** Refused before the run, not after a load that then could not say what it did. */
+function writableFolder(directory: string): string {
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    accessSync(directory, fsConstants.W_OK);
+  } catch (error) {
+    throw new OptionError("--report-dir", `cannot write the report files into ${directory}: ${describeError(error)}`);
+  }
+  return directory;
+}
+
+/**
+ * The report files, or undefined when they cannot be written: that is
+ * said on stderr, and it never changes what the run did or its exit status.
+ */
+function reportFilesOf(report: MigrationReport, directory: string): ReportFiles | undefined {
+  try {
+    return writeReportFiles(report, directory);
+  } catch (error) {
+    process.stderr.write(`servicedesk-migrate: warning: cannot write the report files into ${directory}: ${describeError(error)}\n`);
+    return undefined;
   }
 }
 
@@ -81,48 +146,53 @@ async function runMigrate(flags: CommonFlags & { mode: string }): Promise<void> 
  * What --json prints for a failure: the run report up to the failure when
  * there is one (its `error` says what and where), else the error alone.
  */
-function failureJson(error: unknown): unknown {
-  const failure = asMigrationError(error);
-  if (failure.report) return failure.report;
-  const { code, message, table, column, rowKey } = failure;
+function failureJson(error: MigrationError & { reportFiles?: ReportFiles }): unknown {
+  if (error.report) return { ...error.report, reportFiles: error.reportFiles ?? null };
+  const { code, message, table, column, rowKey } = error;
   return {
     outcome: "failed",
     error: { code, message, ...(table ? { table } : {}), ...(column ? { column } : {}), ...(rowKey ? { rowKey } : {}) },
   };
 }
 
-async function runProfile(flags: CommonFlags): Promise<void> {
-  const options = migrateOptions({ ...flags, databaseUrl: flags.databaseUrl ?? "unused" });
-  const inspection = await inspectSource(options.sourcePath, options);
-  const measured = await measureByReading({ ...inspection, sourcePath: options.sourcePath }, progress(flags));
-  const quality = evaluateGate({ tables: measured.tables, minQuality: options.minQuality, basis: "full" });
+async function runProfile(flags: PlanFlags & OutputFlags & { source?: string; minQuality?: string }): Promise<void> {
+  const sourcePath = requireSource(flags);
+  const minQuality = numberFlag(flags.minQuality, "--min-quality") ?? DEFAULTS.minQuality;
+  const inspection = await inspectSource(sourcePath, planOptions(flags));
+  const progress = display(flags);
+  let end: RunEnd = {};
+  let measured: Awaited<ReturnType<typeof measureByReading>>;
+  try {
+    measured = await measureByReading({ ...inspection, sourcePath }, progress.listener);
+  } catch (error) {
+    end = { error: asMigrationError(error) };
+    throw end.error;
+  } finally {
+    progress.finish(end);
+  }
+  const quality = evaluateGate({ tables: measured.tables, minQuality, basis: "full" });
   print(
     flags,
-    {
-      source: options.sourcePath,
-      digest: inspection.digest,
-      quality: roundedQuality(quality),
-      stats: measured.tables.map((t) => ({ table: t.plan.name, ...t.stats })),
-    },
+    { source: sourcePath, digest: inspection.digest, quality: roundedQuality(quality), stats: measured.tables.map((t) => ({ table: t.plan.name, ...t.stats })) },
     qualityLines(quality),
   );
   if (quality.blocked) process.exitCode = EXIT_BLOCKED;
 }
 
-async function runPlan(flags: CommonFlags): Promise<void> {
-  const inspection = await inspectSource(requireSource(flags), {
-    typeOverrides: typeOverrides(flags.type),
-    renames: renames(flags.renameTable, flags.renameColumn),
-    includeTables: flags.include,
-    excludeTables: flags.exclude,
-    timezone: flags.timezone ?? null,
-    badValuePolicy: flags.onBadValue as never,
-  });
+async function runPlan(flags: PlanFlags & { source?: string; json: boolean }): Promise<void> {
+  const inspection = await inspectSource(requireSource(flags), planOptions(flags));
   print(flags, { digest: inspection.digest, plan: inspection.plan }, planLines(inspection.plan));
 }
 
-async function runVersions(flags: CommonFlags): Promise<void> {
-  await withClient(databaseUrlOf(flags), async (client) => {
+interface TargetFlags {
+  databaseUrl?: string;
+  schemaPrefix: string;
+  lockTimeout?: string;
+  json: boolean;
+}
+
+async function runVersions(flags: TargetFlags): Promise<void> {
+  await withClient(targetDatabaseUrl(flags.databaseUrl), async (client) => {
     const list = await versions.listVersions(client, flags.schemaPrefix);
     const state = await versions.stableState(client, flags.schemaPrefix);
     const lines = list.map(
@@ -141,18 +211,17 @@ async function runVersions(flags: CommonFlags): Promise<void> {
   });
 }
 
-async function runSwitch(flags: CommonFlags & { to?: string }, rollback: boolean): Promise<void> {
-  await withClient(databaseUrlOf(flags), async (client) => {
-    const state = await versions.stableState(client, flags.schemaPrefix);
-    const target = rollback ? state?.previous : flags.to;
-    if (!target)
-      throw new MigrationError(
-        "VERSION_NOT_FOUND",
-        rollback ? `no previous version of prefix "${flags.schemaPrefix}" to roll back to` : "--to <schema> is required",
-      );
-    const result = await versions.switchTo(client, flags.schemaPrefix, target);
-    print(flags, result, [`${flags.schemaPrefix} now points at ${result.active} (was ${result.previous ?? "nothing"})`]);
-  });
+/** cutover and rollback, under the prefix lock: a running load is waited for, up to --lock-timeout. */
+async function runSwitch(flags: TargetFlags & { to?: string }, rollback: boolean): Promise<void> {
+  await withClient(targetDatabaseUrl(flags.databaseUrl), (client) =>
+    versions.withPrefixLock(client, flags.schemaPrefix, { timeoutMs: lockTimeoutMs(flags) }, async () => {
+      const state = await versions.stableState(client, flags.schemaPrefix);
+      const target = rollback ? state?.previous : flags.to;
+      if (!target) throw new MigrationError("VERSION_NOT_FOUND", `no previous version of prefix "${flags.schemaPrefix}" to roll back to`);
+      const result = await versions.switchTo(client, flags.schemaPrefix, target);
+      print(flags, result, [`${flags.schemaPrefix} now points at ${result.active} (was ${result.previous ?? "nothing"})`]);
+    }),
+  );
 }
 
 function runGenerate(flags: { tickets: string; seed: string; defectRate: string; out: string; json: boolean; quiet: boolean }): void {
@@ -172,9 +241,10 @@ function runGenerate(flags: { tickets: string; seed: string; defectRate: string;
 
 function failure(error: unknown, flags: { json?: boolean } | undefined): number {
   const blocked = error instanceof GateBlockedError;
+  const failed = asMigrationError(error) as MigrationError & { reportFiles?: ReportFiles };
   // A blocked gate's report is on stdout already; any other failure's goes there now.
-  if (flags?.json && !blocked) process.stdout.write(`${JSON.stringify(failureJson(error), null, 2)}\n`);
-  const failed = asMigrationError(error);
+  if (flags?.json && !blocked) process.stdout.write(`${JSON.stringify(failureJson(failed), null, 2)}\n`);
+  if (!flags?.json && failed.reportFiles) process.stdout.write(`${reportFileLines(failed.reportFiles).join("\n")}\n`);
   process.stderr.write(
     `servicedesk-migrate: ${blocked ? "the quality gate blocked the migration" : "failed"} [${failed.code}]: ${describeError(failed)}\n`,
   );
@@ -194,45 +264,20 @@ export function program(): Command {
         process.exitCode = failure(error, args[0] as { json?: boolean });
       }
     };
-  commonOptions(cli.command("profile").description("convert every value without loading and run the quality gate")).action(
-    action(runProfile),
+  const command = (name: keyof typeof FLAG_SETS, description: string) =>
+    withFlags(cli.command(name).description(description), FLAG_SETS[name]);
+  command("profile", "convert every value without loading and run the quality gate").action(action(runProfile));
+  command("plan", "show the tables, columns and PostgreSQL types a migration would create").action(action(runPlan));
+  command("migrate", "migrate the export into a new versioned schema").action(action(runMigrate));
+  command("cutover", "point the stable schema at a version").action(action((f: TargetFlags & { to: string }) => runSwitch(f, false)));
+  command("rollback", "point the stable schema back at the previous version").action(action((f: TargetFlags) => runSwitch(f, true)));
+  command("versions", "list the versions of a prefix").action(action(runVersions));
+  command("restore", "restore a backup of a version (pg_restore in one transaction), optionally making it active").action(
+    action(runRestore),
   );
-  commonOptions(cli.command("plan").description("show the tables, columns and PostgreSQL types a migration would create")).action(
-    action(runPlan),
-  );
-  commonOptions(cli.command("migrate").description("migrate the export into a new versioned schema"))
-    .addOption(
-      new Option("--mode <mode>", "simple | canary | blue-green | complete")
-        .choices(["simple", "canary", "blue-green", "complete"])
-        .default(DEFAULTS.mode),
-    )
-    .addOption(
-      new Option(
-        "--cutover <when>",
-        "switch the stable schema automatically or leave it to the cutover command (default: manual for blue-green, auto otherwise)",
-      ).choices(["auto", "manual"]),
-    )
-    .option("--retain <n>", `previous versions kept besides the active one (default ${DEFAULTS.retainVersions})`)
-    .option("--backup-dir <dir>", `where pg_dump backups of the active version go (default ./${DEFAULTS.backupDirectory})`)
-    .option("--no-reuse", "load even when a retained version holds this export already")
-    .action(action(runMigrate));
-  commonOptions(cli.command("cutover").description("point the stable schema at a version"))
-    .requiredOption("--to <schema>", "the versioned schema")
-    .action(action((f: CommonFlags & { to: string }) => runSwitch(f, false)));
-  commonOptions(cli.command("rollback").description("point the stable schema back at the previous version")).action(
-    action((f: CommonFlags) => runSwitch(f, true)),
-  );
-  commonOptions(cli.command("versions").description("list the versions of a prefix")).action(action(runVersions));
-  cli
-    .command("generate")
-    .description("write a realistic ServiceDesk SQLite export")
-    .requiredOption("--out <file>", "the SQLite file to write")
-    .option("--tickets <n>", "tickets", "10000")
-    .option("--seed <s>", "random seed", "1")
-    .option("--defect-rate <r>", "share of rows with a defect, 0-1", "0")
-    .option("--json", "print the result as JSON", false)
-    .option("--quiet", "no progress", false)
-    .action(action(runGenerate));
+  command("backups", "list the backups of a prefix and what each is kept for").action(action(runBackups));
+  command("prune", "remove the backups no retained version needs, once older than --backup-keep-days").action(action(runPrune));
+  command("generate", "write a realistic ServiceDesk SQLite export").action(action(runGenerate));
   return cli;
 }
 

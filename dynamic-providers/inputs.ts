@@ -37,6 +37,10 @@ export interface MigrationInputs {
   cutover: "" | "auto" | "manual";
   retainVersions: number;
   backupDirectory: string;
+  /** pg_dump's codec: none, gzip[:1-9], lz4[:level], zstd[:level] (lz4 and zstd need pg_dump 16). */
+  backupCompression: string;
+  /** Days pruning keeps a backup no retained version needs. */
+  backupKeepDays: number;
   minFreeDiskBytes: number;
   minFreeMemoryBytes: number;
   testQueries: string[];

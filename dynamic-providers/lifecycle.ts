@@ -11,6 +11,7 @@
  * drops a version its replacement serves. "update" changes how the
  * resource is run or kept and is applied in place, under the prefix lock.
  */
+import { parseCompression } from "../engine/backup/compression";
 import { defaultCutover, DEFAULTS } from "../engine/defaults";
 import type { MigrationInputs } from "./inputs";
 
@@ -151,6 +152,29 @@ export const INPUTS: readonly InputSpec[] = [
     change: "update",
     why: "where the next backups go",
     validate: (v: string) => (typeof v === "string" && v.length > 0 ? null : "must be a folder path"),
+  },
+  {
+    name: "backupCompression",
+    type: "string",
+    default: DEFAULTS.backupCompression,
+    change: "update",
+    why: "how the next backups are written; restore reads every codec",
+    validate: (v: string) => {
+      try {
+        parseCompression(v);
+        return null;
+      } catch (error) {
+        return (error as Error).message.replace(/^backupCompression: /, "");
+      }
+    },
+  },
+  {
+    name: "backupKeepDays",
+    type: "integer",
+    default: DEFAULTS.backupKeepDays,
+    change: "update",
+    why: "how long pruning keeps backups no retained version needs",
+    validate: numberIn(0, 3650, true),
   },
   {
     name: "minFreeDiskBytes",

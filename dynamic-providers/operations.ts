@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import type { Client } from "pg";
 import {
+  defaultReportDirectory,
   describeError,
   evaluateGate,
   GateBlockedError,
@@ -23,6 +24,7 @@ import {
   withClient as engineWithClient,
   writeReportFiles,
 } from "../engine";
+import { pruneBackupsWithClient } from "../engine/backup";
 import { qualified } from "../engine/sql/identifiers";
 import { dropStableAndControl } from "./teardown";
 import { diffInputs } from "./diff";
@@ -165,13 +167,24 @@ function migrateOptions(inputs: MigrationInputs) {
     cutover: effectiveCutover(inputs),
     retainVersions: inputs.retainVersions,
     backupDirectory: path.resolve(process.cwd(), inputs.backupDirectory),
+    backupCompression: inputs.backupCompression,
+    backupKeepDays: inputs.backupKeepDays,
     minFreeDiskBytes: inputs.minFreeDiskBytes,
     minFreeMemoryBytes: inputs.minFreeMemoryBytes,
   };
 }
 
+/** The backups of the resource's prefix, pruned wherever its versions are dropped. */
+function backupsOf(inputs: MigrationInputs) {
+  return {
+    backupDirectory: path.resolve(process.cwd(), inputs.backupDirectory),
+    prefix: inputs.schemaPrefix,
+    keepDays: inputs.backupKeepDays,
+  };
+}
+
 function reportsDirectory(inputs: MigrationInputs): string {
-  return path.resolve(process.cwd(), inputs.backupDirectory, "reports");
+  return defaultReportDirectory(path.resolve(process.cwd(), inputs.backupDirectory));
 }
 
 export async function create(inputs: MigrationInputs): Promise<{ id: string; outs: MigrationOutputs }> {
@@ -203,6 +216,7 @@ export async function update(id: string, olds: MigrationOutputs, news: Migration
         await versions.switchTo(client, news.schemaPrefix, id);
       const keep = [id, ...(await versions.heldByOthers(client, news.schemaPrefix, news.owner))];
       await versions.collectGarbage(client, news.schemaPrefix, { retain: news.retainVersions + 1, keep });
+      await pruneBackupsWithClient(client, backupsOf(news));
       if (olds.owner !== news.owner) await versions.releaseClaim(client, news.schemaPrefix, olds.owner);
       await versions.holdVersion(client, news.schemaPrefix, { owner: news.owner, instance: olds.instanceId ?? "" }, id);
     });
@@ -250,6 +264,7 @@ export async function remove(id: string, props: MigrationOutputs): Promise<void>
         const mine = version.loadedBy === props.owner || version.schema === id;
         if (mine && !keep.has(version.schema)) await versions.dropVersion(client, props.schemaPrefix, version.schema);
       }
+      await pruneBackupsWithClient(client, backupsOf(props));
     }),
   );
 }

@@ -57,6 +57,10 @@ export interface ServicedeskMigrationArgs {
   retainVersions?: pulumi.Input<number>;
   /** Folder of pg_dump backups and run reports. Defaults to "backups". */
   backupDirectory?: pulumi.Input<string>;
+  /** pg_dump's codec: none, gzip, gzip:1-9, lz4[:level] or zstd[:level] (lz4 and zstd need pg_dump 16). Defaults to "gzip:1". */
+  backupCompression?: pulumi.Input<string>;
+  /** Days a backup no retained version needs is kept after it was written. Defaults to 0. */
+  backupKeepDays?: pulumi.Input<number>;
   /** Free disk the backup folder must keep beyond the backup. Defaults to 256 MiB. */
   minFreeDiskBytes?: pulumi.Input<number>;
   /** Free memory needed to load. Defaults to 512 MiB. */

@@ -25,10 +25,14 @@ export type MigrationErrorCode =
   | "SCHEMA_CONFLICT"
   | "VERSION_NOT_FOUND"
   | "BACKUP_FAILED"
+  /** The backup codec setting names a codec the pg_dump on PATH cannot write (lz4, zstd before pg_dump 16). */
+  | "BACKUP_CODEC_UNSUPPORTED"
   | "RESTORE_FAILED"
   /** The run's scratch folder (beside the backups) cannot be created or written; the message names it. */
   | "SCRATCH_FAILED"
   | "CONNECTION_FAILED"
+  /** No database was named (the CLI refuses to fall back on the maintenance database). */
+  | "DATABASE_NOT_NAMED"
   | "PERMISSION_DENIED"
   | "ROLLBACK_FAILED"
   /** PostgreSQL refused a statement the engine did not expect to fail (its SQLSTATE is in the message). */

@@ -28,7 +28,8 @@ export {
   withClient,
 } from "./sql/connect";
 export * as versions from "./versions";
-export { restoreCommand, restoreSchema, backupSchema } from "./backup";
+export { restoreCommand, restoreSchema, backupSchema, backupFolder, listBackups, pruneBackups, parseCompression } from "./backup";
+export type { BackupEntry, BackupStatus } from "./backup";
 export { generateServicedeskDatabase } from "./generate";
-export { reportMarkdown, writeReportFiles } from "./migrate/report-files";
+export { defaultReportDirectory, reportMarkdown, writeReportFiles } from "./migrate/report-files";
 export { measureWithCache } from "./quality/measure-cache";

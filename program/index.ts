@@ -32,6 +32,8 @@ const database = new ServicedeskDatabase("servicedesk", {
     cutover: (config.get("cutover") || undefined) as "auto" | "manual" | undefined,
     retainVersions: config.getNumber("retainVersions"),
     backupDirectory: config.get("backupDirectory"),
+    backupCompression: config.get("backupCompression"),
+    backupKeepDays: config.getNumber("backupKeepDays"),
     minFreeDiskBytes: config.getNumber("minFreeDiskBytes"),
     minFreeMemoryBytes: config.getNumber("minFreeMemoryBytes"),
     testQueries: config.getObject<string[]>("testQueries"),

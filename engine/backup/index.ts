@@ -1,9 +1,10 @@
-/** pg_dump backups of a schema and their restore. */
+/** pg_dump backups of a schema, their codecs, their catalog and pruning, and their restore. */
 export {
   removePartialBackups,
+  isAbandonedPartial,
+  partialFileName,
   PARTIAL_SUFFIX,
   backupSchema,
-  DEFAULT_BACKUP_COMPRESSION,
   dumpFileName,
   pgConnectionEnv,
   pgDumpInvocation,
@@ -12,3 +13,15 @@ export {
   restoreSchema,
 } from "./backup";
 export type { BackupOptions, BackupProgress, BackupResult, PgToolInvocation, RestoreOptions } from "./backup";
+export {
+  COMPRESSION_SYNTAX,
+  compressionLabel,
+  parseCompression,
+  parsePgDumpVersion,
+  pgDumpCompressArgument,
+  pgDumpMajorVersion,
+  unsupportedReason,
+} from "./compression";
+export type { Codec, CompressionSpec } from "./compression";
+export { backupFolder, keepDaysOf, listBackups, parseDumpHeader, pruneBackups, pruneBackupsWithClient } from "./catalog";
+export type { BackupEntry, BackupStatus, ListBackupsOptions, PruneBackupsOptions } from "./catalog";

@@ -6,6 +6,8 @@ import { defaultCutover, DEFAULTS } from "../defaults";
 import { MigrationMode } from "./report";
 import { Inspection } from "./inspect";
 import { OptionError } from "../errors";
+import { compressionLabel, parseCompression } from "../backup/compression";
+import { keepDaysOf } from "../backup/catalog";
 import { Holder, validatePrefix } from "../versions";
 
 export interface MigrateOptions extends PlanOptions {
@@ -31,9 +33,12 @@ export interface MigrateOptions extends PlanOptions {
   readonly retainVersions?: number;
   /** Versions retention must not drop whatever their age (those another Pulumi stack holds). */
   readonly keepVersions?: readonly string[];
-  /** Where backups of the active version go. Defaults to ./backups. */
+  /** Where backups of the active version go, in a folder per prefix. Defaults to ./backups. */
   readonly backupDirectory?: string;
-  readonly backupCompression?: number;
+  /** pg_dump's codec: none, gzip[:1-9], lz4[:1-12], zstd[:1-22] (lz4 and zstd need pg_dump 16). Defaults to gzip:1. */
+  readonly backupCompression?: string;
+  /** Days a backup no retained version needs is kept after it was written. Defaults to 0. */
+  readonly backupKeepDays?: number;
   readonly minFreeDiskBytes?: number;
   readonly minFreeMemoryBytes?: number;
   /** How long to wait for another run on the same prefix. Defaults to 10 minutes. */
@@ -60,6 +65,8 @@ export interface ResolvedOptions extends MigrateOptions {
   readonly cutover: "auto" | "manual";
   readonly retainVersions: number;
   readonly backupDirectory: string;
+  readonly backupCompression: string;
+  readonly backupKeepDays: number;
   readonly reuse: boolean;
 }
 
@@ -75,6 +82,7 @@ export function resolveOptions(options: MigrateOptions): ResolvedOptions {
   const retainVersions = options.retainVersions ?? DEFAULTS.retainVersions;
   if (!Number.isInteger(retainVersions) || retainVersions < 0)
     throw new OptionError("retainVersions", `must be a whole number >= 0, got ${retainVersions}`);
+  const backupKeepDays = keepDaysOf(options.backupKeepDays);
   const cutover = options.cutover ?? defaultCutover(mode);
   if (cutover !== "auto" && cutover !== "manual") throw new OptionError("cutover", `must be "auto" or "manual", got "${cutover}"`);
   return {
@@ -85,6 +93,8 @@ export function resolveOptions(options: MigrateOptions): ResolvedOptions {
     cutover,
     retainVersions,
     backupDirectory: options.backupDirectory ?? DEFAULTS.backupDirectory,
+    backupCompression: compressionLabel(parseCompression(options.backupCompression ?? DEFAULTS.backupCompression)),
+    backupKeepDays,
     reuse: options.reuse ?? true,
   };
 }

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { percent } from "../figures";
+import { DEFAULTS } from "../defaults";
 import { MigrationReport } from "./report";
 
 const n = (value: number) => value.toLocaleString("en-US");
@@ -79,6 +80,11 @@ export function reportMarkdown(report: MigrationReport): string {
   if (c.restoreCommand) lines.push("Restore the backup:", "```sh", c.restoreCommand, "```");
   if (report.notes.length > 0) lines.push("", "## Notes", "", ...report.notes.map((note) => `- ${note.level}: ${note.message}`));
   return `${lines.join("\n")}\n`;
+}
+
+/** Where the report files of runs backing up into `backupDirectory` go unless told otherwise. */
+export function defaultReportDirectory(backupDirectory: string): string {
+  return path.resolve(backupDirectory, DEFAULTS.reportFolder);
 }
 
 /** Writes <dir>/<name>.json and .md; returns their paths. */

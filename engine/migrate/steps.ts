@@ -1,5 +1,6 @@
 /** Checks of a run that talk to PostgreSQL before it loads: which version can be adopted, and health. */
 import { Client } from "pg";
+import { backupFolder } from "../backup";
 import { Finding } from "../quality";
 import { checkHealth } from "../quality/health";
 import { qualified } from "../sql/identifiers";
@@ -7,8 +8,12 @@ import { findReusableVersion, VersionMetadata } from "../versions";
 import { ResolvedOptions } from "./options";
 import { DEFAULTS } from "../defaults";
 
-/** An uncompressed custom-format dump came out at 0.95x the tables' size; 1.0 leaves room. */
-const BACKUP_SIZE_RATIO = 1.0;
+/**
+ * A dump's size over the tables' size: an uncompressed custom-format dump
+ * came out at 0.95x, so 1.0 leaves room; gzip:1 wrote 0.22x of that on
+ * ServiceDesk data, and any codec is expected below half.
+ */
+const BACKUP_SIZE_RATIO = { uncompressed: 1.0, compressed: 0.5 };
 
 export async function schemaBytes(client: Client, schema: string): Promise<number> {
   const { rows } = await client.query<{ bytes: string | null }>(
@@ -21,8 +26,8 @@ export async function schemaBytes(client: Client, schema: string): Promise<numbe
 
 /**
  * The health checks of complete and canary modes. The disk check covers
- * the backup folder, where the backup (complete mode, over an active
- * version) and the run's scratch files go.
+ * the prefix's backup folder, where the backup (complete mode, over an
+ * active version) and the run's scratch files go.
  */
 export async function healthFindings(
   client: Client,
@@ -30,11 +35,14 @@ export async function healthFindings(
   active: string | null,
   sourceBytes: number,
 ): Promise<Finding[]> {
-  const backupBytes = active && options.mode === "complete" ? Math.ceil((await schemaBytes(client, active)) * BACKUP_SIZE_RATIO) : 0;
+  const ratio = options.backupCompression === "none" ? BACKUP_SIZE_RATIO.uncompressed : BACKUP_SIZE_RATIO.compressed;
+  const backupBytes = active && options.mode === "complete" ? Math.ceil((await schemaBytes(client, active)) * ratio) : 0;
   return checkHealth({
-    backupDirectory: options.backupDirectory,
+    backupDirectory: backupFolder(options.backupDirectory, options.schemaPrefix),
     backupBytes,
     scratchBytes: scratchEstimate(sourceBytes, options.sampleRate ?? DEFAULTS.sampleRate),
+    // Checked on every complete run, with or without a version to back up now: the next run will need it.
+    backupCompression: options.mode === "complete" ? options.backupCompression : undefined,
     minFreeDiskBytes: options.minFreeDiskBytes,
     minFreeMemoryBytes: options.minFreeMemoryBytes,
   });

@@ -29,6 +29,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<CheckKind, CheckThreshold>> = {
   row_shrinkage: { warn: 10, fail: 50 },
   empty_source: { warn: 0, fail: 0 },
   disk_space: { warn: 0, fail: 0 },
+  backup_codec: { warn: 0, fail: 0 },
   memory: { warn: 0, fail: 0 },
 };
 

@@ -8,6 +8,7 @@
 import { constants } from "node:fs";
 import { access, statfs } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { parseCompression, pgDumpMajorVersion, unsupportedReason } from "../backup/compression";
 import { DEFAULTS } from "../defaults";
 import { memoryBudget } from "./memory";
 import { Finding } from "./model";
@@ -18,6 +19,8 @@ export interface HealthOptions {
   readonly backupBytes?: number;
   /** Bytes the run's scratch files may take in the same folder (the canary's sample, reject spools). */
   readonly scratchBytes?: number;
+  /** The backup codec setting: checked against the pg_dump on PATH. */
+  readonly backupCompression?: string;
   /** Free disk to keep beyond the backup. Defaults to 256 MiB. */
   readonly minFreeDiskBytes?: number;
   /** Free memory the load needs. Defaults to 512 MiB. */
@@ -47,7 +50,18 @@ export async function checkHealth(options: HealthOptions): Promise<Finding[]> {
         : `${mib(free)} of memory available (${where}; needs ${mib(minMemory)})`,
   });
   if (options.backupDirectory !== undefined) findings.push(await diskFinding(options.backupDirectory, options));
+  if (options.backupCompression !== undefined) findings.push(await codecFinding(options.backupCompression));
   return findings;
+}
+
+/** lz4 and zstd need pg_dump 16: refused now, not after the load, when the dump would start. */
+async function codecFinding(setting: string): Promise<Finding> {
+  const major = await pgDumpMajorVersion();
+  const reason = unsupportedReason(parseCompression(setting), major);
+  const finding = { check: "backup_codec", count: major, total: 0, ratePercent: 0 } as const;
+  return reason
+    ? { ...finding, severity: "critical", code: "BACKUP_CODEC_UNSUPPORTED", message: `BACKUP_CODEC_UNSUPPORTED: ${reason}` }
+    : { ...finding, severity: "ok", message: `pg_dump ${major} writes backup compression ${setting}` };
 }
 
 async function diskFinding(dir: string, options: HealthOptions): Promise<Finding> {

@@ -1,4 +1,5 @@
 /** The quality gate's vocabulary: checks, findings, the score and the verdict. */
+import type { MigrationErrorCode } from "../errors";
 
 export type CheckKind =
   | "type_conformity"
@@ -12,6 +13,7 @@ export type CheckKind =
   | "row_shrinkage"
   | "empty_source"
   | "disk_space"
+  | "backup_codec"
   | "memory";
 
 export type Severity = "ok" | "warn" | "fail" | "critical";
@@ -32,6 +34,8 @@ export interface Finding {
   readonly total: number;
   readonly ratePercent: number;
   readonly message: string;
+  /** The error code of a critical health finding that has one (BACKUP_CODEC_UNSUPPORTED). */
+  readonly code?: MigrationErrorCode;
   /** A few offending values with their row keys. */
   readonly examples?: readonly { readonly rowKey: string; readonly value: string }[];
 }

@@ -102,6 +102,8 @@ test("the CLI's defaults are the engine's", () => {
     ["--sample-rate", DEFAULTS.sampleRate],
     ["--sample-seed", DEFAULTS.sampleSeed],
     ["--retain", DEFAULTS.retainVersions],
+    ["--backup-compression", DEFAULTS.backupCompression],
+    ["--backup-keep-days", DEFAULTS.backupKeepDays],
   ] as const) {
     expect({ flag, help: migrate.options.find((o) => o.long === flag)!.description }).toEqual({
       flag,

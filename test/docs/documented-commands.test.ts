@@ -91,6 +91,11 @@ describe("documented commands", () => {
     expect(report.schema).toMatch(/^sandbox_v\d{8}_\d{6}$/);
     const again = JSON.parse(readFileSync(path.join(clone.dir, "again.json"), "utf8"));
     expect(again.previousSchema).toBe(report.schema);
+    const events = readFileSync(path.join(clone.dir, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(events.pop()).toMatchObject({ event: "finish", outcome: "loaded", schema: again.schema, reportFiles: again.reportFiles });
   });
 
   test("the pipeline guide's commands", () => {

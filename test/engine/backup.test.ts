@@ -8,11 +8,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
+import { DEFAULTS } from "../../engine/defaults";
 import { MigrationError } from "../../engine/errors";
 import {
   backupSchema,
   BackupProgress,
-  DEFAULT_BACKUP_COMPRESSION,
   dumpFileName,
   pgConnectionEnv,
   pgDumpInvocation,
@@ -89,7 +89,8 @@ describe("connection environment and command lines", () => {
 
   it("keeps the password and the URL off the argument lists", () => {
     const url = urlWithPassword();
-    const dump = pgDumpInvocation(url, 'Odd "Schema".*', 1);
+    const dump = pgDumpInvocation(url, 'Odd "Schema".*', { codec: "gzip", level: 1 }, 15);
+    expect(dump.niceness).toBe(10);
     expect(dump.args).toEqual(["--format=custom", '--schema="Odd ""Schema"".*"', "--strict-names", "--compress=1", "--no-password"]);
     const restore = pgRestoreInvocation(url, "/backups/x.dump");
     expect(restore.args).toEqual([
@@ -106,7 +107,9 @@ describe("connection environment and command lines", () => {
       expect(invocation.args.join(" ")).not.toContain("s3cret");
       expect(invocation.args.join(" ")).not.toContain("postgresql:");
     }
-    expect(() => pgDumpInvocation(url, SCHEMA, 10)).toThrow(/^compression: /);
+    expect(() => pgDumpInvocation(url, SCHEMA, { codec: "zstd", level: null }, 15)).toThrow(
+      expect.objectContaining({ code: "BACKUP_CODEC_UNSUPPORTED" }),
+    );
   });
 
   it("writes the restore command with the connection left to $DATABASE_URL", () => {
@@ -131,7 +134,8 @@ describe("backupSchema and restoreSchema", () => {
     const realPgDump = execFileSync("sh", ["-c", "command -v pg_dump"], { encoding: "utf8" }).trim();
     writeFileSync(
       path.join(fakeBin, "pg_dump"),
-      `#!/bin/sh\nprintf '%s\\n' "$@" > "${workDir}/argv"\nenv > "${workDir}/env"\nexec "${realPgDump}" "$@"\n`,
+      // The niceness is read after a pause: the engine lowers it just after the spawn.
+      `#!/bin/sh\n[ "$1" = --version ] && exec "${realPgDump}" --version\nprintf '%s\\n' "$@" > "${workDir}/argv"\nenv > "${workDir}/env"\nsleep 0.5\nps -o ni= -p $$ > "${workDir}/niceness"\nexec "${realPgDump}" "$@"\n`,
       { mode: 0o755 },
     );
     const directory = path.join(workDir, "backups", "nested");
@@ -155,10 +159,14 @@ describe("backupSchema and restoreSchema", () => {
     expect(progress[progress.length - 1]).toEqual({ bytes: result.bytes, seconds: result.seconds });
 
     const argv = readFileSync(path.join(workDir, "argv"), "utf8");
-    expect(argv).toContain(`--compress=${DEFAULT_BACKUP_COMPRESSION}`);
+    // The default, gzip:1, as pg_dump 15 spells it.
+    expect(DEFAULTS.backupCompression).toBe("gzip:1");
+    expect(argv.split("\n")).toContain("--compress=1");
     expect(argv).not.toContain("s3cret");
     expect(argv).not.toContain("postgresql:");
     expect(readFileSync(path.join(workDir, "env"), "utf8")).toContain(`PGPASSWORD=${PASSWORD}`);
+    // Its compression yields the cores to the load it runs beside.
+    expect(Number(readFileSync(path.join(workDir, "niceness"), "utf8").trim())).toBe(10);
   });
 
   it("holds the schema's tables and data, as pg_restore --list shows", () => {

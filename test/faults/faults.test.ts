@@ -106,7 +106,8 @@ describe("faults during pulumi up", () => {
     const [{ n }] = await queryRows<{ n: string }>(url(), `SELECT count(*) AS n FROM "${schema}".tickets`);
     expect(Number(n)).toBe(expectedTickets);
     expect((await stack.outputs()).schemaName.value).toBe(schema);
-    expect(readdirSync(backups).filter((f) => f.endsWith(".partial"))).toEqual([]);
+    const folder = path.join(backups, PREFIX); // absent until a run had a version to back up
+    expect(existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith(".partial")) : []).toEqual([]);
     await assertConsistent();
   }
 

@@ -7,7 +7,7 @@
  * new version either. pg_dump is replaced by a stand-in on PATH that
  * sleeps or fails, so the window is held open on purpose, not hoped for.
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { queryRows, useTestDatabase } from "../support/database";
@@ -15,6 +15,7 @@ import { sourceFolder, SourceFolder } from "../support/sources";
 import { activeVersionOf, CLI, reportOf, runCli, schemasOf, scratchDir } from "./support";
 
 const PREFIX = "sdorder";
+const REAL_PG_DUMP = execFileSync("sh", ["-c", "command -v pg_dump"], { encoding: "utf8" }).trim();
 const database = useTestDatabase("backup_order");
 let scratch: ReturnType<typeof scratchDir>;
 let sources: SourceFolder;
@@ -26,7 +27,8 @@ function standInPgDump(name: string, behaviour: "sleep" | "fail"): { bin: string
   const marker = scratch.path(`${name}/started`);
   writeFileSync(
     bin,
-    `#!/bin/sh\necho $$ > '${marker}'\n${behaviour === "sleep" ? "exec sleep 300" : "echo 'pg_dump: simulated failure' >&2; exit 1"}\n`,
+    // --version is the real one's: the health check asks which codecs pg_dump writes before the dump starts.
+    `#!/bin/sh\n[ "$1" = --version ] && exec '${REAL_PG_DUMP}' --version\necho $$ > '${marker}'\n${behaviour === "sleep" ? "exec sleep 300" : "echo 'pg_dump: simulated failure' >&2; exit 1"}\n`,
   );
   chmodSync(bin, 0o755);
   return { bin: path.dirname(bin), marker };
@@ -126,5 +128,5 @@ test("a backup that fails leaves no new version: BACKUP_FAILED, the stable schem
   });
   expect(await schemasOf(database.url, PREFIX)).toEqual(before);
   expect(await activeVersionOf(database.url, PREFIX)).toBe(active);
-  expect(readdirSync(scratch.path("backups")).filter((f) => f.endsWith(".partial"))).toEqual([]);
+  expect(readdirSync(scratch.path(`backups/${PREFIX}`)).filter((f) => f.endsWith(".partial"))).toEqual([]);
 });

@@ -237,7 +237,9 @@ describe("bad targets and hostile names through the CLI", () => {
         expect(error).toBeInstanceOf(MigrationError);
         expect({ code: (error as MigrationError).code, message: (error as Error).message }).toEqual({
           code: "BACKUP_FAILED",
-          message: expect.stringMatching(new RegExp(`backup of schema "${first.schema}" into directory "${disk.dir}" failed: .*ENOSPC`)),
+          message: expect.stringMatching(
+            new RegExp(`backup of schema "${first.schema}" into directory "${disk.dir}/${prefix}" failed: .*ENOSPC`),
+          ),
         });
         expect(await databaseFingerprint(database.url)).toEqual(before);
         expect(await activeVersionOf(database.url, prefix)).toBe(first.schema);

@@ -8,7 +8,7 @@
  */
 import { Client } from "pg";
 import { BackupResult } from "../../backup";
-import { garbageVersions, listVersions, VersionMetadata } from "../../versions";
+import { garbageVersions, listVersions, VersionMetadata, writeVersionMetadata } from "../../versions";
 import { ResolvedOptions } from "../options";
 import { backupNow } from "./backup";
 import { Served, serveVersion, versionsToKeep } from "./serve";
@@ -26,6 +26,8 @@ export async function adoptVersion(
     const keep = await versionsToKeep(client, options, version.schema);
     const doomed = garbageVersions(await listVersions(client, options.schemaPrefix), version.schema, options.retainVersions + 1, keep);
     if (doomed.includes(active)) backup = await timed("backup", () => backupNow(options, active));
+    // The adopted version now names the backup of the one it replaces, so pruning keeps it while it is retained.
+    if (backup) await writeVersionMetadata(client, { ...version, replaced: { schema: active, backupFile: backup.file } });
   }
   return { backup, served: await serveVersion(client, options, version.schema, active, timed) };
 }

@@ -10,7 +10,7 @@
  *             pg_dump and removes its file
  */
 import { unlink } from "node:fs/promises";
-import { backupSchema, BackupResult, removePartialBackups } from "../../backup";
+import { backupFolder, backupSchema, BackupResult, removePartialBackups } from "../../backup";
 import { ResolvedOptions } from "../options";
 
 export interface BackupPhase {
@@ -38,18 +38,18 @@ export function backupNow(options: ResolvedOptions, schema: string): Promise<Bac
 
 async function runBackup(options: ResolvedOptions, active: string | null): Promise<BackupResult | null> {
   if (!active || options.mode !== "complete") return null;
-  // The caller holds the prefix lock: a partial dump here is a killed run's.
-  const removed = await removePartialBackups(options.backupDirectory);
+  const folder = backupFolder(options.backupDirectory, options.schemaPrefix);
+  const removed = await removePartialBackups(folder);
   if (removed.length > 0)
     options.onProgress?.({
       phase: "backup",
       message: `removed ${removed.length} partial backup(s) a stopped run left: ${removed.join(", ")}`,
     });
-  options.onProgress?.({ phase: "backup", message: `backing up ${active} with pg_dump into ${options.backupDirectory}` });
+  options.onProgress?.({ phase: "backup", message: `backing up ${active} with pg_dump (${options.backupCompression}) into ${folder}` });
   return backupSchema({
     databaseUrl: options.databaseUrl,
     schema: active,
-    directory: options.backupDirectory,
+    directory: folder,
     compression: options.backupCompression,
   });
 }

@@ -7,6 +7,8 @@
  * is its own transaction.
  */
 import { Client } from "pg";
+import { pruneBackupsWithClient } from "../../backup";
+import { describeError } from "../../errors";
 import { collectGarbage, heldByOthers, holdVersion, switchTo } from "../../versions";
 import { ResolvedOptions } from "../options";
 
@@ -34,6 +36,29 @@ export async function serveVersion(
   }
   const keep = await versionsToKeep(client, options, schema);
   const droppedVersions = await collectGarbage(client, options.schemaPrefix, { retain: options.retainVersions + 1, keep });
+  await pruneAfterRetention(client, options);
   if (options.holder) await holdVersion(client, options.schemaPrefix, options.holder, schema);
   return { cutOver: cutOver || (active === schema && options.cutover === "auto"), droppedVersions };
+}
+
+/**
+ * Backups go with the versions that need them. The run has committed and
+ * switched by now, so a file that cannot be removed is reported, not a
+ * failure of the run; the next pruning tries again.
+ */
+async function pruneAfterRetention(client: Client, options: ResolvedOptions): Promise<void> {
+  try {
+    const { removed } = await pruneBackupsWithClient(client, {
+      backupDirectory: options.backupDirectory,
+      prefix: options.schemaPrefix,
+      keepDays: options.backupKeepDays,
+    });
+    if (removed.length > 0)
+      options.onProgress?.({
+        phase: "backup",
+        message: `pruned ${removed.length} backup(s) no retained version needs: ${removed.map((b) => b.path).join(", ")}`,
+      });
+  } catch (error) {
+    options.onProgress?.({ phase: "backup", message: `warning: pruning backups failed: ${describeError(error)}` });
+  }
 }
