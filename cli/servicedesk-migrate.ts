@@ -173,7 +173,12 @@ async function runProfile(flags: PlanFlags & OutputFlags & { source?: string; mi
   const quality = evaluateGate({ tables: measured.tables, minQuality, basis: "full" });
   print(
     flags,
-    { source: sourcePath, digest: inspection.digest, quality: roundedQuality(quality), stats: measured.tables.map((t) => ({ table: t.plan.name, ...t.stats })) },
+    {
+      source: sourcePath,
+      digest: inspection.digest,
+      quality: roundedQuality(quality),
+      stats: measured.tables.map((t) => ({ table: t.plan.name, ...t.stats })),
+    },
     qualityLines(quality),
   );
   if (quality.blocked) process.exitCode = EXIT_BLOCKED;
