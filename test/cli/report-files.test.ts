@@ -4,7 +4,7 @@
  * <backup-dir>/reports as for Pulumi, for a failed run too, and prints
  * their paths last; the connection's password is in none of them.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { useTestDatabase } from "../support/database";
 import { sourceFolder, SourceFolder } from "../support/sources";
@@ -121,6 +121,10 @@ describe("report files of a CLI run", () => {
 
   test("report files that cannot be written in the default folder are a warning: the run's outcome stands", async () => {
     const source = sources.make("a.sqlite", { tickets: 300, seed: 1 });
+    // The run's scratch files need the backup folder; only its reports/ is unusable (a file).
+    const scratch = scratchDir("report-warning");
+    const backupDir = scratch.dir;
+    writeFileSync(path.join(backupDir, "reports"), "not a folder");
     const result = await cli([
       "migrate",
       "--source",
@@ -132,16 +136,17 @@ describe("report files of a CLI run", () => {
       "--mode",
       "simple",
       "--backup-dir",
-      "/dev/null/backups",
+      backupDir,
       "--json",
       "--quiet",
     ]);
     expect(result.status).toBe(0);
     expect(result.stderr).toMatch(
-      /^servicedesk-migrate: warning: cannot write the report files into \/dev\/null\/backups\/reports: ENOTDIR/,
+      new RegExp(`^servicedesk-migrate: warning: cannot write the report files into ${path.join(backupDir, "reports")}: E(EXIST|NOTDIR)`),
     );
     const report = JSON.parse(result.stdout);
     expect({ outcome: report.outcome, reportFiles: report.reportFiles }).toEqual({ outcome: "loaded", reportFiles: null });
     expect(await schemasOf(database.url, "sdrepwarn")).toContain(report.schema);
+    scratch.cleanup();
   });
 });

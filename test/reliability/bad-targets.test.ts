@@ -159,7 +159,8 @@ describe("bad targets and hostile names through the CLI", () => {
       const result = await expectRefused(migrateArgs(database.url, "--backup-dir", readOnly.dir), {
         status: 2,
         code: "GATE_BLOCKED",
-        message: [`critical: the backup directory ${readOnly.dir} cannot be written`, readOnly.mounted ? "EROFS" : "EACCES"],
+        // The prefix's folder, not yet created: the nearest existing folder above it is probed.
+        message: [`critical: the backup directory ${readOnly.dir}/${PREFIX} cannot be written`, readOnly.mounted ? "EROFS" : "EACCES"],
       });
       expect(reportOf(result).quality!.findings).toEqual(
         expect.arrayContaining([expect.objectContaining({ check: "disk_space", severity: "critical" })]),
@@ -182,7 +183,7 @@ describe("bad targets and hostile names through the CLI", () => {
           code: "GATE_BLOCKED",
           message: [
             new RegExp(
-              `critical: only 2 MiB free in ${small.dir}/backups; the backup needs about \\d+ MiB and scratch files about \\d+ MiB, plus 256 MiB spare`,
+              `critical: only 2 MiB free in ${small.dir}/backups/${PREFIX}; the backup needs about \\d+ MiB and scratch files about \\d+ MiB, plus 256 MiB spare`,
             ),
           ],
         });

@@ -235,7 +235,7 @@ describe("secrets stay secret, and a least-privilege role runs the whole flow", 
       cutOver: true,
       previous: reportOf(first).schema,
     });
-    expect(path.dirname(report.backup!.file)).toBe(path.join(cwd, "backups"));
+    expect(path.dirname(report.backup!.file)).toBe(path.join(cwd, "backups", "sdsecretcli")); // the prefix's folder
     expect(await countRows(database.url, "sdsecretcli", "tickets")).toBe(350);
 
     // Restore the backup of the first version over it (it is not active), then roll back to it.
