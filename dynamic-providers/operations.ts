@@ -244,7 +244,7 @@ export async function read(id: string, props: MigrationOutputs): Promise<{ id: s
  * it needs, and its create applied retention with the current settings. A
  * destroy (this instance still holds the claim) releases it and removes
  * what this owner loaded that no other holder holds, and the stable and
- * control schemas when no holder is left.
+ * control schemas when no holder is left. Its backups are kept.
  */
 export async function remove(id: string, props: MigrationOutputs): Promise<void> {
   await withClient(props.connection, (client) =>
@@ -264,7 +264,8 @@ export async function remove(id: string, props: MigrationOutputs): Promise<void>
         const mine = version.loadedBy === props.owner || version.schema === id;
         if (mine && !keep.has(version.schema)) await versions.dropVersion(client, props.schemaPrefix, version.schema);
       }
-      await pruneBackupsWithClient(client, backupsOf(props));
+      // The backups stay: after a destroy they are the last copy of what it
+      // dropped. `servicedesk-migrate prune` removes them when nobody needs them.
     }),
   );
 }

@@ -5,7 +5,7 @@
  * revert, a failed up, refresh after drift, destroy, and secrets.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -222,13 +222,18 @@ describe("ServicedeskMigration through the Pulumi CLI", () => {
     expect(types).not.toContain("pulumi-nodejs:dynamic/servicedesk:ServicedeskMigration");
   });
 
-  test("the next up loads again, and destroy removes every schema the stack owns", async () => {
+  test("the next up loads again, and destroy removes every schema the stack owns but keeps its backups", async () => {
     const up = await stack.up();
     expect(up.summary.result).toBe("succeeded");
     expect((await versionsIn()).length).toBeGreaterThan(0);
+    const dumps = () => readdirSync(path.join(backups, PREFIX)).filter((f) => f.endsWith(".dump"));
+    const before = dumps();
+    expect(before.length).toBeGreaterThan(0);
     const destroy = await stack.destroy();
     expect(destroy.summary.result).toBe("succeeded");
     const left = await queryRows(database.url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE $1", [`${PREFIX}%`]);
     expect(left).toEqual([]);
+    // The last copy of what destroy dropped: pruning them is the operator's call.
+    expect(dumps()).toEqual(before);
   });
 });
