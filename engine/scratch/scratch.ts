@@ -16,7 +16,7 @@
  * process's start time, and a live pid started at another time is another
  * process.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
 import { describeError, MigrationError } from "../errors";
@@ -53,7 +53,7 @@ export function openScratch(backupDirectory: string, prefix: string): Scratch {
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
     collected = collectStale(root);
-    directory = mkdtempSync(path.join(root, `run-${hostLabel()}-${process.pid}-`));
+    directory = makeRunFolder(root);
     writeFileSync(path.join(directory, STARTED_FILE), startTime(process.pid) ?? "", { mode: 0o600 });
   } catch (error) {
     throw new MigrationError("SCRATCH_FAILED", `the scratch folder ${root} cannot be used: ${describeError(error)}`, { cause: error });
@@ -64,9 +64,34 @@ export function openScratch(backupDirectory: string, prefix: string): Scratch {
     collected,
     remove() {
       untrack(directory);
-      rmSync(directory, { recursive: true, force: true });
+      removeRunFolder(directory);
     },
   };
+}
+
+/** The run's folder; made again once if another run's removeRunFolder took the empty root meanwhile. */
+function makeRunFolder(root: string): string {
+  const prefix = path.join(root, `run-${hostLabel()}-${process.pid}-`);
+  try {
+    return mkdtempSync(prefix);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    return mkdtempSync(prefix);
+  }
+}
+
+/**
+ * Removes a run's folder, and the scratch root when no other run has one
+ * there, so the prefix's folder holds only backups between runs.
+ */
+function removeRunFolder(directory: string): void {
+  rmSync(directory, { recursive: true, force: true });
+  try {
+    rmdirSync(path.dirname(directory));
+  } catch {
+    // ENOTEMPTY: another run is using it; ENOENT: already gone.
+  }
 }
 
 function collectStale(root: string): string[] {
@@ -118,7 +143,7 @@ function readText(file: string): string | null {
 const live = new Set<string>();
 
 function removeLive(): void {
-  for (const directory of live) rmSync(directory, { recursive: true, force: true });
+  for (const directory of live) removeRunFolder(directory);
   live.clear();
 }
 

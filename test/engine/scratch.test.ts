@@ -94,10 +94,17 @@ const mode = (file: string) => statSync(file).mode & 0o777;
 it("keeps the sample keys and reject spools in the run's scratch folder (0700, files 0600), never in the system temp folder", async () => {
   const root = scratchRoot(backups(), "marked");
   const tempBefore = new Set(readdirSync(tmpdir()));
-  const seen = { runFolders: new Set<string>(), folderModes: new Set<number>(), fileModes: new Set<number>(), marked: new Set<string>() };
+  const seen = {
+    rootModes: new Set<number>(),
+    runFolders: new Set<string>(),
+    folderModes: new Set<number>(),
+    fileModes: new Set<number>(),
+    marked: new Set<string>(),
+  };
   const inTemp: string[] = [];
   const watch = (event: ProgressEvent) => {
     if (event.phase !== "canary" && event.phase !== "load") return;
+    seen.rootModes.add(mode(root));
     for (const folder of readdirSync(root)) {
       seen.runFolders.add(folder);
       seen.folderModes.add(mode(path.join(root, folder)));
@@ -120,10 +127,11 @@ it("keeps the sample keys and reject spools in the run's scratch folder (0700, f
   // The watch saw the export's values in the scratch files, so it would have seen them in the temp folder too.
   expect([...seen.marked].sort()).toEqual(["rejects-<uuid>.csv", "sample-keys.sqlite"]);
   expect(inTemp).toEqual([]);
-  // Gone after the run, and the folders above it private too.
-  expect(readdirSync(root)).toEqual([]);
-  expect(mode(root)).toBe(0o700);
+  // The folders above it private too, while it ran; after the run the run folder is gone,
+  // and the scratch root it emptied with it.
+  expect([...seen.rootModes]).toEqual([0o700]);
   expect(mode(path.dirname(root))).toBe(0o700);
+  expect(existsSync(root)).toBe(false);
 });
 
 it("removes the scratch folder after a run that fails in the canary", async () => {
@@ -141,7 +149,7 @@ it("removes the scratch folder after a run that fails in the canary", async () =
   );
   expect(error).toMatchObject({ code: "CANARY_FAILED" });
   expect(during).toHaveLength(1);
-  expect(readdirSync(root)).toEqual([]);
+  expect(existsSync(root)).toBe(false); // the run folder, and the scratch root it emptied
 });
 
 it("removes the folders of dead runs of this host (a reused pid included), never a live run's or another host's", () => {
@@ -237,7 +245,7 @@ it("counts the scratch bytes in the disk check, in canary mode with no active ve
         `the reject spool ${scratchRoot(disk.dir, "full")}/run-[^/]+/rejects-[0-9a-f-]+\\.csv of table "w" cannot be written: .*ENOSPC`,
       ),
     );
-    expect(readdirSync(scratchRoot(disk.dir, "full"))).toEqual([]);
+    expect(existsSync(scratchRoot(disk.dir, "full"))).toBe(false);
   } finally {
     disk.cleanup();
   }

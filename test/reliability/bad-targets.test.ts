@@ -187,8 +187,12 @@ describe("bad targets and hostile names through the CLI", () => {
             ),
           ],
         });
-        expect(reportOf(result).outcome).toBe("blocked");
-        expect(readdirSync(small.dir)).toEqual([]);
+        const report = reportOf(result);
+        expect(report.outcome).toBe("blocked");
+        // Only the blocked run's report files were written (no backup, no scratch).
+        expect(readdirSync(small.dir)).toEqual(["backups"]);
+        expect(readdirSync(path.join(small.dir, "backups"))).toEqual(["reports"]);
+        expect(readdirSync(path.join(small.dir, "backups", "reports")).every((f) => /\.(json|md)$/.test(f))).toBe(true);
       } finally {
         small.cleanup();
       }
@@ -245,9 +249,9 @@ describe("bad targets and hostile names through the CLI", () => {
         expect(await databaseFingerprint(database.url)).toEqual(before);
         expect(await activeVersionOf(database.url, prefix)).toBe(first.schema);
         expect(await schemasOf(database.url, prefix)).toEqual([prefix, `${prefix}_control`, first.schema!].sort());
-        // The run's scratch folder is gone; the prefix's folder it was in remains (scratch/scratch.ts).
+        // The run's scratch folder is gone, and the emptied scratch root with it; the prefix's folder remains.
         expect(readdirSync(disk.dir).sort()).toEqual([prefix, "someone-else.bin"]);
-        expect(readdirSync(path.join(disk.dir, prefix, "scratch"))).toEqual([]);
+        expect(existsSync(path.join(disk.dir, prefix, "scratch"))).toBe(false);
       } finally {
         disk.cleanup();
       }

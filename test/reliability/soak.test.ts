@@ -6,10 +6,11 @@
  * each up: the outputs, the stable schema's rows, and the exact set of
  * versions (read with `servicedesk-migrate versions`). At the end nothing
  * leaks: only the retained versions, the stable and the control schema;
- * no migration connection left in pg_stat_activity; no sdm-* temporary
- * file in the runs' TMPDIR.
+ * no migration connection left in pg_stat_activity; no scratch folder
+ * beside the backups (the runs made one each) and no sdm-* temporary file
+ * in the runs' TMPDIR.
  */
-import { mkdtempSync, readdirSync, rmSync, watch } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, watch } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -96,9 +97,12 @@ describe("soak: ten migrations in a row on one stack", () => {
 
   test("replace, revert (adoption), adopt, retain 1 and 2: exact counts and versions after each up; nothing leaks", async () => {
     expect(sdmEntries()).toEqual([]);
-    // What the runs create there (the canary's sample, the reject spools): proof the empty folder at the end is theirs.
+    // The runs' scratch folders (the canary's sample, the reject spools) go beside the backups:
+    // seeing them made is the proof that their absence at the end means removed, not never made.
+    const prefixFolder = path.join(backups, PREFIX);
+    mkdirSync(prefixFolder, { recursive: true });
     const created = new Set<string>();
-    const watcher = watch(runTmp, (_event, file) => file && created.add(file));
+    const watcher = watch(prefixFolder, { recursive: true }, (_event, file) => file && created.add(String(file)));
     const loaded = new Map<number, string>();
     for (const [index, step] of STEPS.entries()) {
       const number = index + 1;
@@ -128,9 +132,11 @@ describe("soak: ten migrations in a row on one stack", () => {
     expect(await schemasOf(database.url, PREFIX)).toEqual([PREFIX, `${PREFIX}_control`, ...kept].sort());
     expect(await migrationConnections()).toBe(0);
     watcher.close();
-    expect([...created].filter((f) => /^sdm-(canary|rejects)-/.test(f)).length).toBeGreaterThanOrEqual(
-      2 * STEPS.filter((s) => s.origin === "loaded").length,
+    expect([...created].filter((f) => /^scratch\/run-[^/]+$/.test(f)).length).toBeGreaterThanOrEqual(
+      STEPS.filter((s) => s.origin === "loaded").length,
     );
+    expect(existsSync(path.join(prefixFolder, "scratch"))).toBe(false);
+    // Nothing of the export's in the system temp folder either.
     expect(sdmEntries()).toEqual([]);
     console.log(
       `soak: ${STEPS.length} ups (${STEPS.filter((s) => s.origin === "loaded").length} loads, ${STEPS.filter((s) => s.origin === "adopted").length} adoptions); kept ${kept.join(", ")}`,
