@@ -3,7 +3,8 @@
  * four contenders side by side, one at a time: the raw COPY floor, this
  * engine in simple mode, this engine in complete mode (steady state), and
  * pgloader. Prints a markdown table and, as the last line,
- * `ratio_vs_copy=X ratio_vs_pgloader=Y complete_vs_simple=Z peak_rss_mb=M`;
+ * `ratio_vs_copy=X ratio_vs_pgloader=Y pgloader_run=cast complete_vs_simple=Z peak_rss_mb=M`
+ * (pgloader_run: the pgloader run that loaded every row, which Y compares with);
  * writes everything to <data-dir>/results-<tickets>.json.
  *
  * Progress goes to stderr, results to stdout. Exit 0 when the floor and

@@ -70,9 +70,9 @@ function notes(input: SummaryInput, r: Ratios): string[] {
     floor?.ok
       ? `Floor keys: ${floor.keyStatements.length} statements, ${floor.keysSeconds.toFixed(1)} s (each one in the JSON); ANALYZE ${floor.analyzeSeconds.toFixed(1)} s more, not in the floor's wall.`
       : "",
-    r.ratioVsPgloaderWithCast !== null
-      ? `Engine simple / pgloader with CAST rules: ${r.ratioVsPgloaderWithCast.toFixed(2)} (the last line follows the plain pgloader run).`
-      : "",
+    r.pgloaderRun !== null
+      ? `ratio_vs_pgloader compares engine simple with pgloader ${r.pgloaderRun === "cast" ? "with CAST rules for epoch columns (its defaults did not load every row)" : "with its default casts"}.`
+      : "ratio_vs_pgloader: na, no pgloader run loaded every row.",
     busy.length > 0
       ? `Warning: other sessions ran statements on this server (and these CPUs) while contenders ran, seconds busy/sampled: ${busy.join(", ")}; those figures are pessimistic.`
       : "No other session ran statements on the server while the contenders ran (sampled once a second).",

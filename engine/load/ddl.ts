@@ -31,8 +31,20 @@ export function createTableSql(schema: string, table: TablePlan): string {
   return `CREATE TABLE ${qualified(schema, table.name)} (\n  ${table.columns.map(columnDefinition).join(",\n  ")}\n)`;
 }
 
+/**
+ * FREEZE writes the rows already frozen and visible to all, so the reads
+ * that follow in the same transaction (key and index builds, validation)
+ * do not set hint bits on, and so write again, every page. PostgreSQL
+ * takes it only for a table created or truncated in the current
+ * subtransaction: see freezeSql, run right before.
+ */
 export function copySql(schema: string, table: TablePlan): string {
-  return `COPY ${qualified(schema, table.name)} (${table.columns.map((c) => quoteIdent(c.name)).join(", ")}) FROM STDIN WITH (FORMAT csv)`;
+  return `COPY ${qualified(schema, table.name)} (${table.columns.map((c) => quoteIdent(c.name)).join(", ")}) FROM STDIN WITH (FORMAT csv, FREEZE)`;
+}
+
+/** Truncating the new, empty table makes it "truncated in the current subtransaction", which COPY FREEZE needs. */
+export function freezeSql(schema: string, table: TablePlan): string {
+  return `TRUNCATE ${qualified(schema, table.name)}`;
 }
 
 export function primaryKeySql(schema: string, table: TablePlan): string | null {

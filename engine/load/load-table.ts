@@ -13,7 +13,7 @@ import { Client, DatabaseError } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { BadValueError, MigrationError } from "../errors";
 import { TablePlan } from "../plan/model";
-import { copySql } from "./ddl";
+import { copySql, freezeSql } from "./ddl";
 import { ReaderJob } from "./protocol";
 import { findConsumedRow, ReadResult, readTable, splitJob } from "./read-table";
 import { RejectSpool } from "./reject-spool";
@@ -123,6 +123,7 @@ async function copyRows(
   spool: RejectSpool,
   chunkLog: { part: number; rows: number }[],
 ): Promise<{ read: ReadResult; digest: string }> {
+  await options.client.query(freezeSql(options.schema, options.table));
   const stream = options.client.query(copyFrom(copySql(options.schema, options.table)));
   const hasher = createHash("sha256");
   const abort = new AbortController();

@@ -74,7 +74,9 @@ describe("npm run bench on a small export", () => {
     expect({ status, stderrTail: status === 0 ? "" : stderr.slice(-2000) }).toEqual({ status: 0, stderrTail: "" });
     const lines = stdout.trimEnd().split("\n");
     const last = lines[lines.length - 1];
-    expect(last).toMatch(/^ratio_vs_copy=\d+\.\d\d ratio_vs_pgloader=(\d+\.\d\d|na) complete_vs_simple=\d+\.\d\d peak_rss_mb=\d+$/);
+    expect(last).toMatch(
+      /^ratio_vs_copy=\d+\.\d\d ratio_vs_pgloader=\d+\.\d\d pgloader_run=cast complete_vs_simple=\d+\.\d\d peak_rss_mb=\d+$/,
+    );
     expect(results.lastLine).toBe(last);
     console.log(`bench at ${TICKETS} tickets: ${last}`);
   });
@@ -109,5 +111,11 @@ describe("npm run bench on a small export", () => {
     expect(byId.pgloader.status).toBe("FAILED");
     expect(plain.error).toBe(`timesheets: 0 rows in PostgreSQL, ${results.source.rows.timesheets} in SQLite`);
     expect({ status: byId.pgloaderCast?.status, ok: detail.cast?.ok }).toEqual({ status: "ok", ok: true });
+    // Each engine phase the floor also has is set against the floor's.
+    expect(stdout).toMatch(/^\| load rows \(COPY\) \| \d+\.\d \| \d+\.\d \(\d+\.\d\dx\) \| \d+\.\d \(\d+\.\d\dx\) \|$/m);
+    expect(stdout).toMatch(/^\| wall \| \d+\.\d \| \d+\.\d \(\d+\.\d\dx\) \| \d+\.\d \(\d+\.\d\dx\) \|$/m);
+    // The last line's ratio is the CAST run's, and says so.
+    const simple = byId.simple.wallSeconds!;
+    expect(results.lastLine).toContain(`ratio_vs_pgloader=${(simple / byId.pgloaderCast.wallSeconds!).toFixed(2)} pgloader_run=cast`);
   });
 });
