@@ -33,6 +33,10 @@ describe("report files of a CLI run", () => {
     scratch?.cleanup();
   });
 
+  /** `migrate` of a source into a prefix as every case here runs it, plus its own flags. */
+  const migrate = (sourcePath: string, prefix: string, ...flags: string[]) =>
+    cli(["migrate", "--source", sourcePath, "--database-url", url, "--schema-prefix", prefix, ...flags]);
+
   const expectPrivateFile = (file: string) => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const text = readFileSync(file, "utf8");
@@ -43,17 +47,7 @@ describe("report files of a CLI run", () => {
   test("a loaded run: files in <backup-dir>/reports named after the version, paths printed last", async () => {
     const source = sources.make("a.sqlite", { tickets: 300, seed: 1 });
     const backups = scratch.path("backups");
-    const result = await cli([
-      "migrate",
-      "--source",
-      source.path,
-      "--database-url",
-      url,
-      "--schema-prefix",
-      "sdrep",
-      "--backup-dir",
-      backups,
-    ]);
+    const result = await migrate(source.path, "sdrep", "--backup-dir", backups);
     expect(result.status).toBe(0);
     const schema = /^versioned schema: (\S+)/m.exec(result.stdout)![1];
     const json = path.join(backups, "reports", `${schema}.json`);
@@ -69,13 +63,8 @@ describe("report files of a CLI run", () => {
   test("a failed run (a test query fails on the canary): files with the error, in --report-dir, paths in --json", async () => {
     const source = sources.make("b.sqlite", { tickets: 300, seed: 2 });
     const reports = scratch.path("elsewhere/reports");
-    const result = await cli([
-      "migrate",
-      "--source",
+    const result = await migrate(
       source.path,
-      "--database-url",
-      url,
-      "--schema-prefix",
       "sdrepfail",
       "--backup-dir",
       scratch.path("backups"),
@@ -85,7 +74,7 @@ describe("report files of a CLI run", () => {
       "SELECT 1 / 0",
       "--json",
       "--quiet",
-    ]);
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^servicedesk-migrate: failed \[CANARY_FAILED\]: /m);
     const printed = JSON.parse(result.stdout);
@@ -101,17 +90,7 @@ describe("report files of a CLI run", () => {
 
   test("a report folder that cannot be written is refused before anything is loaded", async () => {
     const source = sources.make("a.sqlite", { tickets: 300, seed: 1 });
-    const result = await cli([
-      "migrate",
-      "--source",
-      source.path,
-      "--database-url",
-      url,
-      "--schema-prefix",
-      "sdrepnot",
-      "--report-dir",
-      "/dev/null/reports",
-    ]);
+    const result = await migrate(source.path, "sdrepnot", "--report-dir", "/dev/null/reports");
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toMatch(
       /^servicedesk-migrate: failed \[INVALID_OPTION\]: --report-dir: cannot write the report files into \/dev\/null\/reports: ENOTDIR/,
@@ -125,21 +104,7 @@ describe("report files of a CLI run", () => {
     const scratch = scratchDir("report-warning");
     const backupDir = scratch.dir;
     writeFileSync(path.join(backupDir, "reports"), "not a folder");
-    const result = await cli([
-      "migrate",
-      "--source",
-      source.path,
-      "--database-url",
-      url,
-      "--schema-prefix",
-      "sdrepwarn",
-      "--mode",
-      "simple",
-      "--backup-dir",
-      backupDir,
-      "--json",
-      "--quiet",
-    ]);
+    const result = await migrate(source.path, "sdrepwarn", "--mode", "simple", "--backup-dir", backupDir, "--json", "--quiet");
     expect(result.status).toBe(0);
     expect(result.stderr).toMatch(
       new RegExp(`^servicedesk-migrate: warning: cannot write the report files into ${path.join(backupDir, "reports")}: E(EXIST|NOTDIR)`),
