@@ -10,12 +10,13 @@
  */
 import { spawn } from "node:child_process";
 import { access, constants as fsConstants, FileHandle, mkdir, open, readdir, rename, unlink } from "node:fs/promises";
-import { hostname, setPriority } from "node:os";
+import { setPriority } from "node:os";
 import * as path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DEFAULTS } from "../defaults";
 import { MigrationError, OptionError } from "../errors";
+import { HOST_LABEL, processAlive } from "../owner-process";
 import { quoteIdent } from "../sql/identifiers";
 import { shellQuote } from "../sql/shell";
 import { compressionLabel, CompressionSpec, parseCompression, pgDumpCompressArgument, pgDumpMajorVersion } from "./compression";
@@ -207,21 +208,11 @@ export const PARTIAL_SUFFIX = ".partial";
  * of a run on another host.
  */
 const PARTIAL_NAME = /^(.+\.dump)\.([A-Za-z0-9-]+)\.(\d+)\.partial$/;
-const HOST = hostname().replace(/[^A-Za-z0-9-]/g, "-") || "localhost";
 /** Partials this process is writing now: a run of this process never removes another's. */
 const writing = new Set<string>();
 
 export function partialFileName(file: string): string {
-  return `${file}.${HOST}.${process.pid}${PARTIAL_SUFFIX}`;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
-  }
+  return `${file}.${HOST_LABEL}.${process.pid}${PARTIAL_SUFFIX}`;
 }
 
 /**
@@ -232,7 +223,7 @@ function processAlive(pid: number): boolean {
  */
 export function isAbandonedPartial(file: string): boolean {
   const match = PARTIAL_NAME.exec(path.basename(file));
-  if (!match || match[2] !== HOST) return false;
+  if (!match || match[2] !== HOST_LABEL) return false;
   const pid = Number(match[3]);
   return pid === process.pid ? !writing.has(path.resolve(file)) : !processAlive(pid);
 }

@@ -17,9 +17,10 @@
  * process.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
 import * as path from "node:path";
+import { backupFolder } from "../backup/catalog";
 import { describeError, MigrationError } from "../errors";
+import { HOST_LABEL, processAlive } from "../owner-process";
 
 export const SCRATCH_FOLDER = "scratch";
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -35,14 +36,9 @@ export interface Scratch {
   remove(): void;
 }
 
-/** The scratch folders of a prefix: beside its backups (<backupDirectory>/<prefix>). */
+/** The scratch folders of a prefix: beside its backups, in the prefix's backup folder. */
 export function scratchRoot(backupDirectory: string, prefix: string): string {
-  return path.resolve(backupDirectory, prefix, SCRATCH_FOLDER);
-}
-
-/** The host's name as it appears in folder names (a host name is letters, digits, dots and dashes; anything else is replaced). */
-export function hostLabel(): string {
-  return hostname().replace(/[^A-Za-z0-9.-]/g, "_");
+  return path.resolve(backupFolder(backupDirectory, prefix), SCRATCH_FOLDER);
 }
 
 /** Creates this run's scratch folder, after removing those of dead runs of this host. */
@@ -71,7 +67,7 @@ export function openScratch(backupDirectory: string, prefix: string): Scratch {
 
 /** The run's folder; made again once if another run's removeRunFolder took the empty root meanwhile. */
 function makeRunFolder(root: string): string {
-  const prefix = path.join(root, `run-${hostLabel()}-${process.pid}-`);
+  const prefix = path.join(root, `run-${HOST_LABEL}-${process.pid}-`);
   try {
     return mkdtempSync(prefix);
   } catch (error) {
@@ -95,7 +91,7 @@ function removeRunFolder(directory: string): void {
 }
 
 function collectStale(root: string): string[] {
-  const host = hostLabel();
+  const host = HOST_LABEL;
   const removed: string[] = [];
   for (const name of readdirSync(root)) {
     const match = RUN_FOLDER.exec(name);
@@ -111,13 +107,7 @@ function collectStale(root: string): string[] {
 /** Whether the process that made `folder` still runs: its pid exists, and started when the folder says. */
 function isRunning(pid: number, folder: string): boolean {
   // Not tracked by this process, so an earlier process with this pid made it.
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
+  if (pid === process.pid || !processAlive(pid)) return false;
   const recorded = readText(path.join(folder, STARTED_FILE));
   const current = startTime(pid);
   // Without a record (killed before writing it) or without /proc, a live pid is taken for the run.

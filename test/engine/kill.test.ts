@@ -17,7 +17,8 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { GenerateResult } from "../../engine/generate";
 import { ProgressEvent } from "../../engine";
-import { hostLabel, scratchRoot } from "../../engine/scratch/scratch";
+import { HOST_LABEL } from "../../engine/owner-process";
+import { scratchRoot } from "../../engine/scratch/scratch";
 import { queryRows, useTestDatabase } from "../support/database";
 import { otherSessions, pgCount, schemasOf, useTempDir } from "./engine-fixtures";
 
@@ -174,7 +175,7 @@ it("a run killed with SIGKILL mid-canary leaves its scratch folder, and the next
   const root = scratchRoot(path.join(tmp.dir, "backups"), prefix);
   const killed = await signalDuringCanary(prefix, "SIGKILL");
   expect(killed.exit).toBe("SIGKILL");
-  expect(killed.folders).toEqual([expect.stringMatching(new RegExp(`^run-${hostLabel()}-${killed.pid}-[A-Za-z0-9]{6}$`))]);
+  expect(killed.folders).toEqual([expect.stringMatching(new RegExp(`^run-${HOST_LABEL}-${killed.pid}-[A-Za-z0-9]{6}$`))]);
   expect(killed.files).toContain("sample-keys.sqlite");
   // Nothing ran to remove it.
   expect(readdirSync(root)).toEqual(killed.folders);

@@ -13,7 +13,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { migrate, MigrateOptions, MigrationError, MigrationReport, ProgressEvent } from "../../engine";
-import { hostLabel, openScratch, scratchRoot } from "../../engine/scratch/scratch";
+import { HOST_LABEL } from "../../engine/owner-process";
+import { openScratch, scratchRoot } from "../../engine/scratch/scratch";
 import { scratchEstimate } from "../../engine/migrate/steps";
 import { useTestDatabase } from "../support/database";
 import { CAN_MOUNT, tmpfsMount } from "../reliability/support/faults";
@@ -120,7 +121,7 @@ it("keeps the sample keys and reject spools in the run's scratch folder (0700, f
   expect(report.outcome).toBe("loaded");
   expect(report.tables.find((t) => t.table === "items")!.nulled).toBe(ROWS / 10);
 
-  expect([...seen.runFolders].every((f) => new RegExp(`^run-${hostLabel()}-${process.pid}-[A-Za-z0-9]{6}$`).test(f))).toBe(true);
+  expect([...seen.runFolders].every((f) => new RegExp(`^run-${HOST_LABEL}-${process.pid}-[A-Za-z0-9]{6}$`).test(f))).toBe(true);
   expect(seen.runFolders.size).toBe(1);
   expect([...seen.folderModes]).toEqual([0o700]);
   expect([...seen.fileModes]).toEqual([0o600]);
@@ -161,13 +162,13 @@ it("removes the folders of dead runs of this host (a reused pid included), never
   const stat = readFileSync(`/proc/${process.ppid}/stat`, "utf8");
   const parentStarted = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
   const folders = {
-    dead: `run-${hostLabel()}-${deadPid}-aB3dE5`,
+    dead: `run-${HOST_LABEL}-${deadPid}-aB3dE5`,
     // This process's pid, in a folder it does not hold: an earlier process's with the same pid.
-    ownPidEarlier: `run-${hostLabel()}-${process.pid}-aB3dE5`,
-    reusedPid: `run-${hostLabel()}-${process.ppid}-aB3dE5`,
-    live: `run-${hostLabel()}-${process.ppid}-fG7hI9`,
-    liveUnrecorded: `run-${hostLabel()}-${process.ppid}-jK1lM2`,
-    otherHost: `run-not-${hostLabel()}-${deadPid}-aB3dE5`,
+    ownPidEarlier: `run-${HOST_LABEL}-${process.pid}-aB3dE5`,
+    reusedPid: `run-${HOST_LABEL}-${process.ppid}-aB3dE5`,
+    live: `run-${HOST_LABEL}-${process.ppid}-fG7hI9`,
+    liveUnrecorded: `run-${HOST_LABEL}-${process.ppid}-jK1lM2`,
+    otherHost: `run-not-${HOST_LABEL}-${deadPid}-aB3dE5`,
     notOurs: `keep-${deadPid}`,
   };
   for (const name of Object.values(folders)) {
