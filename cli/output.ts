@@ -1,5 +1,6 @@
 /** Human-readable summaries of the CLI, on stdout (progress is in cli/progress/). */
 import type { MigrationPlan, MigrationReport, QualityReport } from "../engine";
+import { percent } from "../engine/figures";
 
 const n = (value: number) => value.toLocaleString("en-US");
 
@@ -36,7 +37,7 @@ export function reportLines(report: MigrationReport): string[] {
   if (report.quality) lines.push("", ...qualityLines(report.quality));
   if (report.canary)
     lines.push(
-      `canary: ${report.canary.queries.length} test queries passed on a ${report.canary.sampleRate * 100}% sample in ${report.canary.seconds.toFixed(1)} s`,
+      `canary: ${report.canary.queries.length} test queries passed on a ${percent(report.canary.sampleRate * 100)}% sample in ${report.canary.seconds.toFixed(1)} s`,
     );
   if (report.backup) lines.push(`backup: ${report.backup.file} (${n(report.backup.bytes)} bytes)`);
   if (report.droppedVersions.length > 0) lines.push(`dropped old versions: ${report.droppedVersions.join(", ")}`);

@@ -47,8 +47,10 @@ describe("report files of a CLI run", () => {
   test("a loaded run: files in <backup-dir>/reports named after the version, paths printed last", async () => {
     const source = sources.make("a.sqlite", { tickets: 300, seed: 1 });
     const backups = scratch.path("backups");
-    const result = await migrate(source.path, "sdrep", "--backup-dir", backups);
+    // 0.07 * 100 is 7.000000000000001 in floating point: the summary prints the rounded figure.
+    const result = await migrate(source.path, "sdrep", "--backup-dir", backups, "--sample-rate", "0.07");
     expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/test queries passed on a 7% sample in /);
     const schema = /^versioned schema: (\S+)/m.exec(result.stdout)![1];
     const json = path.join(backups, "reports", `${schema}.json`);
     const markdown = path.join(backups, "reports", `${schema}.md`);
