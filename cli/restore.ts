@@ -5,6 +5,7 @@
  */
 import * as path from "node:path";
 import { MigrationError, OptionError, restoreSchema, versions, withClient } from "../engine";
+import { parseDumpName } from "../engine/backup";
 import { targetDatabaseUrl } from "./database";
 import { lockTimeoutMs } from "./options";
 import { print } from "./output";
@@ -20,13 +21,13 @@ export interface RestoreFlags {
 
 /** The version a backup holds, from the name backupSchema gives it: <schema>_<YYYYMMDDTHHMMSSZ>.dump. */
 export function backedUpVersion(file: string, prefix: string): string {
-  const schema = /^(.+)_\d{8}T\d{6}Z\.dump$/.exec(path.basename(file))?.[1];
-  if (!schema || !versions.isVersionSchemaName(prefix, schema))
+  const dump = parseDumpName(path.basename(file), prefix);
+  if (!dump || dump.partial)
     throw new OptionError(
       "--file",
       `${file} is not a backup of a version of prefix "${prefix}" (backups are named <${prefix}_vYYYYMMDD_HHMMSS>_<YYYYMMDDTHHMMSSZ>.dump)`,
     );
-  return schema;
+  return dump.version;
 }
 
 export async function runRestore(flags: RestoreFlags): Promise<void> {

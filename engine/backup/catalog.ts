@@ -163,14 +163,20 @@ async function dumpFiles(folder: string, prefix: string, partials: boolean): Pro
   });
   const files: DumpFile[] = [];
   for (const name of names) {
-    const match = DUMP_NAME.exec(name);
-    if (!match || !isVersionSchemaName(prefix, match[1])) continue;
-    const partial = match[8] !== undefined && match[8].endsWith(PARTIAL_SUFFIX);
-    if (partial && !partials) continue;
-    const [, version, y, mo, d, h, mi, s] = match;
-    files.push({ path: path.join(folder, name), version, createdAt: new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`), partial });
+    const dump = parseDumpName(name, prefix);
+    if (!dump || (dump.partial && !partials)) continue;
+    files.push({ path: path.join(folder, name), ...dump });
   }
   return files;
+}
+
+/** The version a dump file of `prefix` holds, when it was written, and whether it is still partial; null for any other name. */
+export function parseDumpName(name: string, prefix: string): Omit<DumpFile, "path"> | null {
+  const match = DUMP_NAME.exec(name);
+  if (!match || !isVersionSchemaName(prefix, match[1])) return null;
+  const [, version, y, mo, d, h, mi, s, suffix] = match;
+  const partial = suffix !== undefined && suffix.endsWith(PARTIAL_SUFFIX);
+  return { version, createdAt: new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`), partial };
 }
 
 /** What retained versions need: the backup file names they name, each with the version naming it. */

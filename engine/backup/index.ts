@@ -23,5 +23,5 @@ export {
   unsupportedReason,
 } from "./compression";
 export type { Codec, CompressionSpec } from "./compression";
-export { backupFolder, keepDaysOf, listBackups, parseDumpHeader, pruneBackups, pruneBackupsWithClient } from "./catalog";
+export { backupFolder, keepDaysOf, listBackups, parseDumpHeader, parseDumpName, pruneBackups, pruneBackupsWithClient } from "./catalog";
 export type { BackupEntry, BackupStatus, ListBackupsOptions, PruneBackupsOptions } from "./catalog";
