@@ -7,6 +7,8 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { Client } from "pg";
+import { quoteIdent } from "../../engine/sql/identifiers";
 import { PrivateServer } from "../support/private-server";
 
 export type FaultKind = "kill-provider" | "terminate-session" | "restart-server";
@@ -88,4 +90,34 @@ export async function upWithFault(stack: Stack, phase: RegExp, inject: () => str
   } catch (error) {
     return { injected, error: error as Error };
   }
+}
+
+export interface HeldView {
+  /** Ends the reader's transaction; the same promise on every call. */
+  release(): Promise<void>;
+}
+
+/**
+ * A reader holding ACCESS SHARE on a stable view in an open transaction.
+ * The cutover's switch must lock every stable view ACCESS EXCLUSIVE, so it
+ * waits behind this reader: a fault injected at the cutover's message then
+ * lands while the switch is under way, not after a switch that took a few
+ * milliseconds and was over before Pulumi relayed the message.
+ */
+export async function holdView(databaseUrl: string, schema: string, view: string): Promise<HeldView> {
+  const client = new Client({ connectionString: databaseUrl, application_name: "fault-harness" });
+  await client.connect();
+  await client.query("BEGIN");
+  await client.query(`LOCK TABLE ${quoteIdent(schema)}.${quoteIdent(view)} IN ACCESS SHARE MODE`);
+  let released: Promise<void> | null = null;
+  return {
+    release() {
+      if (released === null) {
+        released = client.query("ROLLBACK").then(() => client.end());
+        // Awaited by the test after the up; this keeps an early failure from being reported as unhandled first.
+        released.catch(() => undefined);
+      }
+      return released;
+    },
+  };
 }

@@ -16,7 +16,7 @@ import { startPrivateServer, PrivateServer } from "../support/private-server";
 import { scratchProject, ScratchProject } from "../support/project";
 import { createPulumiSandbox, PulumiSandbox, stackOf } from "../support/pulumi";
 import { sourceFolder, SourceFolder } from "../support/sources";
-import { FaultKind, injector, PHASES, upWithFault } from "./fault-harness";
+import { FaultKind, holdView, injector, PHASES, upWithFault } from "./fault-harness";
 
 /** sha256 of an export (no WAL: generated exports are in rollback-journal mode). */
 const sourceDigestOf = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -30,11 +30,13 @@ const KINDS: FaultKind[] = ["kill-provider", "terminate-session", "restart-serve
  * What each fault must do to the up. The gate converts values without a
  * database session: a killed provider stops it, a restarted server is met
  * only by the phases after it (the up succeeds), and there is no session to
- * terminate, so that pair is not a case at all. At cutover the switch may
- * already be done when the fault lands, so either outcome is right.
+ * terminate, so that pair is not a case at all. At cutover a reader holds
+ * the switch until the fault is in (see holdView), but a restarted server
+ * ends that reader too, and the switch may commit before the run learns of
+ * the restart: there either outcome is right.
  */
 function expectedOutcome(kind: FaultKind, phase: string): "fails" | "succeeds" | "either" {
-  if (phase === "cutover") return "either";
+  if (phase === "cutover") return kind === "restart-server" ? "either" : "fails";
   if (phase === "gate") return kind === "kill-provider" ? "fails" : "succeeds";
   return "fails";
 }
@@ -146,11 +148,15 @@ describe("faults during pulumi up", () => {
     const before = await active();
     const source = nextSource();
     await stack.setConfig("source", { value: source.path });
-    const run = await upWithFault(
-      stack,
-      marker,
-      injector(kind, { backendUrl: sandbox.env.PULUMI_BACKEND_URL, server, database: DATABASE }),
-    );
+    const inject = injector(kind, { backendUrl: sandbox.env.PULUMI_BACKEND_URL, server, database: DATABASE });
+    // At cutover the fault must find the switch running: a reader of the stable tickets view holds it until the fault is in.
+    const held = phase === "cutover" && kind !== "restart-server" ? await holdView(url(), PREFIX, "tickets") : null;
+    const run = await upWithFault(stack, marker, () => {
+      const injected = inject();
+      void held?.release();
+      return injected;
+    });
+    await held?.release();
     // The fault hit something: a provider process, a live session, the server.
     expect(run.injected).toMatch(
       kind === "kill-provider"
@@ -165,9 +171,10 @@ describe("faults during pulumi up", () => {
     await assertConsistent();
     const after = await active();
     if (run.error) {
-      // A failed run switched nothing, unless the fault landed once the switch had committed (cutover).
+      // A failed run switched nothing, unless a restart landed once the switch had committed (cutover).
       const loaded = await versionOf(sourceDigestOf(source.path));
-      expect({ phase, after }).toEqual({ phase, after: phase === "cutover" && after === loaded ? loaded : before });
+      const mayHaveSwitched = expectedOutcome(kind, phase) === "either";
+      expect({ phase, after }).toEqual({ phase, after: mayHaveSwitched && after === loaded ? loaded : before });
     }
     await recoverAndLoad(source.rows.tickets);
   });
