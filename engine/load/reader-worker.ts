@@ -10,7 +10,7 @@ import { SOURCE_BUSY_TIMEOUT_MS } from "../source/open";
 import { attachSubset } from "../source/row-subset";
 import { ParentMessage, ReaderJob, WorkerMessage } from "./protocol";
 import { rawBytesSql, readerSql } from "./reader-sql";
-import { addRowHash, rowHashText } from "./row-hash";
+import { RowHashSum, rowHashSum } from "./row-hash";
 import { RowEncoder } from "./row-encoder";
 
 const INITIAL_CREDITS = 3;
@@ -20,7 +20,7 @@ function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(message, transfer);
 }
 
-function run(job: ReaderJob): void {
+function run(job: ReaderJob, rowHash: RowHashSum): void {
   const started = performance.now();
   const db = new Database(job.sourcePath, { readonly: true, fileMustExist: true, timeout: SOURCE_BUSY_TIMEOUT_MS });
   attachSubset(db, job.subset);
@@ -39,7 +39,6 @@ function run(job: ReaderJob): void {
   let credits = INITIAL_CREDITS;
   let rowsRead = 0;
   let rowsEmitted = 0;
-  let rowHash = 0n;
   // allocUnsafeSlow: a buffer owning its whole ArrayBuffer, so it can be
   // transferred to the loader as it is, without a copy.
   const newChunkBuffer = (size: number) => Buffer.allocUnsafeSlow(size);
@@ -78,7 +77,7 @@ function run(job: ReaderJob): void {
       columns: encoder.stats,
       seconds: (performance.now() - started) / 1000,
     };
-    post({ type: "done", stats, rejectedKeys: encoder.rejectedKeys, rowHash: job.hashRows ? rowHashText(rowHash) : null });
+    post({ type: "done", stats, rejectedKeys: encoder.rejectedKeys, rowHash: job.hashRows ? rowHash.text() : null });
     db.close();
   };
 
@@ -106,7 +105,7 @@ function run(job: ReaderJob): void {
         }
         continue;
       }
-      if (job.hashRows) rowHash = addRowHash(rowHash, line);
+      if (job.hashRows) rowHash.add(line);
       // line.length * 3 bounds the UTF-8 size cheaply; only when it may not
       // fit is the exact size computed, so a huge value costs its own size once.
       if (used + line.length * 3 > buffer.length && used + Buffer.byteLength(line) > buffer.length) {
@@ -155,4 +154,10 @@ function guarded(fn: () => void): void {
   }
 }
 
-guarded(() => run(workerData as ReaderJob));
+rowHashSum().then(
+  (rowHash) => guarded(() => run(workerData as ReaderJob, rowHash)),
+  (error: unknown) =>
+    guarded(() => {
+      throw error;
+    }),
+);

@@ -56,7 +56,7 @@ export async function targetDigest(client: Client, schema: string, table: TableP
     for await (const chunk of stream) hasher.update(chunk as Buffer);
     return hasher.digest("hex");
   }
-  const rows = new CsvRowHasher();
+  const rows = await CsvRowHasher.create();
   for await (const chunk of stream) rows.update(chunk as Buffer);
   return rows.digest();
 }
