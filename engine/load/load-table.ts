@@ -17,6 +17,7 @@ import { copySql, freezeSql } from "./ddl";
 import { ReaderJob } from "./protocol";
 import { findConsumedRow, ReadResult, readTable, splitJob } from "./read-table";
 import { RejectSpool } from "./reject-spool";
+import { socketDone } from "./socket-done";
 
 /** How many refused rows one table may have before the load gives up on it. */
 export const MAX_REFUSED_ROWS = 25;
@@ -141,6 +142,8 @@ async function copyRows(
           if (!job.hashRows) hasher.update(data);
           // once() rejects if the stream errors while waiting: a refused row ends the wait.
           if (!stream.write(data)) await once(stream, "drain");
+          // The chunk's buffer goes back to its reader to be filled again: not before the socket is done with it.
+          await socketDone(options.client.connection.stream);
           options.onRows?.(rows);
         },
         rejects: (records) => spool.write(records),

@@ -109,5 +109,9 @@ export type WorkerMessage =
   | { type: "widen"; widenings: ColumnWidening[] }
   | { type: "error"; error: { name: string; message: string; fields?: Record<string, string> } };
 
-/** Parent to worker: one more chunk may be in flight; or stop emitting and survey (another part needs widening). */
-export type ParentMessage = { type: "credit" } | { type: "survey" };
+/**
+ * Parent to worker: one more chunk may be in flight, with the buffer of a
+ * consumed chunk given back (transferred) to be filled again; or stop
+ * emitting and survey (another part needs widening).
+ */
+export type ParentMessage = { type: "credit"; buffer: ArrayBuffer } | { type: "survey" };

@@ -11,7 +11,7 @@ import { Worker } from "node:worker_threads";
 import { BadValueError, MigrationError } from "../errors";
 import { widerOf } from "../plan/widen";
 import { workerScript } from "../worker-script";
-import { ColumnReadStats, ColumnWidening, ReaderJob, RejectRecord, TableReadStats, WorkerMessage } from "./protocol";
+import { ColumnReadStats, ColumnWidening, ParentMessage, ReaderJob, RejectRecord, TableReadStats, WorkerMessage } from "./protocol";
 import { combineRowHashes } from "./row-hash";
 
 /** Rowid spans smaller than this are read by one worker (starting one costs more than it saves). */
@@ -38,7 +38,11 @@ export interface ReadResult {
 }
 
 export interface ChunkConsumer {
-  /** Resolves when the chunk is accepted (after backpressure). */
+  /**
+   * Resolves when the chunk is accepted (after backpressure) and nothing
+   * refers to its bytes any more: its buffer then goes back to the reader,
+   * which fills it with a later chunk.
+   */
   chunk(data: Buffer, rows: number): Promise<void> | void;
   rejects(records: RejectRecord[]): Promise<void> | void;
 }
@@ -161,7 +165,7 @@ function runPart(
         if (message.type === "chunk") {
           chunkLog.push({ part: index, rows: message.rows });
           await consumer.chunk(Buffer.from(message.data, 0, message.length), message.rows);
-          if (!settled) worker.postMessage({ type: "credit" });
+          if (!settled) worker.postMessage({ type: "credit", buffer: message.data } satisfies ParentMessage, [message.data]);
         } else if (message.type === "rejects") {
           await consumer.rejects(message.records);
         } else if (message.type === "surveying") {

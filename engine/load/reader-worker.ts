@@ -39,9 +39,16 @@ function run(job: ReaderJob, rowHash: RowHashSum): void {
   let credits = INITIAL_CREDITS;
   let rowsRead = 0;
   let rowsEmitted = 0;
+  // The loader gives each consumed chunk's buffer back with its credit, and
+  // it is filled again: memory is the chunks in flight, allocated once,
+  // not a buffer per chunk waiting for the loader's garbage collector.
   // allocUnsafeSlow: a buffer owning its whole ArrayBuffer, so it can be
   // transferred to the loader as it is, without a copy.
-  const newChunkBuffer = (size: number) => Buffer.allocUnsafeSlow(size);
+  const returned: ArrayBuffer[] = [];
+  const newChunkBuffer = (size: number) => {
+    const reusable = returned.pop();
+    return reusable !== undefined && reusable.byteLength >= size ? Buffer.from(reusable) : Buffer.allocUnsafeSlow(size);
+  };
   const slack = Math.max(64 << 10, job.chunkBytes >> 2);
   let buffer = newChunkBuffer(job.chunkBytes + slack);
   let used = 0;
@@ -129,7 +136,10 @@ function run(job: ReaderJob, rowHash: RowHashSum): void {
 
   parentPort!.on("message", (message: ParentMessage) => {
     if (finished) return;
-    if (message.type === "credit") credits++;
+    if (message.type === "credit") {
+      credits++;
+      returned.push(message.buffer);
+    }
     if (message.type === "survey" && !encoder.surveying) {
       encoder.startSurvey();
       startedSurveying();
