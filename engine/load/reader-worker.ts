@@ -20,7 +20,8 @@ function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(message, transfer);
 }
 
-function run(job: ReaderJob, rowHash: RowHashSum): void {
+/** `rowHash` is the sum this part adds its lines to when the table is checksummed by rows (job.hashRows), else null. */
+function run(job: ReaderJob, rowHash: RowHashSum | null): void {
   const started = performance.now();
   const db = new Database(job.sourcePath, { readonly: true, fileMustExist: true, timeout: SOURCE_BUSY_TIMEOUT_MS });
   attachSubset(db, job.subset);
@@ -41,16 +42,17 @@ function run(job: ReaderJob, rowHash: RowHashSum): void {
   let rowsEmitted = 0;
   // The loader gives each consumed chunk's buffer back with its credit, and
   // it is filled again: memory is the chunks in flight, allocated once,
-  // not a buffer per chunk waiting for the loader's garbage collector.
+  // not a buffer per chunk waiting for the loader's garbage collector. A
+  // buffer grown for a huge value is let go, not kept for the chunks after.
   // allocUnsafeSlow: a buffer owning its whole ArrayBuffer, so it can be
   // transferred to the loader as it is, without a copy.
+  const chunkBufferBytes = job.chunkBytes + Math.max(64 << 10, job.chunkBytes >> 2);
   const returned: ArrayBuffer[] = [];
-  const newChunkBuffer = (size: number) => {
+  const newChunkBuffer = () => {
     const reusable = returned.pop();
-    return reusable !== undefined && reusable.byteLength >= size ? Buffer.from(reusable) : Buffer.allocUnsafeSlow(size);
+    return reusable === undefined ? Buffer.allocUnsafeSlow(chunkBufferBytes) : Buffer.from(reusable);
   };
-  const slack = Math.max(64 << 10, job.chunkBytes >> 2);
-  let buffer = newChunkBuffer(job.chunkBytes + slack);
+  let buffer = newChunkBuffer();
   let used = 0;
   let chunkRows = 0;
 
@@ -63,7 +65,7 @@ function run(job: ReaderJob, rowHash: RowHashSum): void {
     const data = buffer.buffer as ArrayBuffer;
     post({ type: "chunk", data, length: used, rows: chunkRows }, [data]);
     credits--;
-    buffer = newChunkBuffer(job.chunkBytes + slack);
+    buffer = newChunkBuffer();
     used = 0;
     chunkRows = 0;
   };
@@ -84,7 +86,7 @@ function run(job: ReaderJob, rowHash: RowHashSum): void {
       columns: encoder.stats,
       seconds: (performance.now() - started) / 1000,
     };
-    post({ type: "done", stats, rejectedKeys: encoder.rejectedKeys, rowHash: job.hashRows ? rowHash.text() : null });
+    post({ type: "done", stats, rejectedKeys: encoder.rejectedKeys, rowHash: rowHash?.text() ?? null });
     db.close();
   };
 
@@ -112,11 +114,11 @@ function run(job: ReaderJob, rowHash: RowHashSum): void {
         }
         continue;
       }
-      if (job.hashRows) rowHash.add(line);
+      rowHash?.add(line);
       // line.length * 3 bounds the UTF-8 size cheaply; only when it may not
       // fit is the exact size computed, so a huge value costs its own size once.
       if (used + line.length * 3 > buffer.length && used + Buffer.byteLength(line) > buffer.length) {
-        const bigger = newChunkBuffer(Math.max(buffer.length * 2, used + Buffer.byteLength(line)));
+        const bigger = Buffer.allocUnsafeSlow(Math.max(buffer.length * 2, used + Buffer.byteLength(line)));
         buffer.copy(bigger, 0, 0, used);
         buffer = bigger;
       }
@@ -138,7 +140,7 @@ function run(job: ReaderJob, rowHash: RowHashSum): void {
     if (finished) return;
     if (message.type === "credit") {
       credits++;
-      returned.push(message.buffer);
+      if (message.buffer.byteLength === chunkBufferBytes) returned.push(message.buffer);
     }
     if (message.type === "survey" && !encoder.surveying) {
       encoder.startSurvey();
@@ -153,21 +155,21 @@ function guarded(fn: () => void): void {
   try {
     fn();
   } catch (error) {
-    const e = error as Error;
-    const fields: Record<string, string> = {};
-    for (const key of ["table", "column", "key", "rawValue", "reason"] as const) {
-      const value = (error as unknown as Record<string, unknown>)[key];
-      if (typeof value === "string") fields[key] = value;
-    }
-    post({ type: "error", error: { name: e.name, message: e.message, fields } });
-    process.exit(0);
+    reportFailure(error);
   }
 }
 
-rowHashSum().then(
-  (rowHash) => guarded(() => run(workerData as ReaderJob, rowHash)),
-  (error: unknown) =>
-    guarded(() => {
-      throw error;
-    }),
-);
+/** Hands the error to the loader, with the fields that name where it happened, and ends the worker. */
+function reportFailure(error: unknown): void {
+  const e = error as Error;
+  const fields: Record<string, string> = {};
+  for (const key of ["table", "column", "key", "rawValue", "reason"] as const) {
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (typeof value === "string") fields[key] = value;
+  }
+  post({ type: "error", error: { name: e.name, message: e.message, fields } });
+  process.exit(0);
+}
+
+const job = workerData as ReaderJob;
+(job.hashRows ? rowHashSum() : Promise.resolve(null)).then((rowHash) => guarded(() => run(job, rowHash)), reportFailure);
