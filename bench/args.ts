@@ -2,10 +2,10 @@
 import { parseArgs } from "node:util";
 
 /** The contenders, in the order they run. */
-export const CONTENDERS = ["floor", "simple", "complete", "pgloader", "codecs"] as const;
+export const CONTENDERS = ["floor", "simple", "streams", "complete", "pgloader", "codecs"] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
 /** Those run without --only: the backup codecs compare dumps, not loads, and are asked for by name. */
-export const DEFAULT_CONTENDERS: readonly ContenderName[] = ["floor", "simple", "complete", "pgloader"];
+export const DEFAULT_CONTENDERS: readonly ContenderName[] = ["floor", "simple", "streams", "complete", "pgloader"];
 
 export interface BenchOptions {
   /** Tickets of the generated export (comments and timesheets follow). Defaults to 100000. */

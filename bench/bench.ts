@@ -3,7 +3,7 @@
  * four contenders side by side, one at a time: the raw COPY floor, this
  * engine in simple mode, this engine in complete mode (steady state), and
  * pgloader. Prints a markdown table and, as the last line,
- * `ratio_vs_copy=X ratio_vs_pgloader=Y pgloader_run=cast complete_vs_simple=Z peak_rss_mb=M`
+ * `ratio_vs_copy=X ratio_vs_pgloader=Y pgloader_run=cast complete_vs_simple=Z streams_2_vs_1=S peak_rss_mb=M`
  * (pgloader_run: the pgloader run that loaded every row, which Y compares with);
  * writes everything to <data-dir>/results-<tickets>.json.
  *
@@ -26,11 +26,12 @@ import {
   failedOutcome,
   floorContender,
   pgloaderContender,
+  streamsLabel,
 } from "./contenders";
 import { codecsContender } from "./codecs";
 import { serverVersion } from "./databases";
 import { interruptGroups } from "./measured-run";
-import { ContenderId } from "./results";
+import { BENCH_STREAMS, ContenderId } from "./results";
 import { watchingActivity } from "./server-activity";
 import { preparedExport, warmPageCache } from "./source-export";
 import { summarize } from "./summary";
@@ -44,7 +45,12 @@ interface Runner {
 
 const RUNNERS: Record<ContenderName, Runner> = {
   floor: { run: floorContender, ids: ["floorData", "floorKeys"], labels: ["raw COPY floor, data", "raw COPY floor, data + keys"] },
-  simple: { run: engineSimpleContender, ids: ["simple"], labels: ["this engine, simple"] },
+  simple: { run: (ctx) => engineSimpleContender(ctx), ids: ["simple"], labels: [streamsLabel(1)] },
+  streams: {
+    run: (ctx) => engineSimpleContender(ctx, BENCH_STREAMS),
+    ids: ["simpleStreams"],
+    labels: [streamsLabel(BENCH_STREAMS)],
+  },
   complete: { run: engineCompleteContender, ids: ["complete"], labels: ["this engine, complete (steady state)"] },
   pgloader: { run: pgloaderContender, ids: ["pgloader"], labels: ["pgloader"] },
   codecs: { run: codecsContender, ids: ["codec"], labels: ["backup codecs"] },

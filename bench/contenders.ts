@@ -81,23 +81,32 @@ export async function floorContender(ctx: ContenderContext): Promise<ContenderOu
   });
 }
 
+export function streamsLabel(streams: number): string {
+  return streams === 1 ? "this engine, simple" : `this engine, simple, ${streams} streams`;
+}
+
 function engineNote(run: EngineRun): string {
   if (!run.ok) return run.error ?? "failed";
   const t = run.report?.timings ?? {};
-  const parts = [`load rows ${s(t.loadRows ?? 0)}`, `keys ${s(t.keys ?? 0)}`, `validation ${s(t.validation ?? 0)}`];
+  // Each stream keys and validates its own table: only the foreign keys and what they changed come after.
+  const streamed = (run.report?.streams ?? 1) > 1 ? " (each table's keys and validation in its stream)" : "";
+  const parts = [`load rows ${s(t.loadRows ?? 0)}${streamed}`, `keys ${s(t.keys ?? 0)}`, `validation ${s(t.validation ?? 0)}`];
   if (t.canary !== undefined) parts.unshift(`canary ${s(t.canary)}`);
   const backup = run.report?.backup;
   if (backup) parts.push(`pg_dump ${s(backup.seconds)} alongside (${(backup.bytes / 2 ** 20).toFixed(0)} MB), waited ${s(t.backup ?? 0)}`);
   return parts.join(", ");
 }
 
-export async function engineSimpleContender(ctx: ContenderContext): Promise<ContenderOutcome> {
-  return withFreshDatabase(ctx.serverUrl, "engine_simple", async (url) => {
+/** Simple mode with one table stream (the floor's one COPY session), or with BENCH_STREAMS for the "streams" contender. */
+export async function engineSimpleContender(ctx: ContenderContext, streams = 1): Promise<ContenderOutcome> {
+  const id = streams === 1 ? "simple" : "simpleStreams";
+  return withFreshDatabase(ctx.serverUrl, `engine_${id.toLowerCase()}`, async (url) => {
     await checkpoint(ctx.serverUrl);
-    ctx.log("engine, mode simple, into a fresh database");
-    const run = await runEngine({ ...ctx, sourcePath: ctx.source.path, databaseUrl: url, sourceRows: ctx.source.rows }, "simple", "simple");
+    ctx.log(`engine, mode simple, ${streams} stream(s), into a fresh database`);
+    const input = { ...ctx, sourcePath: ctx.source.path, databaseUrl: url, sourceRows: ctx.source.rows };
+    const run = await runEngine(input, "simple", id, streams);
     const row = contenderRow(
-      { id: "simple", label: "this engine, simple", note: engineNote(run) },
+      { id, label: streamsLabel(streams), note: engineNote(run) },
       run.ok ? "ok" : "FAILED",
       run.wallSeconds,
       run.rss.peakBytes,

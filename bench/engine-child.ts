@@ -15,6 +15,8 @@ export interface EngineChildRequest {
   readonly schemaPrefix: string;
   readonly backupDirectory: string;
   readonly reuse: boolean;
+  /** Absent: the engine's default. */
+  readonly streams?: number;
   readonly reportFile: string;
 }
 
@@ -34,6 +36,7 @@ async function main(): Promise<number> {
       schemaPrefix: request.schemaPrefix,
       backupDirectory: request.backupDirectory,
       reuse: request.reuse,
+      ...(request.streams !== undefined ? { streams: request.streams } : {}),
       onProgress: throttled((e) => {
         const rows = e.done !== undefined && e.total !== undefined ? ` ${e.done}/${e.total}` : "";
         process.stderr.write(`[${e.phase}] ${e.message}${rows}\n`);

@@ -40,7 +40,7 @@ function failureOf(report: MigrationReport, sourceRows: Readonly<Record<string, 
   return null;
 }
 
-export async function runEngine(input: EngineRunInput, mode: MigrationMode, label: string): Promise<EngineRun> {
+export async function runEngine(input: EngineRunInput, mode: MigrationMode, label: string, streams?: number): Promise<EngineRun> {
   const reportFile = path.join(input.workDirectory, `${label}-report.json`);
   const request: EngineChildRequest = {
     sourcePath: input.sourcePath,
@@ -49,6 +49,7 @@ export async function runEngine(input: EngineRunInput, mode: MigrationMode, labe
     schemaPrefix: SCHEMA_PREFIX,
     backupDirectory: path.join(input.workDirectory, "backups"),
     reuse: false,
+    ...(streams !== undefined ? { streams } : {}),
     reportFile,
   };
   const run = await measuredRun({

@@ -5,7 +5,7 @@
 import { MigrationReport } from "../engine";
 
 export type Status = "ok" | "FAILED" | "skipped";
-export type ContenderId = "floorData" | "floorKeys" | "simple" | "complete" | "pgloader" | "pgloaderCast" | "codec";
+export type ContenderId = "floorData" | "floorKeys" | "simple" | "simpleStreams" | "complete" | "pgloader" | "pgloaderCast" | "codec";
 
 export interface ContenderRow {
   readonly id: ContenderId;
@@ -27,6 +27,8 @@ export interface Ratios {
   readonly ratioVsPgloader: number | null;
   readonly pgloaderRun: PgloaderRunCompared | null;
   readonly completeVsSimple: number | null;
+  /** Simple with BENCH_STREAMS parallel table streams over simple with one. */
+  readonly streamsVsOne: number | null;
   readonly peakRssMb: number | null;
   /** Simple over pgloader with its default casts and with CAST rules for epoch columns, each when it loaded every row. */
   readonly ratioVsPgloaderDefaults: number | null;
@@ -34,6 +36,9 @@ export interface Ratios {
 }
 
 const MB = 2 ** 20;
+
+/** The parallel table streams of the "streams" contender, against simple's one. */
+export const BENCH_STREAMS = 2;
 
 export function contenderRow(
   base: Pick<ContenderRow, "id" | "label" | "note">,
@@ -62,6 +67,7 @@ export function ratios(rows: readonly ContenderRow[]): Ratios {
   const simple = okWall(rows, "simple");
   const over = (other: number | null) => (simple !== null && other !== null && other > 0 ? simple / other : null);
   const complete = okWall(rows, "complete");
+  const streamed = okWall(rows, "simpleStreams");
   // A pgloader run is "ok" only when PostgreSQL holds every row of the export
   // (its defaults lose a table of ServiceDesk exports and still exit 0).
   const defaults = over(okWall(rows, "pgloader"));
@@ -73,6 +79,7 @@ export function ratios(rows: readonly ContenderRow[]): Ratios {
     ratioVsPgloaderDefaults: defaults,
     ratioVsPgloaderWithCast: cast,
     completeVsSimple: complete !== null && simple !== null && simple > 0 ? complete / simple : null,
+    streamsVsOne: streamed !== null && simple !== null && simple > 0 ? streamed / simple : null,
     peakRssMb: rows.find((r) => r.id === "simple" && r.status === "ok")?.peakRssMb ?? null,
   };
 }
@@ -82,7 +89,7 @@ const fixed = (n: number | null, digits: number) => (n === null ? "na" : n.toFix
 export function lastLine(r: Ratios): string {
   return (
     `ratio_vs_copy=${fixed(r.ratioVsCopy, 2)} ratio_vs_pgloader=${fixed(r.ratioVsPgloader, 2)} pgloader_run=${r.pgloaderRun ?? "na"} ` +
-    `complete_vs_simple=${fixed(r.completeVsSimple, 2)} peak_rss_mb=${fixed(r.peakRssMb, 0)}`
+    `complete_vs_simple=${fixed(r.completeVsSimple, 2)} streams_${BENCH_STREAMS}_vs_1=${fixed(r.streamsVsOne, 2)} peak_rss_mb=${fixed(r.peakRssMb, 0)}`
   );
 }
 

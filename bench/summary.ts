@@ -10,7 +10,17 @@ import { ContenderRecord } from "./contenders";
 import { EngineRun } from "./engine-runs";
 import { FloorResult } from "./floor";
 import { SAMPLE_INTERVAL_MS } from "./process-tree-rss";
-import { ContenderRow, contenderTable, enginePhaseTimings, lastLine, PhaseColumn, phaseTable, Ratios, ratios } from "./results";
+import {
+  BENCH_STREAMS,
+  ContenderRow,
+  contenderTable,
+  enginePhaseTimings,
+  lastLine,
+  PhaseColumn,
+  phaseTable,
+  Ratios,
+  ratios,
+} from "./results";
 import { SourceExport } from "./source-export";
 
 export interface SummaryInput {
@@ -32,7 +42,7 @@ function floorOf(records: SummaryInput["records"]): FloorResult | null {
   return detail && "keyStatements" in detail ? detail : null;
 }
 
-function engineOf(records: SummaryInput["records"], name: "simple" | "complete"): EngineRun | null {
+function engineOf(records: SummaryInput["records"], name: "simple" | "streams" | "complete"): EngineRun | null {
   const detail = records[name]?.outcome.detail;
   return detail && "report" in detail && "rss" in detail ? detail : null;
 }
@@ -49,6 +59,7 @@ function phaseColumns(records: SummaryInput["records"]): PhaseColumn[] {
   }
   for (const [name, label] of [
     ["simple", "engine simple"],
+    ["streams", `engine simple, ${BENCH_STREAMS} streams`],
     ["complete", "engine complete"],
   ] as const) {
     const run = engineOf(records, name);

@@ -51,6 +51,11 @@ const FLAGS = {
   backupDir: () => new Option("--backup-dir <dir>", `the folder of the pg_dump backups (default ./${DEFAULTS.backupDirectory})`),
   reportDir: () =>
     new Option("--report-dir <dir>", `where the run report files go (default <backup-dir>/${DEFAULTS.reportFolder}, as for Pulumi)`),
+  streams: () =>
+    new Option(
+      "--streams <n>",
+      `tables loaded at once, each in a session of its own, or auto: half this machine's cores for a local server, else 1 (default ${DEFAULTS.streams})`,
+    ),
   noReuse: () => new Option("--no-reuse", "load even when a retained version holds this export already"),
   lockTimeout: () =>
     new Option(

@@ -24,6 +24,7 @@ export interface MigrateFlags {
   testQuery: string[];
   cutover?: string;
   retain?: string;
+  streams?: string;
   backupDir?: string;
   backupCompression?: string;
   backupKeepDays?: string;
@@ -117,5 +118,6 @@ export function migrateOptions(flags: MigrateFlags): MigrateOptions {
     backupCompression: flags.backupCompression,
     backupKeepDays: numberFlag(flags.backupKeepDays, "--backup-keep-days"),
     reuse: flags.reuse,
+    streams: flags.streams === undefined || flags.streams === "auto" ? undefined : numberFlag(flags.streams, "--streams"),
   };
 }

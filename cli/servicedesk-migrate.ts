@@ -58,6 +58,7 @@ const FLAG_SETS = {
     "backupCompression",
     "backupKeepDays",
     "reportDir",
+    "streams",
     "noReuse",
     "lockTimeout",
     "json",

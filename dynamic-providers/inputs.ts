@@ -43,6 +43,8 @@ export interface MigrationInputs {
   backupKeepDays: number;
   minFreeDiskBytes: number;
   minFreeMemoryBytes: number;
+  /** Tables loaded at once, each in a session of its own, or "auto". */
+  streams: number | "auto";
   testQueries: string[];
   /** sha256 of the export, computed by the program at preview time. */
   sourceDigest: string;

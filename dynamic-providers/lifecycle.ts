@@ -13,6 +13,7 @@
  */
 import { parseCompression } from "../engine/backup/compression";
 import { defaultCutover, DEFAULTS } from "../engine/defaults";
+import { MAX_STREAMS } from "../engine/migrate/streams";
 import type { MigrationInputs } from "./inputs";
 
 export type InputChange = "replace" | "update";
@@ -191,6 +192,17 @@ export const INPUTS: readonly InputSpec[] = [
     change: "update",
     why: "a health check of the next load",
     validate: numberIn(0, Number.MAX_SAFE_INTEGER),
+  },
+  {
+    name: "streams",
+    type: "string",
+    default: DEFAULTS.streams,
+    change: "update",
+    why: "how the next load runs; the data stays as it is",
+    validate: (v: number | "auto") =>
+      v === "auto" || (Number.isInteger(v) && v >= 1 && v <= MAX_STREAMS)
+        ? null
+        : `must be "auto" or a whole number from 1 to ${MAX_STREAMS}, got ${JSON.stringify(v)}`,
   },
   { name: "testQueries", type: "array", default: [], change: "update", why: "the canary of the next load", validate: stringList },
   {

@@ -171,6 +171,7 @@ function migrateOptions(inputs: MigrationInputs) {
     backupKeepDays: inputs.backupKeepDays,
     minFreeDiskBytes: inputs.minFreeDiskBytes,
     minFreeMemoryBytes: inputs.minFreeMemoryBytes,
+    streams: inputs.streams,
   };
 }
 

@@ -65,6 +65,8 @@ export interface ServicedeskMigrationArgs {
   minFreeDiskBytes?: pulumi.Input<number>;
   /** Free memory needed to load. Defaults to 512 MiB. */
   minFreeMemoryBytes?: pulumi.Input<number>;
+  /** Tables loaded at once, each in a session of its own (1-16), or "auto": half this machine's cores for a server on it, else 1. Defaults to "auto". */
+  streams?: pulumi.Input<number | "auto">;
   /** SQL the canary must run without error. Defaults to the ServiceDesk queries only. */
   testQueries?: pulumi.Input<pulumi.Input<string>[]>;
 }

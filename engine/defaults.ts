@@ -32,6 +32,13 @@ export const DEFAULTS = {
   backupKeepDays: 0,
   minFreeDiskBytes: 256 * 1024 ** 2,
   minFreeMemoryBytes: 512 * 1024 ** 2,
+  /**
+   * Tables loaded at once, each in a session of its own: "auto" takes half
+   * the cores of a server on this machine (its readers need the other half)
+   * and 1 for a server elsewhere, whose cores PostgreSQL does not report
+   * (engine/migrate/streams.ts).
+   */
+  streams: "auto" as number | "auto",
   /** How long a run waits for another run on the same prefix. */
   lockTimeoutMs: 10 * 60 * 1000,
 } as const;

@@ -9,6 +9,11 @@ import { BadValuePolicy, RenameMap, ResourceMode, ServicedeskDatabase } from "..
 
 const config = new pulumi.Config();
 
+/** "auto" stays a word; a count becomes a number (anything else is refused by the resource's check, naming the input). */
+function streamsConfig(value: string | undefined): number | "auto" | undefined {
+  return value === undefined || value === "auto" ? value : Number(value);
+}
+
 /** $SERVICEDESK_DATABASE_URL overrides the stack's connection (the demo uses it for an embedded server). */
 const connection = process.env.SERVICEDESK_DATABASE_URL
   ? pulumi.secret(process.env.SERVICEDESK_DATABASE_URL)
@@ -36,6 +41,7 @@ const database = new ServicedeskDatabase("servicedesk", {
     backupKeepDays: config.getNumber("backupKeepDays"),
     minFreeDiskBytes: config.getNumber("minFreeDiskBytes"),
     minFreeMemoryBytes: config.getNumber("minFreeMemoryBytes"),
+    streams: streamsConfig(config.get("streams")),
     testQueries: config.getObject<string[]>("testQueries"),
   },
   reportingRole: config.getBoolean("reportingRole") ? { password: config.requireSecret("reportingRolePassword") } : undefined,

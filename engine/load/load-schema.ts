@@ -4,17 +4,25 @@
  * caller's last steps (metadata), then COMMIT. Readers never see a partial
  * schema, and a failure or a killed process leaves nothing behind: the
  * server rolls the transaction back.
+ *
+ * With parallel streams, each table is loaded, keyed and validated in a
+ * session of its own and committed into the staging schema
+ * (staging-load.ts, versions/staging.ts); the version's transaction then
+ * moves the tables in, adds the foreign keys and validates what they
+ * changed. Readers still see nothing before the version is ready; what a
+ * killed run leaves is the staging schema, which the next run drops.
  */
 import { createHash } from "node:crypto";
 import { Client } from "pg";
-import { RollbackError, ValidationError } from "../errors";
-import { MigrationPlan, TablePlan } from "../plan/model";
+import { describeError, RollbackError, ValidationError } from "../errors";
+import { MigrationPlan, REJECTS_TABLE, TablePlan } from "../plan/model";
 import { widenedMessage } from "../plan/widen";
 import { SourceEvidence } from "../profile";
 import { ProgressListener } from "../progress";
 import { RowSubset, SourceSchema } from "../source";
 import { qualified, quoteIdent } from "../sql/identifiers";
 import { checkMeaning } from "../validate/meaning";
+import { createStaging, dropStaging } from "../versions/staging";
 import { TableValidation, validateTable, validationMismatches } from "../validate/validate";
 import { addForeignKeys, addIndexes, addPrimaryKeys, RepairedRows } from "./constraints";
 import { createTableSql, LOAD_SESSION_SETTINGS, rejectsTableSql } from "./ddl";
@@ -22,6 +30,7 @@ import { forEachTableJob, TableRunContext } from "./jobs";
 import { loadTable, TableLoadResult } from "./load-table";
 import { ReaderJob, TableReadStats } from "./protocol";
 import { ReadResult, readTable, WideningRequired } from "./read-table";
+import { stageTables } from "./staging-load";
 
 export interface LoadSchemaInput {
   readonly client: Client;
@@ -40,6 +49,16 @@ export interface LoadSchemaInput {
   readonly beforeCommit?: (result: SchemaLoadResult) => Promise<void>;
   /** false: roll back at the end instead of committing (a canary that leaves nothing). */
   readonly commit: boolean;
+  /** Tables loaded at once, each in a session of its own; absent or 1: every table in the load's session. */
+  readonly streams?: LoadStreams;
+}
+
+export interface LoadStreams {
+  readonly count: number;
+  /** The prefix whose staging schema the streams fill. */
+  readonly prefix: string;
+  /** Opens one more session to the target. */
+  readonly connect: () => Promise<Client>;
 }
 
 export interface TableLoadSummary {
@@ -67,7 +86,12 @@ export interface SchemaLoadResult {
   readonly timings: { readonly load: number; readonly keys: number; readonly validation: number; readonly total: number };
 }
 
-type LoadedTable = TableRunContext & { result: TableLoadResult; read: ReadResult };
+export type LoadedTable = TableRunContext & {
+  result: TableLoadResult;
+  read: ReadResult;
+  /** The table validated in its stream, before the foreign keys (parallel loads only). */
+  validation?: TableValidation;
+};
 
 /**
  * A load done and validated inside its open transaction: nothing of it is
@@ -82,6 +106,8 @@ export interface OpenLoad {
 }
 
 export async function openLoad(input: LoadSchemaInput): Promise<OpenLoad> {
+  const streams = input.streams;
+  if (streams && streams.count > 1 && input.commit && input.plan.tables.length > 1) return openStreamedLoad(input, streams);
   const { client } = input;
   const undo = async (cause: unknown): Promise<never> => {
     try {
@@ -99,6 +125,66 @@ export async function openLoad(input: LoadSchemaInput): Promise<OpenLoad> {
     return undo(error);
   }
   return { result, complete: async () => void (await client.query("COMMIT")), undo };
+}
+
+async function openStreamedLoad(input: LoadSchemaInput, streams: LoadStreams): Promise<OpenLoad> {
+  const { client, schema, plan } = input;
+  const started = performance.now();
+  const staging = await createStaging(client, streams.prefix);
+  /** Rethrows `cause` once the staging schema is gone, or both when it cannot be dropped. */
+  const discard = async (cause: unknown): Promise<never> => {
+    try {
+      await dropStaging(client, streams.prefix);
+    } catch (dropError) {
+      throw new RollbackError(cause, dropError);
+    }
+    throw cause;
+  };
+  let staged: LoadedTable[];
+  try {
+    // Every stream writes its table's rejects here, in its own transaction.
+    await client.query(rejectsTableSql(staging));
+    staged = await stageTables(input, staging, streams);
+  } catch (error) {
+    return discard(error);
+  }
+  const undo = async (cause: unknown): Promise<never> => {
+    try {
+      await client.query("ROLLBACK");
+    } catch (rollbackError) {
+      return discard(new RollbackError(cause, rollbackError));
+    }
+    return discard(cause);
+  };
+  await client.query("BEGIN");
+  let result: SchemaLoadResult;
+  try {
+    for (const setting of LOAD_SESSION_SETTINGS) await client.query(setting);
+    await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
+    // A catalog change per table: the rows, keys and indexes stay where the streams wrote them.
+    for (const name of [REJECTS_TABLE, ...plan.tables.map((t) => t.name)])
+      await client.query(`ALTER TABLE ${qualified(staging, name)} SET SCHEMA ${quoteIdent(schema)}`);
+    const loadSeconds = (performance.now() - started) / 1000;
+    input.onProgress?.({ phase: "keys", message: `building the foreign keys of ${schema}` });
+    const repaired = await addForeignKeys(client, schema, plan.tables, plan.badValuePolicy);
+    const keysSeconds = (performance.now() - started) / 1000 - loadSeconds;
+    const tables = await validateAll(input, staged, repaired);
+    const total = (performance.now() - started) / 1000;
+    result = { schema, tables, timings: { load: loadSeconds, keys: keysSeconds, validation: total - loadSeconds - keysSeconds, total } };
+  } catch (error) {
+    return undo(error);
+  }
+  return {
+    result,
+    async complete() {
+      await client.query("COMMIT");
+      // Empty now: one left behind holds nothing, and the next run drops it first.
+      await dropStaging(client, streams.prefix).catch((error: unknown) =>
+        input.onProgress?.({ phase: "load", message: `the empty schema ${staging} stays until the next run: ${describeError(error)}` }),
+      );
+    },
+    undo,
+  };
 }
 
 /** A whole load: open, the caller's last steps, then commit (or roll back when `commit` is false: the canary). */
@@ -206,8 +292,11 @@ async function validateAll(input: LoadSchemaInput, loaded: readonly LoadedTable[
   const summaries: TableLoadSummary[] = [];
   for (const item of loaded) {
     input.onProgress?.({ phase: "validation", table: item.table.name, message: `validating ${item.table.name} (rows, types, checksum)` });
-    const expected = await sourceDigestAfterRepairs(item, repaired);
-    const validation = await validateTable(input.client, input.schema, item.table, expected);
+    const changes = repaired.get(item.table.source) ?? [];
+    const validation =
+      item.validation && changes.length === 0
+        ? item.validation
+        : await validateTable(input.client, input.schema, item.table, await sourceDigestAfterRepairs(item, repaired));
     const meaning = await checkMeaning({
       client: input.client,
       schema: input.schema,
@@ -216,7 +305,6 @@ async function validateAll(input: LoadSchemaInput, loaded: readonly LoadedTable[
       source: item.source,
       table: item.table,
     });
-    const changes = repaired.get(item.table.source) ?? [];
     summaries.push({
       table: item.table.name,
       source: item.table.source,

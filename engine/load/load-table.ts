@@ -41,6 +41,8 @@ export interface TableLoadOptions {
   /** Where the reject spool goes: the run's scratch folder. */
   readonly scratchDirectory: string;
   readonly onRows?: (rows: number) => void;
+  /** Aborts the read (another table of a parallel load failed). */
+  readonly signal?: AbortSignal;
 }
 
 /** "COPY tickets, line 12, column title: ..." -> 12 and "title". */
@@ -128,6 +130,7 @@ async function copyRows(
   const stream = options.client.query(copyFrom(copySql(options.schema, options.table)));
   const hasher = createHash("sha256");
   const abort = new AbortController();
+  const signal = options.signal ? AbortSignal.any([abort.signal, options.signal]) : abort.signal;
   let endedByServer = false;
   stream.on("error", (error) => {
     endedByServer = true;
@@ -148,7 +151,7 @@ async function copyRows(
         },
         rejects: (records) => spool.write(records),
       },
-      abort.signal,
+      signal,
       chunkLog,
     );
   } catch (error) {

@@ -18,7 +18,7 @@ import { asMigrationError, MigrationError } from "../errors";
 import { Finding, QualityReport } from "../quality";
 import { openScratch } from "../scratch/scratch";
 import { connect, requireCreatePrivilege } from "../sql/connect";
-import { canarySchemaName, readVersionMetadata, stableState, VersionMetadata, withPrefixLock } from "../versions";
+import { canarySchemaName, dropStaging, readVersionMetadata, stableState, VersionMetadata, withPrefixLock } from "../versions";
 import { Inspection, inspectSource } from "./inspect";
 import { MigrateOptions, ResolvedOptions, resolveOptions } from "./options";
 import { adoptVersion } from "./phases/adopt";
@@ -123,6 +123,9 @@ async function connectAndRun(
  */
 async function run(state: RunState): Promise<MigrationReport> {
   const { options, inspection } = state.ctx;
+  // Only a run holding the prefix lock uses the staging schema: one there now is a stopped run's.
+  if (await dropStaging(state.client, options.schemaPrefix))
+    options.onProgress?.({ phase: "inspect", message: `removed the staging schema of a stopped parallel load` });
   if (options.reuse && options.mode !== "canary") {
     const found = await adoptableVersion(state.client, options.schemaPrefix, inspection.digest, inspection.plan.fingerprint);
     if (found) return adopt(state, found);
@@ -213,6 +216,7 @@ async function loadAndServe(state: RunState, health: Finding[], scratchDirectory
     previousSchema: state.active,
     cutOver: served.cutOver,
     tables: tableReports(load.result),
+    streams: load.streams,
     quality: load.quality,
     canary,
     backup: backupResult,

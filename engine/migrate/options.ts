@@ -9,6 +9,7 @@ import { OptionError } from "../errors";
 import { compressionLabel, parseCompression } from "../backup/compression";
 import { keepDaysOf } from "../backup/catalog";
 import { Holder, validatePrefix } from "../versions";
+import { MAX_STREAMS } from "./streams";
 
 export interface MigrateOptions extends PlanOptions {
   /** The SQLite export. */
@@ -43,6 +44,8 @@ export interface MigrateOptions extends PlanOptions {
   readonly minFreeMemoryBytes?: number;
   /** How long to wait for another run on the same prefix. Defaults to 10 minutes. */
   readonly lockTimeoutMs?: number;
+  /** Tables loaded at once, each in a session of its own, or "auto" (the default; see DEFAULTS.streams). */
+  readonly streams?: number | "auto";
   /** Adopt a retained version loaded from the same export with the same options. Defaults to true. */
   readonly reuse?: boolean;
   /** Recorded in the version's metadata, e.g. "pulumi:dev". */
@@ -68,6 +71,7 @@ export interface ResolvedOptions extends MigrateOptions {
   readonly backupCompression: string;
   readonly backupKeepDays: number;
   readonly reuse: boolean;
+  readonly streams: number | "auto";
 }
 
 export const MODES: readonly MigrationMode[] = ["simple", "canary", "blue-green", "complete"];
@@ -84,6 +88,9 @@ export function resolveOptions(options: MigrateOptions): ResolvedOptions {
     throw new OptionError("retainVersions", `must be a whole number >= 0, got ${retainVersions}`);
   const backupKeepDays = keepDaysOf(options.backupKeepDays);
   const cutover = options.cutover ?? defaultCutover(mode);
+  const streams = options.streams ?? DEFAULTS.streams;
+  if (streams !== "auto" && !(Number.isInteger(streams) && streams >= 1 && streams <= MAX_STREAMS))
+    throw new OptionError("streams", `must be "auto" or a whole number from 1 to ${MAX_STREAMS}, got ${JSON.stringify(streams)}`);
   if (cutover !== "auto" && cutover !== "manual") throw new OptionError("cutover", `must be "auto" or "manual", got "${cutover}"`);
   return {
     ...options,
@@ -96,5 +103,6 @@ export function resolveOptions(options: MigrateOptions): ResolvedOptions {
     backupCompression: compressionLabel(parseCompression(options.backupCompression ?? DEFAULTS.backupCompression)),
     backupKeepDays,
     reuse: options.reuse ?? true,
+    streams,
   };
 }

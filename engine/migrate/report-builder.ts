@@ -77,6 +77,7 @@ export interface ReportParts {
   readonly previousSchema: string | null;
   readonly cutOver: boolean;
   readonly tables?: readonly TableReport[];
+  readonly streams?: number;
   readonly quality?: QualityReport | null;
   readonly canary?: CanaryResult | null;
   readonly backup?: BackupResult | null;
@@ -103,6 +104,7 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
     stableSchema: stableSchemaName(options.schemaPrefix),
     cutOver: parts.cutOver,
     tables: parts.tables ?? [],
+    streams: parts.streams ?? null,
     quality: parts.quality ? roundedQuality(parts.quality) : null,
     canary: canary && {
       schema: canary.schema,

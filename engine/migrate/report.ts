@@ -56,6 +56,8 @@ export interface MigrationReport {
   /** Whether the stable schema now points at `schema`. */
   readonly cutOver: boolean;
   readonly tables: readonly TableReport[];
+  /** Tables the load ran at once, each in a session of its own (null when no version was loaded). */
+  readonly streams: number | null;
   readonly quality: QualityReport | null;
   readonly canary: {
     readonly schema: string;

@@ -45,20 +45,27 @@ function readBackOrder(table: TablePlan): string {
   return ` ORDER BY ${terms.join(", ")}`;
 }
 
+interface ReadBack {
+  readonly digest: string;
+  /** The rows COPY sent, from its command tag: read it once the connection has answered a later query. */
+  readonly rowCount: () => number;
+}
+
 /** Hashes what PostgreSQL stored, rendered as the loader rendered it. */
-export async function targetDigest(client: Client, schema: string, table: TablePlan, keyOrder: boolean): Promise<string> {
+async function readBack(client: Client, schema: string, table: TablePlan, keyOrder: boolean): Promise<ReadBack> {
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
   const order = keyOrder ? readBackOrder(table) : "";
   const sql = `COPY (SELECT ${columns} FROM ${qualified(schema, table.name)}${order}) TO STDOUT WITH (FORMAT csv)`;
   const stream = client.query(copyTo(sql));
+  const rowCount = () => stream.rowCount;
   if (!hashedByRows(table)) {
     const hasher = createHash("sha256");
     for await (const chunk of stream) hasher.update(chunk as Buffer);
-    return hasher.digest("hex");
+    return { digest: hasher.digest("hex"), rowCount };
   }
   const rows = await CsvRowHasher.create();
   for await (const chunk of stream) rows.update(chunk as Buffer);
-  return rows.digest();
+  return { digest: rows.digest(), rowCount };
 }
 
 export async function validateTable(
@@ -68,9 +75,11 @@ export async function validateTable(
   expected: { rows: number; digest: string; keyOrder: boolean },
 ): Promise<TableValidation> {
   const started = performance.now();
-  const count = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(schema, table.name)}`);
-  const actualRows = Number(count.rows[0].n);
+  // The read-back's command tag counts the rows (a count(*) scanned the table once more).
+  const stored = await readBack(client, schema, table, expected.keyOrder);
+  // A later query: the tag arrives after the last row, and this answer after the tag.
   const types = await client.query<{ name: string; type: string }>(COLUMN_TYPES, [qualified(schema, table.name)]);
+  const actualRows = stored.rowCount();
   const typeMismatches: string[] = [];
   table.columns.forEach((column, i) => {
     const found = types.rows[i];
@@ -80,7 +89,7 @@ export async function validateTable(
       );
     }
   });
-  const digest = await targetDigest(client, schema, table, expected.keyOrder);
+  const digest = stored.digest;
   return {
     table: table.name,
     expectedRows: expected.rows,

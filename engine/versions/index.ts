@@ -7,6 +7,7 @@ export {
   isVersionSchemaName,
   MAX_PREFIX_BYTES,
   stableSchemaName,
+  stagingSchemaName,
   validatePrefix,
   versionNamePattern,
   versionSchemaName,
@@ -15,11 +16,13 @@ export {
 export {
   activeVersion,
   FORMAT_VERSION,
+  isStagingComment,
   parseStableMetadata,
   parseVersionMetadata,
   readSchemaComment,
   readVersionMetadata,
   stableState,
+  stagingComment,
   TOOL_NAME,
   writeVersionMetadata,
 } from "./metadata";
@@ -41,3 +44,4 @@ export type { GarbageCollectionOptions } from "./retention";
 export { inTransaction } from "./transaction";
 export { heldByOthers, holdVersion, readClaims, releaseClaim } from "./holders";
 export type { Claim, Holder } from "./holders";
+export { createStaging, dropStaging } from "./staging";

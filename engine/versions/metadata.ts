@@ -108,6 +108,17 @@ export function parseStableMetadata(prefix: string, comment: string | null | und
   return m as unknown as StableMetadata;
 }
 
+/** The comment that marks a prefix's staging schema as ours (load/staging.ts). */
+export function stagingComment(prefix: string): string {
+  return JSON.stringify({ tool: TOOL_NAME, formatVersion: FORMAT_VERSION, prefix, staging: true });
+}
+
+/** Whether a schema comment is the staging mark of `prefix`. */
+export function isStagingComment(prefix: string, comment: string | null | undefined): boolean {
+  const m = parseJsonObject(comment);
+  return isOurs(m) && m.prefix === prefix && m.staging === true;
+}
+
 /** The comment of `schema`: undefined if the schema does not exist, null if it has none. */
 export async function readSchemaComment(client: ClientBase, schema: string): Promise<string | null | undefined> {
   const { rows } = await client.query<{ comment: string | null }>(SCHEMA_COMMENT_SQL, [schema]);

@@ -4,6 +4,7 @@
  *   servicedesk                      stable access schema (views only)
  *   servicedesk_control              the switch_to() function
  *   servicedesk_canary               the canary load
+ *   servicedesk_staging              tables loaded by parallel streams, before the version takes them
  *   servicedesk_v20250301_141503     one versioned schema per load (UTC)
  *
  * The version suffix sorts as text in time order, so "newest" never needs a
@@ -21,8 +22,9 @@ const PREFIX_PATTERN = /^[a-z_][a-z0-9_]*$/;
 const VERSION_SUFFIX_EXAMPLE = "_v20250301_141503";
 const CONTROL_SUFFIX = "_control";
 const CANARY_SUFFIX = "_canary";
+const STAGING_SUFFIX = "_staging";
 /** The longest suffix any schema of the family gets. */
-const LONGEST_SUFFIX_BYTES = Math.max(VERSION_SUFFIX_EXAMPLE.length, CONTROL_SUFFIX.length, CANARY_SUFFIX.length);
+const LONGEST_SUFFIX_BYTES = Math.max(VERSION_SUFFIX_EXAMPLE.length, CONTROL_SUFFIX.length, CANARY_SUFFIX.length, STAGING_SUFFIX.length);
 export const MAX_PREFIX_BYTES = MAX_IDENTIFIER_BYTES - LONGEST_SUFFIX_BYTES;
 
 /** Two loads in one second take the next free second; a day of seconds is far beyond any real collision. */
@@ -64,6 +66,12 @@ export function controlSchemaName(prefix: string): string {
 export function canarySchemaName(prefix: string): string {
   validatePrefix(prefix);
   return prefix + CANARY_SUFFIX;
+}
+
+/** The schema parallel load streams fill before the version's transaction moves their tables into it (load/staging.ts). */
+export function stagingSchemaName(prefix: string): string {
+  validatePrefix(prefix);
+  return prefix + STAGING_SUFFIX;
 }
 
 /** `<prefix>_vYYYYMMDD_HHMMSS` for the UTC second of `at`. */

@@ -16,7 +16,7 @@ const TICKETS = 2000;
 interface ContenderDetail {
   ok: boolean;
   error: string | null;
-  report?: { outcome: string; tables: { table: string; rowsLoaded: number; rejected: number }[] };
+  report?: { outcome: string; streams: number | null; tables: { table: string; rowsLoaded: number; rejected: number }[] };
 }
 
 interface BenchResults {
@@ -75,17 +75,22 @@ describe("npm run bench on a small export", () => {
     const lines = stdout.trimEnd().split("\n");
     const last = lines[lines.length - 1];
     expect(last).toMatch(
-      /^ratio_vs_copy=\d+\.\d\d ratio_vs_pgloader=\d+\.\d\d pgloader_run=cast complete_vs_simple=\d+\.\d\d peak_rss_mb=\d+$/,
+      /^ratio_vs_copy=\d+\.\d\d ratio_vs_pgloader=\d+\.\d\d pgloader_run=cast complete_vs_simple=\d+\.\d\d streams_2_vs_1=\d+\.\d\d peak_rss_mb=\d+$/,
     );
     expect(results.lastLine).toBe(last);
     console.log(`bench at ${TICKETS} tickets: ${last}`);
   });
 
-  test("the floor and both engine modes succeed, and the engine loads every row of the export", () => {
+  test("the floor and every engine run succeed, and the engine loads every row of the export", () => {
     const status = Object.fromEntries(results.contenders.map((c) => [c.id, c.status]));
-    expect(status).toMatchObject({ floorData: "ok", floorKeys: "ok", simple: "ok", complete: "ok" });
+    expect(status).toMatchObject({ floorData: "ok", floorKeys: "ok", simple: "ok", simpleStreams: "ok", complete: "ok" });
     expect(results.source.totalRows).toBe(Object.values(results.source.rows).reduce((a, b) => a + b, 0));
-    for (const mode of ["simple", "complete"]) {
+    // The ratio of streams compares one with two.
+    expect({ simple: results.details.simple.report!.streams, streams: results.details.streams.report!.streams }).toEqual({
+      simple: 1,
+      streams: 2,
+    });
+    for (const mode of ["simple", "streams", "complete"]) {
       const report = results.details[mode].report!;
       expect({ mode, outcome: report.outcome }).toEqual({ mode, outcome: "loaded" });
       const loaded = Object.fromEntries(report.tables.map((t) => [t.table, t.rowsLoaded + t.rejected]));
@@ -96,6 +101,7 @@ describe("npm run bench on a small export", () => {
       "raw COPY floor, data",
       "raw COPY floor, data + keys",
       "this engine, simple",
+      "this engine, simple, 2 streams",
       "this engine, complete (steady state)",
     ]) {
       expect(stdout).toMatch(new RegExp(`^\\| ${label.replace(/[()+]/g, "\\$&")} \\| ok \\|`, "m"));
@@ -112,10 +118,12 @@ describe("npm run bench on a small export", () => {
     expect(plain.error).toBe(`timesheets: 0 rows in PostgreSQL, ${results.source.rows.timesheets} in SQLite`);
     expect({ status: byId.pgloaderCast?.status, ok: detail.cast?.ok }).toEqual({ status: "ok", ok: true });
     // Each engine phase the floor also has is set against the floor's.
-    expect(stdout).toMatch(/^\| load rows \(COPY\) \| \d+\.\d \| \d+\.\d \(\d+\.\d\dx\) \| \d+\.\d \(\d+\.\d\dx\) \|$/m);
-    expect(stdout).toMatch(/^\| wall \| \d+\.\d \| \d+\.\d \(\d+\.\d\dx\) \| \d+\.\d \(\d+\.\d\dx\) \|$/m);
+    // Columns: the floor, then simple, simple with two streams and complete.
+    expect(stdout).toMatch(/^\| load rows \(COPY\) \| \d+\.\d(?: \| \d+\.\d \(\d+\.\d\dx\)){3} \|$/m);
+    expect(stdout).toMatch(/^\| wall \| \d+\.\d(?: \| \d+\.\d \(\d+\.\d\dx\)){3} \|$/m);
     // The last line's ratio is the CAST run's, and says so.
     const simple = byId.simple.wallSeconds!;
     expect(results.lastLine).toContain(`ratio_vs_pgloader=${(simple / byId.pgloaderCast.wallSeconds!).toFixed(2)} pgloader_run=cast`);
+    expect(results.lastLine).toContain(`streams_2_vs_1=${(byId.simpleStreams.wallSeconds! / simple).toFixed(2)} `);
   });
 });

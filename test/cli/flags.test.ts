@@ -52,6 +52,7 @@ test("every command's flags, as each declares them", () => {
       "--sample-seed",
       "--schema-prefix",
       "--source",
+      "--streams",
       "--test-query",
     ].sort(),
   );

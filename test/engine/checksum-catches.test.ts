@@ -7,6 +7,9 @@
  * Both checksums are covered: the stream of a table read back in insertion
  * order (a key), and the order-free sum of row hashes (no key). Run in the
  * default mode, complete; the same export loads when nothing is changed.
+ * With two table streams each table is validated in its own session before
+ * it commits to the staging schema: the same tampering must fail there too,
+ * and leave neither a version nor the staging schema.
  */
 import * as path from "node:path";
 import { migrate } from "../../engine";
@@ -38,8 +41,8 @@ function exportFile(): string {
 }
 
 /**
- * Installs the tampering: in version schemas of `prefix` only (the canary
- * loads untouched), `table`'s rows whose `column` reads `from` are stored
+ * Installs the tampering: in version schemas of `prefix` and its staging
+ * schema only (the canary loads untouched), `table`'s rows whose `column` reads `from` are stored
  * with `to` instead.
  */
 async function tamper(prefix: string, table: string, column: string, from: string, to: string): Promise<void> {
@@ -48,6 +51,9 @@ async function tamper(prefix: string, table: string, column: string, from: strin
     `CREATE OR REPLACE FUNCTION public.sdm_test_tamper_row() RETURNS trigger LANGUAGE plpgsql AS $fn$
      BEGIN
        IF to_jsonb(NEW) ->> TG_ARGV[0] = TG_ARGV[1] THEN
+         IF TG_ARGV[2] = ${quote(DROP_ROW)} THEN
+           RETURN NULL;
+         END IF;
          NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], TG_ARGV[2]));
        END IF;
        RETURN NEW;
@@ -59,7 +65,7 @@ async function tamper(prefix: string, table: string, column: string, from: strin
      DECLARE created record;
      BEGIN
        FOR created IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE TABLE' LOOP
-         IF created.schema_name LIKE ${quote(`${prefix}_v%`)} AND created.object_identity = format('%I.%I', created.schema_name, ${quote(table)}) THEN
+         IF (created.schema_name LIKE ${quote(`${prefix}_v%`)} OR created.schema_name = ${quote(`${prefix}_staging`)}) AND created.object_identity = format('%I.%I', created.schema_name, ${quote(table)}) THEN
            EXECUTE format('CREATE TRIGGER sdm_test_tamper BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION public.sdm_test_tamper_row(%L, %L, %L)',
              created.object_identity, ${quote(column)}, ${quote(from)}, ${quote(to)});
          END IF;
@@ -73,14 +79,23 @@ async function tamper(prefix: string, table: string, column: string, from: strin
   );
 }
 
+/** As `to`: the row is not stored at all. */
+const DROP_ROW = "<dropped>";
+
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 afterEach(async () => {
   await queryRows(database.url, "DROP EVENT TRIGGER IF EXISTS sdm_test_tamper");
 });
 
-const run = (prefix: string, source: string) =>
-  migrate({ sourcePath: source, databaseUrl: database.url, schemaPrefix: prefix, backupDirectory: path.join(tmp.dir, "backups") });
+const run = (prefix: string, source: string, streams?: number) =>
+  migrate({
+    sourcePath: source,
+    databaseUrl: database.url,
+    schemaPrefix: prefix,
+    backupDirectory: path.join(tmp.dir, "backups"),
+    ...(streams !== undefined ? { streams } : {}),
+  });
 
 test("the export loads, checksums equal, when nothing changes it", async () => {
   const report = await run("clean", exportFile());
@@ -90,22 +105,40 @@ test("the export loads, checksums equal, when nothing changes it", async () => {
 });
 
 test.each([
-  { prefix: "keyed", table: "items", column: "name", from: "Gerät Nº 2718 — Ölfilter", to: "Gerät Nº 2718 — Olfilter" },
-  { prefix: "keyed", table: "items", column: "price", from: "3.25", to: "3.26" },
-  { prefix: "unkeyed", table: "entries", column: "note", from: "Überstunden ☕ 3141", to: "Uberstunden ☕ 3141" },
-  { prefix: "unkeyed", table: "entries", column: "hours", from: "7.5", to: "7" },
-])("one $column of $table stored changed ($from -> $to) fails validation", async ({ prefix, table, column, from, to }) => {
-  await tamper(prefix, table, column, from, to);
-  const source = exportFile();
-  const error = await run(prefix, source).then(
+  { prefix: "keyed", table: "items", column: "name", from: "Gerät Nº 2718 — Ölfilter", to: "Gerät Nº 2718 — Olfilter", streams: 1 },
+  { prefix: "keyed", table: "items", column: "price", from: "3.25", to: "3.26", streams: 1 },
+  { prefix: "unkeyed", table: "entries", column: "note", from: "Überstunden ☕ 3141", to: "Uberstunden ☕ 3141", streams: 1 },
+  { prefix: "unkeyed", table: "entries", column: "hours", from: "7.5", to: "7", streams: 1 },
+  { prefix: "streamed", table: "items", column: "name", from: "Gerät Nº 2718 — Ölfilter", to: "Gerät Nº 2718 — Olfilter", streams: 2 },
+  { prefix: "streamed", table: "entries", column: "hours", from: "7.5", to: "7", streams: 2 },
+])(
+  "one $column of $table stored changed ($from -> $to) fails validation, $streams stream(s)",
+  async ({ prefix, table, column, from, to, streams }) => {
+    await tamper(prefix, table, column, from, to);
+    const source = exportFile();
+    const error = await run(prefix, source, streams).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "VALIDATION_FAILED" });
+    expect((error as Error).message).toMatch(
+      new RegExp(`"${table}" content checksum differs \\(source [0-9a-f]{12}, loaded [0-9a-f]{12}\\)`),
+    );
+    // The other table was stored as sent: only the changed one is named.
+    expect((error as Error).message).not.toMatch(new RegExp(`"${table === "items" ? "entries" : "items"}" content checksum differs`));
+    expect((await schemasOf(database.url, prefix)).filter((s) => s.startsWith(`${prefix}_v`) || s === `${prefix}_staging`)).toEqual([]);
+  },
+);
+
+test.each([1, 2])("a row the server did not store fails validation by its count, %s stream(s)", async (streams) => {
+  const prefix = `dropped${streams}`;
+  await tamper(prefix, "entries", "note", "Überstunden ☕ 1234", DROP_ROW);
+  const error = await run(prefix, exportFile(), streams).then(
     () => null,
     (e: unknown) => e,
   );
   expect(error).toMatchObject({ code: "VALIDATION_FAILED" });
-  expect((error as Error).message).toMatch(
-    new RegExp(`"${table}" content checksum differs \\(source [0-9a-f]{12}, loaded [0-9a-f]{12}\\)`),
-  );
-  // The other table was stored as sent: only the changed one is named.
-  expect((error as Error).message).not.toMatch(new RegExp(`"${table === "items" ? "entries" : "items"}" content checksum differs`));
-  expect((await schemasOf(database.url, prefix)).filter((s) => s.startsWith(`${prefix}_v`))).toEqual([]);
+  expect((error as Error).message).toContain(`"entries" holds ${ROWS - 1} rows, expected ${ROWS}`);
+  expect((error as Error).message).not.toContain(`"items" holds`);
+  expect((await schemasOf(database.url, prefix)).filter((s) => s.startsWith(`${prefix}_v`) || s === `${prefix}_staging`)).toEqual([]);
 });

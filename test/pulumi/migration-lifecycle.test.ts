@@ -5,7 +5,7 @@
  * revert, a failed up, refresh after drift, destroy, and secrets.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -139,9 +139,14 @@ describe("ServicedeskMigration through the Pulumi CLI", () => {
   test("a changed export replaces: a new version loads, the previous is kept, and the commands switch back and forth", async () => {
     const first = (await outputs()).schemaName as string;
     await stack.setConfig("source", { value: sources.make("b.sqlite", { tickets: 1800, seed: 2 }).path });
+    // From here on the stack loads with two table streams: the parallel path of every later up.
+    await stack.setConfig("streams", { value: "2" });
     const up = await stack.up();
     expect(up.summary.resourceChanges).toEqual({ replace: 1, same: 2 });
     const out = await outputs();
+    const report = JSON.parse(readFileSync(path.join(backups, "reports", `${out.schemaName as string}.json`), "utf8"));
+    expect({ streams: report.streams, mode: report.mode }).toEqual({ streams: 2, mode: "complete" });
+    expect(await queryRows(database.url, "SELECT nspname FROM pg_namespace WHERE nspname = $1", [`${PREFIX}_staging`])).toEqual([]);
     expect(out.schemaName).not.toBe(first);
     expect(out.previousSchemaName).toBe(first);
     expect(await versionsIn()).toEqual([first, out.schemaName].sort());

@@ -17,9 +17,13 @@ import { allocateVersionName, TOOL_NAME, VersionMetadata, writeVersionMetadata }
 import { createViews, ViewsReport } from "../../views";
 import { Inspection } from "../inspect";
 import { ResolvedOptions } from "../options";
+import { resolveStreams } from "../streams";
+import { connect } from "../../sql/connect";
 
 export interface LoadPhase {
   readonly schema: string;
+  /** Tables loaded at once. */
+  readonly streams: number;
   readonly result: SchemaLoadResult;
   readonly views: ViewsReport;
   complete(backup: BackupResult | null, replaced: string | null): Promise<void>;
@@ -39,6 +43,12 @@ export interface LoadPhaseInput {
 export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { quality: QualityReport }> {
   const { client, options, inspection } = input;
   const schema = await allocateVersionName(client, options.schemaPrefix);
+  // More streams than tables would only sit idle.
+  const streams = Math.min(await resolveStreams(client, options.streams), Math.max(1, inspection.plan.tables.length));
+  options.onProgress?.({
+    phase: "load",
+    message: `loading ${schema} with ${streams} stream(s)${options.streams === "auto" ? " (auto)" : ""}`,
+  });
   const load = await openLoad({
     client,
     sourcePath: options.sourcePath,
@@ -49,6 +59,7 @@ export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { qu
     scratchDirectory: input.scratchDirectory,
     commit: true,
     onProgress: options.onProgress,
+    streams: { count: streams, prefix: options.schemaPrefix, connect: () => connect(options.databaseUrl) },
   });
   let quality: QualityReport;
   let views: ViewsReport;
@@ -67,6 +78,7 @@ export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { qu
   }
   return {
     schema,
+    streams,
     result: load.result,
     views,
     quality,
