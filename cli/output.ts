@@ -1,12 +1,13 @@
 /** Human-readable summaries of the CLI, on stdout (progress is in cli/progress/). */
 import type { MigrationPlan, MigrationReport, QualityReport } from "../engine";
 import { percent } from "../engine/figures";
+import { terminalText } from "./terminal-text";
 
 const n = (value: number) => value.toLocaleString("en-US");
 
 /** A command's result on stdout: `json` with --json, else the lines for people. */
 export function print(flags: { json: boolean }, json: unknown, lines: string[]): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join("\n")}\n`);
+  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${terminalText(lines.join("\n"))}\n`);
 }
 
 export function qualityLines(quality: QualityReport): string[] {

@@ -12,6 +12,7 @@ import {
   defaultReportDirectory,
   describeError,
   evaluateGate,
+  refusedViewsOf,
   GateBlockedError,
   generateServicedeskDatabase,
   inspectSource,
@@ -28,6 +29,7 @@ import {
 import { DEFAULTS } from "../engine/defaults";
 import { roundedQuality } from "../engine/figures";
 import { targetDatabaseUrl } from "./database";
+import { terminalText } from "./terminal-text";
 import { FlagName, PLAN_FLAGS, withFlags } from "./flags";
 import { lockTimeoutMs, MigrateFlags, migrateOptions, numberFlag, PlanFlags, planOptions, requireSource } from "./options";
 import { planLines, print, qualityLines, reportLines } from "./output";
@@ -171,7 +173,7 @@ async function runProfile(flags: PlanFlags & OutputFlags & { source?: string; mi
   } finally {
     progress.finish(end);
   }
-  const quality = evaluateGate({ tables: measured.tables, minQuality, basis: "full" });
+  const quality = evaluateGate({ tables: measured.tables, minQuality, viewRefusals: refusedViewsOf(inspection), basis: "full" });
   print(
     flags,
     {
@@ -252,7 +254,9 @@ function failure(error: unknown, flags: { json?: boolean } | undefined): number 
   if (flags?.json && !blocked) process.stdout.write(`${JSON.stringify(failureJson(failed), null, 2)}\n`);
   if (!flags?.json && failed.reportFiles) process.stdout.write(`${reportFileLines(failed.reportFiles).join("\n")}\n`);
   process.stderr.write(
-    `servicedesk-migrate: ${blocked ? "the quality gate blocked the migration" : "failed"} [${failed.code}]: ${describeError(failed)}\n`,
+    terminalText(
+      `servicedesk-migrate: ${blocked ? "the quality gate blocked the migration" : "failed"} [${failed.code}]: ${describeError(failed)}`,
+    ) + "\n",
   );
   return blocked ? EXIT_BLOCKED : EXIT_FAILED;
 }

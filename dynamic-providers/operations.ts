@@ -18,6 +18,7 @@ import {
   MigrationError,
   MigrationReport,
   OptionError,
+  refusedViewsOf,
   SourceError,
   throttled,
   versions,
@@ -112,7 +113,15 @@ async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFa
     if (measured.cached)
       await log?.(`servicedesk-migration [gate]: measures of this export (sha256 ${inspection.digest.slice(0, 12)}) taken from the cache`);
     const schemaPlan = schemaPlanOf(measured.tables.map((t) => t.plan));
-    const quality = evaluateGate({ tables: measured.tables, minQuality: inputs.minQuality, basis: "full" });
+    const quality = evaluateGate({
+      tables: measured.tables,
+      minQuality: inputs.minQuality,
+      viewRefusals: refusedViewsOf(inspection),
+      basis: "full",
+    });
+    // What the export brings that a reviewer should see, blocked or not (a refused view, a widened column).
+    for (const f of quality.findings.filter((finding) => finding.severity !== "ok"))
+      await log?.(`servicedesk-migration [gate]: ${f.severity} ${f.check}: ${f.message}`);
     if (!quality.blocked || inputs.mode !== "complete") return { failures: [], schemaPlan };
     const findings = quality.findings
       .filter((f) => f.severity !== "ok")

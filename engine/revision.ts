@@ -8,5 +8,8 @@
  *
  * 2: values outside the sample widen their column; integers exact in text.
  * 3: a version holds the export's views PostgreSQL accepts.
+ * 4: only views that read the export's own relations and call the functions
+ *    a view may; each runs with its reader's rights (security_invoker); a
+ *    declared size PostgreSQL cannot hold is unconstrained.
  */
-export const STORAGE_REVISION = 3;
+export const STORAGE_REVISION = 4;

@@ -6,6 +6,7 @@
 import { MultiBar, Presets, SingleBar } from "cli-progress";
 import type { Phase } from "../../engine";
 import type { ProgressDisplay } from ".";
+import { terminalText } from "../terminal-text";
 import { formatCount, formatEta, hasRows, RunMeter } from "./meter";
 
 /** Table names are padded to this width so the bars line up. */
@@ -41,11 +42,11 @@ export function barDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
       const change = meter.observe(event);
       if (change.ended) bars.log(`[${change.ended.phase}] done in ${change.ended.seconds.toFixed(1)} s\n`);
       if (!hasRows(event)) {
-        status.update({ phase: event.phase, message: event.message });
-        bars.log(`[${event.phase}]${event.table ? ` ${event.table}:` : ""} ${event.message}\n`);
+        status.update({ phase: event.phase, message: terminalText(event.message) });
+        bars.log(terminalText(`[${event.phase}]${event.table ? ` ${event.table}:` : ""} ${event.message}`) + "\n");
         return;
       }
-      if (change.started) status.update({ phase: event.phase, message: event.message });
+      if (change.started) status.update({ phase: event.phase, message: terminalText(event.message) });
       // The canary's sample bars give way to the load's: one phase's tables at a time.
       if (rowsPhase !== event.phase) {
         for (const bar of tables.values()) bars.remove(bar);
@@ -54,7 +55,7 @@ export function barDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
       }
       const { rowsPerSecond, etaSeconds } = meter.rate(event);
       const payload = {
-        table: (event.table ?? "").padEnd(TABLE_COLUMN),
+        table: terminalText(event.table ?? "").padEnd(TABLE_COLUMN),
         done: formatCount(event.done),
         all: formatCount(event.total),
         rate: formatCount(rowsPerSecond),

@@ -5,11 +5,12 @@
  */
 import { throttled } from "../../engine";
 import type { ProgressDisplay } from ".";
+import { terminalText } from "../terminal-text";
 import { formatCount, formatEta, hasRows, RunMeter } from "./meter";
 
 export function plainDisplay(stream: NodeJS.WritableStream): ProgressDisplay {
   const meter = new RunMeter();
-  const write = (line: string) => stream.write(`${line}\n`);
+  const write = (line: string) => stream.write(`${terminalText(line)}\n`);
   const ended = (phase: string, seconds: number) => write(`[${phase}] done in ${seconds.toFixed(1)} s`);
   const rowLine = throttled((event) => {
     if (!hasRows(event)) return;

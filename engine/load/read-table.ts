@@ -10,6 +10,7 @@
 import { Worker } from "node:worker_threads";
 import { BadValueError, MigrationError } from "../errors";
 import { widerOf } from "../plan/widen";
+import { sourceFailure } from "../source/open";
 import { workerScript } from "../worker-script";
 import { ColumnReadStats, ColumnWidening, ParentMessage, ReaderJob, RejectRecord, TableReadStats, WorkerMessage } from "./protocol";
 import { combineRowHashes } from "./row-hash";
@@ -77,11 +78,13 @@ function spawnReader(job: ReaderJob): Worker {
   return new Worker(script, { workerData: job, execArgv, resourceLimits: READER_HEAP });
 }
 
-function workerError(table: string, error: Extract<WorkerMessage, { type: "error" }>["error"]): Error {
+function workerError(job: ReaderJob, error: Extract<WorkerMessage, { type: "error" }>["error"]): Error {
   const f = error.fields ?? {};
   if (error.name === "BadValueError" && f.table)
     return new BadValueError(f.table, f.column ?? "", f.key ?? "", f.rawValue ?? "", f.reason ?? error.message);
-  return new MigrationError("LOAD_FAILED", `reading table "${table}" failed: ${error.message}`, { table });
+  // SQLite's own failure (a page found corrupt only now, a lock) is the export's, named as inspection names it.
+  if (error.name === "SqliteError") return sourceFailure(job.sourcePath, { code: f.code, message: error.message }, job.table);
+  return new MigrationError("LOAD_FAILED", `reading table "${job.table}" failed: ${error.message}`, { table: job.table });
 }
 
 /** Splits a large rowid range in two halves. */
@@ -175,7 +178,7 @@ function runPart(
           await worker.terminate();
           resolve(message);
         } else if (message.type === "error") {
-          fail(workerError(job.table, message.error));
+          fail(workerError(job, message.error));
         }
       }).catch(fail);
     });
@@ -243,7 +246,7 @@ function findEmittedRow(job: ReaderJob, n: number): Promise<string | null> {
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "found") resolve(message.rowKey);
       else if (message.type === "done" || message.type === "widen") resolve(null);
-      else if (message.type === "error") reject(workerError(job.table, message.error));
+      else if (message.type === "error") reject(workerError(job, message.error));
       if (message.type !== "rejects" && message.type !== "chunk" && message.type !== "surveying") void worker.terminate();
     });
     worker.on("error", reject);

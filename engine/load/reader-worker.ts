@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
-import { SOURCE_BUSY_TIMEOUT_MS } from "../source/open";
+import { openReadOnly } from "../source/open";
 import { attachSubset } from "../source/row-subset";
 import { ParentMessage, ReaderJob, WorkerMessage } from "./protocol";
 import { rawBytesSql, readerSql } from "./reader-sql";
@@ -23,7 +23,7 @@ function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
 /** `rowHash` is the sum this part adds its lines to when the table is checksummed by rows (job.hashRows), else null. */
 function run(job: ReaderJob, rowHash: RowHashSum | null): void {
   const started = performance.now();
-  const db = new Database(job.sourcePath, { readonly: true, fileMustExist: true, timeout: SOURCE_BUSY_TIMEOUT_MS });
+  const db = openReadOnly(job.sourcePath);
   attachSubset(db, job.subset);
   const rawStatements = new Map<string, Database.Statement>();
   const encoder = new RowEncoder(job, {
@@ -163,7 +163,7 @@ function guarded(fn: () => void): void {
 function reportFailure(error: unknown): void {
   const e = error as Error;
   const fields: Record<string, string> = {};
-  for (const key of ["table", "column", "key", "rawValue", "reason"] as const) {
+  for (const key of ["table", "column", "key", "rawValue", "reason", "code"] as const) {
     const value = (error as unknown as Record<string, unknown>)[key];
     if (typeof value === "string") fields[key] = value;
   }

@@ -18,6 +18,7 @@ import { asMigrationError, MigrationError } from "../errors";
 import { Finding, QualityReport } from "../quality";
 import { openScratch } from "../scratch/scratch";
 import { connect, requireCreatePrivilege } from "../sql/connect";
+import { refusalsOfReport } from "../views";
 import { canarySchemaName, dropStaging, readVersionMetadata, stableState, VersionMetadata, withPrefixLock } from "../versions";
 import { Inspection, inspectSource } from "./inspect";
 import { MigrateOptions, ResolvedOptions, resolveOptions } from "./options";
@@ -187,8 +188,9 @@ async function loadAndServe(state: RunState, health: Finding[], scratchDirectory
         options,
         inspection,
         scratchDirectory,
-        gate: (result) => {
-          const quality = qualityOf(inspection, result.tables, options, "full", health, state.previousRows);
+        gate: (result, views) => {
+          const refusals = refusalsOfReport(views);
+          const quality = qualityOf(inspection, result.tables, options, "full", health, state.previousRows, refusals);
           if (options.mode === "complete" && quality.blocked) throw blocked(state, quality, canary);
           return quality;
         },

@@ -8,7 +8,7 @@ import { evaluateGate, Finding, QualityReport } from "../quality";
 import { stableSchemaName, switchCommands } from "../versions";
 import { Inspection } from "./inspect";
 import { PlanNote } from "../plan/model";
-import { ViewsReport } from "../views";
+import { refusedViewsOf, ViewRefusal, ViewsReport } from "../views";
 import { ResolvedOptions } from "./options";
 import { CommandSet, EMPTY_COMMANDS, MigrationReport, Outcome, ReportedError, TableReport } from "./report";
 
@@ -40,6 +40,7 @@ export function qualityOf(
   basis: "full" | "sample",
   health: readonly Finding[],
   previousRows: Record<string, number> | undefined,
+  viewRefusals: readonly ViewRefusal[] = refusedViewsOf(inspection),
 ): QualityReport {
   return evaluateGate({
     tables: tables.map((t) => ({
@@ -53,6 +54,7 @@ export function qualityOf(
     // Row counts come from the whole export (the evidence) even when values were measured on the sample.
     previousRows,
     health,
+    viewRefusals,
     basis,
   });
 }

@@ -27,6 +27,15 @@ export interface CastDecision {
   readonly warnings: readonly string[];
 }
 
+/**
+ * What PostgreSQL's types can declare (numeric's NUMERIC_MAX_PRECISION,
+ * varchar's maximum length). SQLite enforces no declared size, so an
+ * export may declare any: a size beyond these is not kept, with a warning,
+ * and every value loads exactly into the unconstrained type.
+ */
+export const MAX_NUMERIC_PRECISION = 1000;
+export const MAX_VARCHAR_LENGTH = 10485760;
+
 /** Share of sampled texts that must parse as timestamps for a TEXT column to become one. */
 export const TEXT_TEMPORAL_SHARE = 0.9;
 /** Share of sampled texts that must spell booleans for a TEXT column to become boolean. */
@@ -41,10 +50,7 @@ const RULES: Readonly<Record<DeclaredFamily, Rule>> = {
   int: () => decision({ kind: "integer", type: "bigint" }, "SQLite integers are 64-bit: bigint"),
   smallint: () => decision({ kind: "integer", type: "bigint" }, "SQLite integers are 64-bit: bigint"),
   real: () => decision({ kind: "float" }, "REAL is an 8-byte float: double precision"),
-  numeric: ({ declared }) =>
-    declared.precision !== null
-      ? decision({ kind: "numeric", precision: declared.precision, scale: declared.scale ?? 0 }, "precision and scale kept")
-      : decision({ kind: "numeric", precision: null, scale: 0 }, "unconstrained numeric"),
+  numeric: ({ declared }) => numericDecision(declared),
   boolean: ({ evidence }) =>
     decision(
       { kind: "boolean" },
@@ -72,8 +78,22 @@ export function castColumn(ctx: CastContext): CastDecision {
   return { ...rule, reason: `${label}; ${rule.reason}` };
 }
 
+function numericDecision(declared: DeclaredType): CastDecision {
+  const { precision, scale } = declared;
+  if (precision === null) return decision({ kind: "numeric", precision: null, scale: 0 }, "unconstrained numeric");
+  if (precision < 1 || precision > MAX_NUMERIC_PRECISION || (scale ?? 0) > MAX_NUMERIC_PRECISION)
+    return decision({ kind: "numeric", precision: null, scale: 0 }, "unconstrained numeric", [
+      `declared ${declared.raw}: PostgreSQL's numeric takes a precision of 1 to ${MAX_NUMERIC_PRECISION} and a scale up to ${MAX_NUMERIC_PRECISION}, so it is unconstrained numeric`,
+    ]);
+  return decision({ kind: "numeric", precision, scale: scale ?? 0 }, "precision and scale kept");
+}
+
 function varcharDecision({ declared }: CastContext): CastDecision {
   if (declared.length === null) return decision({ kind: "text" }, "character type without a length: text");
+  if (declared.length < 1 || declared.length > MAX_VARCHAR_LENGTH)
+    return decision({ kind: "text" }, "text", [
+      `declared ${declared.raw}: PostgreSQL's varchar takes a length of 1 to ${MAX_VARCHAR_LENGTH}, so it is text`,
+    ]);
   return decision({ kind: "text" }, `length ${declared.length} kept`, [], declared.length);
 }
 

@@ -27,6 +27,8 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<CheckKind, CheckThreshold>> = {
   duplicate_keys: { warn: 0, fail: 1 },
   null_keys: { warn: 0, fail: 1 },
   row_shrinkage: { warn: 10, fail: 50 },
+  // A refused view is left out; the data loads whole: reported, failing only when set to.
+  view_refused: { warn: 0, fail: 100 },
   empty_source: { warn: 0, fail: 0 },
   disk_space: { warn: 0, fail: 0 },
   backup_codec: { warn: 0, fail: 0 },
@@ -49,6 +51,8 @@ export interface GateInput {
   readonly thresholds?: Partial<Record<CheckKind, Partial<CheckThreshold>>>;
   /** Rows per table of the active version, to catch an export that shrank. */
   readonly previousRows?: Readonly<Record<string, number>>;
+  /** The export's views refused for what they read or call: each is a view_refused finding. */
+  readonly viewRefusals?: readonly { readonly view: string; readonly message: string }[];
   /** Health findings (disk, memory) to include. */
   readonly health?: readonly Finding[];
   readonly basis: "full" | "sample";
@@ -186,6 +190,17 @@ export function evaluateGate(input: GateInput): QualityReport {
     if (shrink) findings.push(shrink);
     affectedRows += table.stats.rowsRejected + table.stats.valuesNulled;
     totalRows += table.stats.rowsRead;
+  }
+  for (const refusal of input.viewRefusals ?? []) {
+    findings.push({
+      check: "view_refused",
+      table: refusal.view,
+      count: 1,
+      total: 1,
+      ratePercent: 100,
+      severity: severityOf(100, 1, thresholds.view_refused),
+      message: `view "${refusal.view}" is not recreated: it ${refusal.message}`,
+    });
   }
   // Emptiness is a fact of the export (the evidence counts every row), not of
   // the rows measured: a canary sample of a small export can hold no row at all.

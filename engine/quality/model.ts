@@ -11,6 +11,8 @@ export type CheckKind =
   | "duplicate_keys"
   | "null_keys"
   | "row_shrinkage"
+  /** An export's view refused for what it reads or calls (engine/views/vet.ts). */
+  | "view_refused"
   | "empty_source"
   | "disk_space"
   | "backup_codec"

@@ -41,12 +41,29 @@ export function assertSqliteFile(path: string): number {
   return size;
 }
 
+/**
+ * A read-only connection to the export, as every reader of it opens one.
+ * The export is untrusted: with trusted_schema off, SQL its schema carries
+ * (a generated column, a view) may call only SQLite's innocuous functions,
+ * whatever it names; load_extension() is refused by better-sqlite3 anyway.
+ */
+export function openReadOnly(path: string): SourceDatabase {
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: SOURCE_BUSY_TIMEOUT_MS });
+  try {
+    db.pragma("trusted_schema = OFF");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
 /** Opens the export read-only; foreign key enforcement is irrelevant to reads. */
 export function openSource(path: string): SourceDatabase {
   assertSqliteFile(path);
   let db: SourceDatabase;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true, timeout: SOURCE_BUSY_TIMEOUT_MS });
+    db = openReadOnly(path);
   } catch (error) {
     throw sourceFailure(path, error);
   }

@@ -72,6 +72,10 @@ DECLARE
   new_table oid;
   changed text;
   kept text[] := '{}';
+  doomed text;
+  definition text;
+  views_done oid[] := '{}';
+  made int;
 BEGIN
   PERFORM pg_advisory_xact_lock(:lockKey);
 
@@ -139,14 +143,28 @@ BEGIN
   -- A view other objects depend on (a dashboard's own view) is replaced in
   -- place, which keeps them working, when the new version's table starts
   -- with its columns (same names, order and types); otherwise the switch is
-  -- refused, naming them, before anything has changed.
-  FOR rel IN SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = stable_schema AND c.relkind = 'v' ORDER BY c.relname LOOP
+  -- refused, naming them, before anything has changed. So is every stable
+  -- view such a view reads (an export's view reads the stable tables' views),
+  -- since none of them can be dropped under it.
+  FOR rel IN
+    WITH RECURSIVE "reads" AS (
+      SELECT DISTINCT dv.oid AS reader, d.refobjid AS read, dn.nspname = stable_schema AS inside
+      FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class dv ON dv.oid = r.ev_class
+      JOIN pg_namespace dn ON dn.oid = dv.relnamespace
+      WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND dv.oid <> d.refobjid
+    ), "stable_views" AS (
+      SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = stable_schema AND c.relkind = 'v'
+    ), "needed" AS (
+      SELECT s.oid FROM stable_views s WHERE EXISTS (SELECT 1 FROM "reads" x WHERE x.read = s.oid AND NOT x.inside)
+      UNION
+      SELECT x.read FROM "needed" k JOIN "reads" x ON x.reader = k.oid JOIN stable_views s ON s.oid = x.read
+    )
+    SELECT s.oid, s.relname FROM stable_views s WHERE s.oid IN (SELECT oid FROM "needed") ORDER BY s.relname LOOP
     SELECT string_agg(DISTINCT format('%I.%I', dn.nspname, dv.relname), ', ') INTO dependents
     FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class dv ON dv.oid = r.ev_class
     JOIN pg_namespace dn ON dn.oid = dv.relnamespace
     WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = rel.oid AND dv.oid <> rel.oid;
-    CONTINUE WHEN dependents IS NULL;
     new_table := NULL;
     SELECT t.oid INTO new_table FROM pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
     WHERE tn.nspname = target AND t.relname = rel.relname AND t.relkind IN ('r', 'p', 'v');
@@ -167,20 +185,53 @@ BEGIN
     kept := array_append(kept, rel.relname::text);
   END LOOP;
 
-  FOR rel IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = stable_schema AND c.relkind = 'v' AND NOT (c.relname::text = ANY (kept)) ORDER BY c.relname LOOP
-    EXECUTE format('DROP VIEW %I.%I', stable_schema, rel.relname);
-  END LOOP;
+  -- In one statement: the export's stable views read the tables' stable views.
+  SELECT string_agg(format('%I.%I', stable_schema, c.relname), ', ' ORDER BY c.relname) INTO doomed
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = stable_schema AND c.relkind = 'v' AND NOT (c.relname::text = ANY (kept));
+  IF doomed IS NOT NULL THEN
+    EXECUTE 'DROP VIEW ' || doomed;
+  END IF;
 
   -- A stable view for every table and every view of the target: the export's
   -- views follow each cutover and rollback, and those the target lacks (an
   -- older version, a view PostgreSQL refused) were dropped above, so no
   -- stable view ever reads another version than the active one.
   FOR rel IN SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = target AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition ORDER BY c.relname LOOP
+             WHERE n.nspname = target AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname LOOP
     SELECT coalesce(string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum), '') INTO column_list
     FROM pg_attribute a WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped;
     EXECUTE format('CREATE OR REPLACE VIEW %I.%I AS SELECT %s FROM %I.%I', stable_schema, rel.relname, column_list, target, rel.relname);
+  END LOOP;
+
+  -- An export's view is untrusted SQL: its stable view runs with the
+  -- reader's rights (security_invoker), over the stable views of the tables
+  -- it reads, which the reader's grants on the stable schema cover. Its
+  -- text is PostgreSQL's own rendering of the version's view, read with the
+  -- version first on search_path and created with the stable schema first,
+  -- so every relation it names is the stable view of the same name. Views
+  -- come after the views they read.
+  LOOP
+    made := 0;
+    FOR rel IN SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = target AND c.relkind = 'v' AND NOT (c.oid = ANY (views_done))
+                 AND NOT EXISTS (
+                   SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class dv ON dv.oid = d.refobjid
+                   WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND r.ev_class = c.oid
+                     AND dv.oid <> c.oid AND dv.relnamespace = n.oid AND dv.relkind = 'v' AND NOT (dv.oid = ANY (views_done)))
+               ORDER BY c.relname LOOP
+      SELECT coalesce(string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum), '') INTO column_list
+      FROM pg_attribute a WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped;
+      PERFORM set_config('search_path', format('%I, pg_catalog, pg_temp', target), true);
+      definition := rtrim(pg_get_viewdef(rel.oid), '; ' || chr(10));
+      PERFORM set_config('search_path', format('%I, pg_catalog, pg_temp', stable_schema), true);
+      EXECUTE format('CREATE OR REPLACE VIEW %I.%I (%s) WITH (security_invoker = true) AS %s',
+        stable_schema, rel.relname, column_list, definition);
+      PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+      views_done := array_append(views_done, rel.oid);
+      made := made + 1;
+    END LOOP;
+    EXIT WHEN made = 0;
   END LOOP;
 
   FOR rel IN SELECT g->>'grant' AS statement FROM jsonb_array_elements(saved_grants) g

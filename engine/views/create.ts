@@ -1,32 +1,37 @@
 /**
  * The export's views, recreated in the version schema inside the load's
- * transaction: each translated (translate.ts) and created in its own
- * savepoint, with search_path pinned to the version, so a view PostgreSQL
- * refuses is rolled back alone and reported with PostgreSQL's message while
- * the load goes on. Views are created in dependency order, so a view over
- * views finds them (and fails, naming the missing one, when one failed).
- * switch_to() then gives each a stable view, as it does for tables.
+ * transaction: each checked for what it reads and calls (vet.ts), translated
+ * (translate.ts) and created in its own savepoint, with search_path pinned
+ * to the version, then checked again on what PostgreSQL made of it
+ * (reach.ts); so a view refused, by those checks or by PostgreSQL, is
+ * rolled back alone and reported while the load goes on. Each is created
+ * with security_invoker, so whoever reads it needs rights on what it reads.
+ * Views are created in dependency order, so a view over views finds them
+ * (and fails, naming the missing one, when one failed). switch_to() then
+ * gives each a stable view, as it does for tables.
  */
 import { ClientBase, DatabaseError, QueryConfig } from "pg";
 import { TableLoadSummary } from "../load/load-schema";
 import { openSource, SourceTable, SourceView } from "../source";
 import { identifierBytes, MAX_IDENTIFIER_BYTES, qualified, quoteIdent, quoteLiteral } from "../sql/identifiers";
-import {
-  affinityOf,
-  ColumnInfo,
-  parseCreateView,
-  ParsedView,
-  referencedRelations,
-  RelationInfo,
-  translateView,
-  ViewSqlError,
-} from "./translate";
+import { parseCreateView, ParsedView, ViewSqlError } from "./parse";
+import { reachRefusal } from "./reach";
+import { affinityOf, ColumnInfo, referencedRelations, RelationInfo, translateView } from "./translate";
+import { vetView } from "./vet";
+
+export interface FailedView {
+  readonly name: string;
+  /** PostgreSQL's error, why its SQL could not be read, or what it may not read or call. */
+  readonly error: string;
+  /** True when refused for what it reads or calls (a view_refused finding), not for its SQL. */
+  readonly refused?: boolean;
+}
 
 export interface ViewsReport {
   /** Views created in the version (and given a stable view on cutover), in creation order. */
   readonly created: readonly string[];
-  /** Views not created, with PostgreSQL's error (or why their SQL could not be read). */
-  readonly failed: readonly { readonly name: string; readonly error: string }[];
+  /** Views not created. */
+  readonly failed: readonly FailedView[];
 }
 
 export interface CreateViewsInput {
@@ -111,7 +116,7 @@ const FOLDABLE = /^(date|time|datetime|julianday|strftime|unixepoch)\(/;
 export async function createViews(input: CreateViewsInput): Promise<ViewsReport> {
   const { client, schema } = input;
   const created: string[] = [];
-  const failed: { name: string; error: string }[] = [];
+  const failed: FailedView[] = [];
   if (input.views.length === 0) return { created, failed };
   const relations = tableRelations(input);
   const parsed = input.views.map((view): ParsedEntry => {
@@ -121,7 +126,7 @@ export async function createViews(input: CreateViewsInput): Promise<ViewsReport>
       return { view, parsed, reads: referencedRelations(parsed), error: null };
     } catch (error) {
       if (!(error instanceof ViewSqlError)) throw error;
-      return { view, parsed: null, reads: [], error: error.message };
+      return { view, parsed: null, reads: [], error: (error as Error).message };
     }
   });
   const source = openSource(input.sourcePath);
@@ -143,11 +148,19 @@ export async function createViews(input: CreateViewsInput): Promise<ViewsReport>
         }
       },
     };
+    const exportRelations = new Set([...relations.keys(), ...input.views.map((v) => v.name.toLowerCase())]);
     for (const entry of creationOrder(parsed)) {
       const { view } = entry;
-      const error = entry.error ?? tooLong(view) ?? (await createOne(client, schema, view, translateView(entry.parsed!, context)));
-      if (error !== null) {
-        failed.push({ name: view.name, error });
+      const invalid = entry.error ?? tooLong(view);
+      const refusal = invalid === null ? vetView(entry.parsed!, (name) => exportRelations.has(name.toLowerCase())) : null;
+      const outcome =
+        invalid !== null
+          ? { error: invalid, refused: false }
+          : refusal !== null
+            ? { error: refusal, refused: true }
+            : await createOne(client, schema, view, translateView(entry.parsed!, context));
+      if (outcome !== null) {
+        failed.push({ name: view.name, error: outcome.error, ...(outcome.refused ? { refused: true } : {}) });
         continue;
       }
       created.push(view.name);
@@ -169,26 +182,38 @@ function tooLong(view: SourceView): string | null {
   return `${what} is ${identifierBytes(long)} bytes; PostgreSQL keeps only ${MAX_IDENTIFIER_BYTES}`;
 }
 
-/** Creates one view in its savepoint; PostgreSQL's error message when it refuses, else null. */
-async function createOne(client: ClientBase, schema: string, view: SourceView, select: string): Promise<string | null> {
+/**
+ * Creates one view in its savepoint and checks what PostgreSQL made of it.
+ * Returns why it was rolled back (PostgreSQL's error, or what it reads or
+ * calls beyond its version), else null.
+ */
+async function createOne(
+  client: ClientBase,
+  schema: string,
+  view: SourceView,
+  select: string,
+): Promise<{ error: string; refused: boolean } | null> {
   // The result columns keep SQLite's names, which dashboards use, whatever PostgreSQL would call an expression.
   const columns = view.columns.length > 0 ? ` (${view.columns.map((c) => quoteIdent(c.name)).join(", ")})` : "";
   await client.query(`SAVEPOINT ${SAVEPOINT}`);
+  let outcome: { error: string; refused: boolean } | null;
   try {
     // The extended protocol runs exactly one statement, whatever the text holds (queryMode is missing from @types/pg).
+    // security_invoker: a reader's own rights apply to what the view reads, never its owner's (the migrator's).
     const query: QueryConfig & { queryMode: "extended" } = {
-      text: `CREATE VIEW ${qualified(schema, view.name)}${columns} AS ${select}`,
+      text: `CREATE VIEW ${qualified(schema, view.name)}${columns} WITH (security_invoker = true) AS ${select}`,
       queryMode: "extended",
     };
     await client.query(query);
+    const refusal = await reachRefusal(client, schema, view.name);
+    outcome = refusal === null ? null : { error: refusal, refused: true };
   } catch (error) {
     if (!(error instanceof DatabaseError)) throw error;
-    await client.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
-    await client.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
-    return (error as Error).message;
+    outcome = { error: error.message, refused: false };
   }
+  if (outcome !== null) await client.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
   await client.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
-  return null;
+  return outcome;
 }
 
 /** A created view as the next views see it: PostgreSQL's column types, SQLite's affinities. */

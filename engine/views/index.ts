@@ -1,5 +1,10 @@
 /** The export's views, translated to PostgreSQL and recreated in each version. */
 export { createViews, isoPattern } from "./create";
-export type { CreateViewsInput, ViewsReport } from "./create";
-export { affinityOf, parseCreateView, referencedRelations, strftimePattern, translateView, ViewSqlError } from "./translate";
-export type { Affinity, ColumnInfo, ParsedView, RelationInfo, TranslationContext } from "./translate";
+export type { CreateViewsInput, FailedView, ViewsReport } from "./create";
+export { parseCreateView, ViewSqlError } from "./parse";
+export type { ParsedView } from "./parse";
+export { affinityOf, referencedRelations, strftimePattern, translateView } from "./translate";
+export type { Affinity, ColumnInfo, RelationInfo, TranslationContext } from "./translate";
+export { refusalsOfReport, refusedViews, refusedViewsOf, vetView } from "./vet";
+export type { ViewRefusal } from "./vet";
+export { VIEW_FUNCTIONS } from "./functions";

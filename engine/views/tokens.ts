@@ -11,12 +11,23 @@ export interface Token {
   readonly kind: TokenKind;
   /** The text as written. */
   readonly text: string;
-  /** For "quoted": the identifier without its quotes; for "string": the value; else the text. */
+  /**
+   * For "quoted": the identifier without its quotes; for "string": the value;
+   * for "space": what PostgreSQL is given in its place (whitespace as written,
+   * a comment as one space); else the text.
+   */
   readonly value: string;
 }
 
 /** The SQL cannot be tokenized (an unterminated string or quote): it names where. */
 export class TokenizeError extends Error {}
+
+/**
+ * SQLite's whitespace (tokenize.c): nothing else separates tokens. A
+ * no-break space and the like are identifier characters in SQLite and in
+ * PostgreSQL alike, never a separator.
+ */
+const WHITESPACE = /[ \t\n\f\r]/;
 
 const OPERATORS = ["||", "==", "!=", "<>", "<=", ">=", "<<", ">>", "->>", "->"].sort((a, b) => b.length - a.length);
 const SINGLE = "(),.;+-*/%<>=~&|";
@@ -38,6 +49,9 @@ function readQuoted(sql: string, start: number, close: string, doubled: boolean)
 }
 
 export function tokenize(sql: string): Token[] {
+  // PostgreSQL takes no NUL in a query's text, in a literal or a name alike.
+  const nul = sql.indexOf("\0");
+  if (nul >= 0) throw new TokenizeError(`a NUL character at offset ${nul}`);
   const tokens: Token[] = [];
   let i = 0;
   const push = (kind: TokenKind, end: number, value?: string) => {
@@ -48,17 +62,19 @@ export function tokenize(sql: string): Token[] {
   while (i < sql.length) {
     const c = sql[i];
     const rest = sql.slice(i, i + 3);
-    if (/\s/.test(c)) {
+    if (WHITESPACE.test(c)) {
       let end = i;
-      while (end < sql.length && /\s/.test(sql[end])) end++;
+      while (end < sql.length && WHITESPACE.test(sql[end])) end++;
       push("space", end);
     } else if (rest.startsWith("--")) {
       const nl = sql.indexOf("\n", i);
-      push("space", nl < 0 ? sql.length : nl);
+      push("space", nl < 0 ? sql.length : nl, " ");
     } else if (rest.startsWith("/*")) {
       const close = sql.indexOf("*/", i + 2);
-      // SQLite lets a comment run to the end of the text; PostgreSQL does not, so it is kept as a space.
-      push("space", close < 0 ? sql.length : close + 2);
+      // A comment reaches PostgreSQL as one space, never as its text: PostgreSQL
+      // nests block comments where SQLite does not (`/* /* */ 'x */ ...` hides
+      // different text from each), and SQLite lets one run to the end.
+      push("space", close < 0 ? sql.length : close + 2, " ");
     } else if (c === "'") {
       const { end, value } = readQuoted(sql, i, "'", true);
       push("string", end, value);

@@ -18,7 +18,9 @@
  *  - `||` of an integer or a timestamp column (or an integer literal) casts it to the text SQLite gives.
  */
 import { quoteIdent, quoteLiteral } from "../sql/identifiers";
-import { isWord, Token, tokenize, TokenizeError } from "./tokens";
+import { ParsedView } from "./parse";
+import { isWord, Token } from "./tokens";
+import { buildTree, lower, Node, RelationPositions, significant } from "./tree";
 
 export type Affinity = "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC";
 
@@ -60,129 +62,6 @@ export interface TranslationContext {
   fold(call: string): string | undefined;
 }
 
-/** The view's SQL cannot be read: why, in words. */
-export class ViewSqlError extends Error {}
-
-export interface ParsedView {
-  /** The SELECT (or WITH ... SELECT) after AS, as tokens. */
-  readonly body: readonly Token[];
-}
-
-/** CREATE [TEMP] VIEW [IF NOT EXISTS] [schema.]name [(columns)] AS <select>: the select. */
-export function parseCreateView(sql: string): ParsedView {
-  let tokens: Token[];
-  try {
-    tokens = tokenize(sql);
-  } catch (error) {
-    if (error instanceof TokenizeError) throw new ViewSqlError(`its SQL cannot be read: ${error.message}`);
-    throw error;
-  }
-  let depth = 0;
-  let as = -1;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t.text === "(") depth++;
-    else if (t.text === ")") depth--;
-    else if (depth === 0 && as < 0 && isWord(t, "AS")) as = i;
-  }
-  if (
-    !isWord(
-      tokens.find((t) => t.kind !== "space"),
-      "CREATE",
-    ) ||
-    as < 0
-  )
-    throw new ViewSqlError("its SQL is not CREATE VIEW ... AS SELECT");
-  const body = tokens.slice(as + 1);
-  while (body.length > 0 && (body[body.length - 1].kind === "space" || body[body.length - 1].text === ";")) body.pop();
-  // One statement only: the text goes into CREATE VIEW, and nothing may ride along after it.
-  if (body.some((t) => t.text === ";")) throw new ViewSqlError("its SQL holds more than one statement");
-  return { body };
-}
-
-type Node =
-  | { readonly t: "tok"; readonly tok: Token }
-  | { readonly t: "group"; readonly items: readonly Node[] }
-  | { readonly t: "call"; readonly name: Token; readonly space: string; readonly args: readonly Node[] }
-  | { readonly t: "ref"; readonly parts: readonly Token[]; readonly star: boolean };
-
-/** Words that are never identifiers in a view (SQLite's keywords that can start or join a clause). */
-const KEYWORDS = new Set(
-  (
-    "ALL AND AS ASC BETWEEN BY CASE CAST COLLATE CROSS CURRENT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP DESC DISTINCT " +
-    "ELSE END ESCAPE EXCEPT EXISTS FALSE FILTER FIRST FOLLOWING FROM FULL GLOB GROUP GROUPS HAVING IN INDEXED INNER " +
-    "INTERSECT IS ISNULL JOIN LAST LEFT LIKE LIMIT MATCH MATERIALIZED NATURAL NOT NOTNULL NULL NULLS OFFSET ON OR ORDER " +
-    "OTHERS OUTER OVER PARTITION PRECEDING RANGE RECURSIVE REGEXP RIGHT ROW ROWS SELECT THEN TIES TRUE UNBOUNDED UNION " +
-    "USING VALUES WHEN WHERE WINDOW WITH"
-  ).split(" "),
-);
-/** Keywords that are also functions when a parenthesis follows. */
-const KEYWORD_FUNCTIONS = new Set(["CAST", "GLOB", "LIKE", "REPLACE", "MATCH", "REGEXP"]);
-
-const isIdentifier = (t: Token | undefined): t is Token =>
-  t !== undefined && (t.kind === "quoted" || (t.kind === "word" && !KEYWORDS.has(t.text.toUpperCase())));
-
-function buildTree(tokens: readonly Token[]): Node[] {
-  let i = 0;
-  const nextSignificant = (from: number) => {
-    let j = from;
-    while (j < tokens.length && tokens[j].kind === "space") j++;
-    return j;
-  };
-  const sequence = (closing: boolean): Node[] => {
-    const nodes: Node[] = [];
-    while (i < tokens.length) {
-      const t = tokens[i];
-      if (t.text === ")") {
-        if (!closing) throw new ViewSqlError("its SQL has an unbalanced parenthesis");
-        i++;
-        return nodes;
-      }
-      if (t.text === "(") {
-        i++;
-        nodes.push({ t: "group", items: sequence(true) });
-        continue;
-      }
-      const after = nextSignificant(i + 1);
-      const upper = t.kind === "word" ? t.text.toUpperCase() : "";
-      if (t.kind === "word" && tokens[after]?.text === "(" && (!KEYWORDS.has(upper) || KEYWORD_FUNCTIONS.has(upper))) {
-        const space = tokens
-          .slice(i + 1, after)
-          .map((s) => s.text)
-          .join("");
-        i = after + 1;
-        nodes.push({ t: "call", name: t, space, args: sequence(true) });
-        continue;
-      }
-      if (isIdentifier(t)) {
-        const parts = [t];
-        let star = false;
-        i++;
-        // After a dot even a keyword is a name (t.order).
-        while (
-          tokens[i]?.text === "." &&
-          (tokens[i + 1]?.kind === "word" || tokens[i + 1]?.kind === "quoted" || tokens[i + 1]?.text === "*")
-        ) {
-          if (tokens[i + 1].text === "*") star = true;
-          else parts.push(tokens[i + 1]);
-          i += 2;
-          if (star) break;
-        }
-        nodes.push({ t: "ref", parts, star });
-        continue;
-      }
-      nodes.push({ t: "tok", tok: t });
-      i++;
-    }
-    if (closing) throw new ViewSqlError("its SQL has an unbalanced parenthesis");
-    return nodes;
-  };
-  return sequence(false);
-}
-
-const significant = (nodes: readonly Node[]) => nodes.filter((n) => !(n.t === "tok" && n.tok.kind === "space"));
-const lower = (s: string) => s.toLowerCase();
-
 /** Relation references (FROM / JOIN positions) and their aliases, over the whole view. */
 interface Scope {
   /** alias (lower case) -> relation name as written, or null for an alias of a subquery. */
@@ -195,28 +74,21 @@ interface Scope {
 
 function collectScope(nodes: readonly Node[], scope: Scope): void {
   const sig = significant(nodes);
-  let expectRelation = false;
-  let inFrom = false;
+  const positions = new RelationPositions();
   for (let k = 0; k < sig.length; k++) {
     const n = sig[k];
     if (n.t === "group") collectScope(n.items, scope);
     if (n.t === "call") collectScope(n.args, scope);
     if (n.t === "tok") {
       const tok = n.tok;
-      if (isWord(tok, "FROM", "JOIN")) {
-        expectRelation = true;
-        inFrom = true;
-      } else if (tok.text === "," && inFrom) expectRelation = true;
-      else if (isWord(tok, "ON", "USING", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "INTERSECT", "EXCEPT", "WINDOW", "SELECT"))
-        inFrom = false;
+      positions.see(tok);
       if (isWord(tok, "AS") && sig[k + 1]?.t === "ref" && !(sig[k + 1] as { star: boolean }).star) {
         const alias = (sig[k + 1] as { parts: readonly Token[] }).parts[0].value;
-        if (!inFrom && !scope.columnAliases.has(lower(alias))) scope.columnAliases.set(lower(alias), alias);
+        if (!positions.inFrom && !scope.columnAliases.has(lower(alias))) scope.columnAliases.set(lower(alias), alias);
       }
       continue;
     }
-    if (!expectRelation) continue;
-    expectRelation = false;
+    if (!positions.take()) continue;
     let relation: string | null = null;
     if (n.t === "ref") {
       // main.table: the schema name of SQLite's main database says nothing in PostgreSQL.
@@ -349,28 +221,19 @@ class Translator {
 
   private sequence(nodes: readonly Node[]): Out[] {
     const outs: Out[] = [];
-    let expectRelation = false;
-    let inFrom = false;
+    const positions = new RelationPositions();
     for (const n of nodes) {
       if (n.t === "tok") {
         const tok = n.tok;
         if (tok.kind === "space") {
-          outs.push({ sql: tok.text, kind: "space" });
+          outs.push({ sql: tok.value, kind: "space" });
           continue;
         }
-        if (isWord(tok, "FROM", "JOIN")) {
-          expectRelation = true;
-          inFrom = true;
-        } else if (tok.text === "," && inFrom) expectRelation = true;
-        else if (
-          isWord(tok, "ON", "USING", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "INTERSECT", "EXCEPT", "WINDOW", "SELECT")
-        )
-          inFrom = false;
+        positions.see(tok);
         outs.push(this.token(tok));
         continue;
       }
-      const relationPosition = expectRelation && n.t === "ref";
-      expectRelation = false;
+      const relationPosition = positions.take() && n.t === "ref";
       if (n.t === "ref") outs.push(this.ref(n, relationPosition));
       else if (n.t === "group") outs.push(this.group(n.items));
       else outs.push(this.call(n));

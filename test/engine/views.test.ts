@@ -49,7 +49,10 @@ const SCHEMA = `
   CREATE VIEW [text in list] AS SELECT id FROM items WHERE code NOT IN (0, 'x') OR code IN (10);
   CREATE VIEW [now] AS SELECT length(date('now')) AS d, length(datetime('now')) AS dt, length(CURRENT_TIMESTAMP) AS ts;
   CREATE VIEW [a over a view] AS SELECT count(*) AS n, sum(CASE WHEN note = 'none' THEN 1 ELSE 0 END) AS missing FROM [ifnull];
+  -- instr() has no PostgreSQL equivalent the translator knows: refused before PostgreSQL sees it.
   CREATE VIEW [refused] AS SELECT instr(code, '1') AS at FROM items;
+  -- SQLite's + on text is numeric; PostgreSQL refuses it with its own message.
+  CREATE VIEW [refused by postgres] AS SELECT code + 'a' AS at FROM items;
   CREATE VIEW [${"v".repeat(64)}] AS SELECT id FROM items;
 `;
 
@@ -87,13 +90,27 @@ beforeAll(async () => {
 it("creates every view PostgreSQL accepts, in dependency order, and lists the one it refuses with its error", () => {
   expect(report.views!.created).toEqual(CREATED);
   expect(report.views!.failed).toEqual([
-    { name: "refused", error: "function instr(text, unknown) does not exist" },
+    {
+      name: "refused",
+      error: "calls instr(), which is not one of the SQLite functions the translator knows a PostgreSQL equivalent of",
+      refused: true,
+    },
+    { name: "refused by postgres", error: "operator does not exist: text + unknown" },
     { name: "v".repeat(64), error: "its name is 64 bytes; PostgreSQL keeps only 63" },
   ]);
   expect(report.notes).toContainEqual({
     level: "warning",
-    message: 'view "refused" not created: function instr(text, unknown) does not exist',
+    message: 'view "refused by postgres" not created: operator does not exist: text + unknown',
   });
+  // Refused for what it calls: a finding of the gate too, naming the function.
+  expect(report.quality!.findings.filter((f) => f.check === "view_refused")).toEqual([
+    expect.objectContaining({
+      table: "refused",
+      severity: "warn",
+      message:
+        'view "refused" is not recreated: it calls instr(), which is not one of the SQLite functions the translator knows a PostgreSQL equivalent of',
+    }),
+  ]);
   expect(report.notes.map((n) => n.message).filter((m) => m.startsWith("trigger"))).toEqual([
     'trigger "items_log" skipped: trigger on "items" is SQLite code and is not translated',
   ]);

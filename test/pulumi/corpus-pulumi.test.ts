@@ -4,17 +4,19 @@
  * database whose odd values sit outside the type sample. The preview's
  * schema plan already shows the columns the full read widened; the up
  * loads every value exactly (the independent oracle checks each), and the
- * export's files are left as they were.
+ * export's files are left as they were. An export with a view over
+ * pg_authid: the preview names the refused view, the up leaves it out.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { CORPUS, exportDigests } from "../support/corpus";
 import { queryRows, useTestDatabase } from "../support/database";
 import { compareValueByValue } from "../support/oracle";
 import { scratchProject, ScratchProject } from "../support/project";
 import { createPulumiSandbox, PulumiSandbox, stackOf } from "../support/pulumi";
+import { ADVERSARIAL_CASES } from "../security/adversarial-exports";
 
 const database = useTestDatabase("corpus_pulumi");
 let sandbox: PulumiSandbox;
@@ -88,3 +90,33 @@ test.each([
     await stack.workspace.removeStack(stack.name);
   },
 );
+
+test("an export with a view over pg_authid: preview names the refusal, up serves the other views and not that one", async () => {
+  const catalog = ADVERSARIAL_CASES.find((c) => c.name.startsWith("views over the catalogs"))!;
+  const file = path.join(mkdtempSync(path.join(dir, "export-")), "catalog.sqlite");
+  catalog.build(file, { prefix: "pc_catalog", otherVersion: "", privateSchema: "" });
+  const stack = await stackFor("catalog", file, "pc_catalog");
+  const events: EngineEvent[] = [];
+  await stack.preview({ onEvent: (e) => events.push(e) });
+  expect(events.flatMap((e) => (e.diagnosticEvent ? [e.diagnosticEvent.message.trim()] : []))).toContain(
+    'servicedesk-migration [gate]: warn view_refused: view "v_catalog" is not recreated: it reads "pg_authid", which is not a table or view of the export',
+  );
+
+  const up = await stack.up();
+  expect(up.summary.result).toBe("succeeded");
+  const views = await queryRows<{ relname: string }>(
+    database.url,
+    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'pc_catalog' AND c.relname NOT IN ('tickets', '_rejects') ORDER BY 1`,
+  );
+  expect(views.map((v) => v.relname)).toEqual(["open_tickets"]);
+  const quality = (await outputsOf(stack)).quality as { findings: { check: string; message: string }[] };
+  expect(
+    quality.findings
+      .filter((f) => f.check === "view_refused")
+      .map((f) => /^view "([^"]+)"/.exec(f.message)?.[1])
+      .sort(),
+  ).toEqual(["v_catalog", "v_main", "v_shadow", "v_statistic", "v_stats"]);
+  await stack.destroy();
+  await stack.workspace.removeStack(stack.name);
+});

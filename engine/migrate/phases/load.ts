@@ -36,8 +36,8 @@ export interface LoadPhaseInput {
   readonly inspection: Inspection;
   /** The run's scratch folder, for reject spools. */
   readonly scratchDirectory: string;
-  /** The full gate on the loaded tables: throws to refuse the load (GateBlockedError). */
-  readonly gate: (result: SchemaLoadResult) => QualityReport;
+  /** The full gate on the loaded tables and views: throws to refuse the load (GateBlockedError). */
+  readonly gate: (result: SchemaLoadResult, views: ViewsReport) => QualityReport;
 }
 
 export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { quality: QualityReport }> {
@@ -64,7 +64,6 @@ export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { qu
   let quality: QualityReport;
   let views: ViewsReport;
   try {
-    quality = input.gate(load.result);
     views = await createViews({
       client,
       schema,
@@ -73,6 +72,7 @@ export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { qu
       sourceTables: inspection.source.tables,
       tables: load.result.tables,
     });
+    quality = input.gate(load.result, views);
   } catch (error) {
     return load.undo(error);
   }
