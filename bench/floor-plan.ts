@@ -34,7 +34,7 @@ export function floorColumn(column: ColumnPlan): FloorColumn {
   const spec = column.converter;
   const source = sqliteIdent(column.source);
   const base = { name: column.name, planType: column.type };
-  if (spec.kind === "temporal" && spec.epoch !== null) return { ...base, type: "bigint", select: source };
+  if (spec.kind === "temporal" && spec.numbers.reading !== null) return { ...base, type: "bigint", select: source };
   if (spec.kind === "bytea") return { ...base, type: "bytea", select: `'\\x' || hex(${source})` };
   return { ...base, type: column.type, select: source };
 }

@@ -59,15 +59,16 @@ export function pgloaderVersion(rootDirectory: string): string | null {
  * CAST rules for the columns pgloader cannot load by default: epoch numbers
  * in DATETIME columns, which its default cast turns into a text timestamp
  * like "1633453583-01-01" that PostgreSQL refuses, losing the whole table.
- * Seconds become timestamptz with pgloader's own transform; milliseconds,
- * which it has no transform for, stay bigint (as in the floor).
+ * Seconds become timestamptz with pgloader's own transform; other readings
+ * (milliseconds, Julian days), which it has no transform for, stay bigint
+ * (as in the floor).
  */
 export function epochCasts(plan: MigrationPlan): string[] {
   return plan.tables.flatMap((t) =>
     t.columns.flatMap((c) => {
-      if (c.converter.kind !== "temporal" || c.converter.epoch === null) return [];
+      if (c.converter.kind !== "temporal" || c.converter.numbers.reading === null) return [];
       const target =
-        c.converter.epoch === "seconds" ? "timestamptz drop typemod using unix-timestamp-to-timestamptz" : "bigint drop typemod";
+        c.converter.numbers.reading === "unix-s" ? "timestamptz drop typemod using unix-timestamp-to-timestamptz" : "bigint drop typemod";
       return [`column ${t.source}.${c.source} to ${target}`];
     }),
   );

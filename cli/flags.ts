@@ -34,6 +34,23 @@ const FLAGS = {
   include: () => new Option("--include <table>", "migrate only these tables (repeatable)").argParser(collect).default([]),
   exclude: () => new Option("--exclude <table>", "leave these tables out (repeatable)").argParser(collect).default([]),
   timezone: () => new Option("--timezone <zone>", "IANA zone of naive timestamps; they load as timestamptz"),
+  dateRange: () =>
+    new Option("--date-range <from-to>", "years a number in a date column must fall in, in its reading, to be a date").default(
+      DEFAULTS.dateRange,
+    ),
+  threshold: () =>
+    new Option("--threshold <check=warn:fail>", "a check's warn and fail levels in percent, e.g. type_conformity=0.1:10 (repeatable)")
+      .argParser(collect)
+      .default([]),
+  accept: () =>
+    new Option(
+      "--accept <table.column:check<=count>",
+      "a reviewed finding that no longer blocks while it concerns at most count rows or values (repeatable)",
+    )
+      .argParser(collect)
+      .default([]),
+  allowTableLoss: () =>
+    new Option("--allow-table-loss", "serve a version in which a table lost over half its rows to rejects").default(false),
   minQuality: () => new Option("--min-quality <score>", `gate threshold, 0-100 (default ${DEFAULTS.minQuality})`),
   sampleRate: () => new Option("--sample-rate <rate>", `canary sample share, (0, 1] (default ${DEFAULTS.sampleRate})`),
   sampleSeed: () => new Option("--sample-seed <seed>", `canary sample seed (default ${DEFAULTS.sampleSeed})`),
@@ -88,7 +105,19 @@ const FLAGS = {
 export type FlagName = keyof typeof FLAGS;
 
 /** The flags that shape the plan: every command that reads the export takes them. */
-export const PLAN_FLAGS: readonly FlagName[] = ["onBadValue", "type", "renameTable", "renameColumn", "include", "exclude", "timezone"];
+export const PLAN_FLAGS: readonly FlagName[] = [
+  "onBadValue",
+  "type",
+  "renameTable",
+  "renameColumn",
+  "include",
+  "exclude",
+  "timezone",
+  "dateRange",
+];
+
+/** The flags of the quality gate: every command that runs it takes them. */
+export const GATE_FLAGS: readonly FlagName[] = ["minQuality", "threshold", "accept"];
 
 export function withFlags(command: Command, names: readonly FlagName[]): Command {
   for (const name of names) command.addOption(FLAGS[name]());

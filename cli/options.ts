@@ -1,7 +1,9 @@
 /** Command-line flags to engine options, with errors naming the flag. */
 import * as path from "node:path";
 import { OptionError } from "../engine/errors";
-import type { BadValuePolicy, MigrateOptions, PlanOptions, RenameMap } from "../engine";
+import type { BadValuePolicy, CheckKind, MigrateOptions, PlanOptions, RenameMap } from "../engine";
+import { checkThresholds, parseAcceptances, parseThreshold, Thresholds } from "../engine/quality/settings";
+import { parseDateRange } from "../engine/types/number-readings";
 import { DEFAULTS } from "../engine/defaults";
 import { targetDatabaseUrl } from "./database";
 import type { ProgressMode } from "./progress";
@@ -21,6 +23,10 @@ export interface MigrateFlags {
   include: string[];
   exclude: string[];
   timezone?: string;
+  dateRange: string;
+  threshold: string[];
+  accept: string[];
+  allowTableLoss: boolean;
   testQuery: string[];
   cutover?: string;
   retain?: string;
@@ -37,7 +43,13 @@ export interface MigrateFlags {
 }
 
 /** The flags that shape the plan, as PlanOptions. */
-export type PlanFlags = Pick<MigrateFlags, "onBadValue" | "type" | "renameTable" | "renameColumn" | "include" | "exclude" | "timezone">;
+export type PlanFlags = Pick<
+  MigrateFlags,
+  "onBadValue" | "type" | "renameTable" | "renameColumn" | "include" | "exclude" | "timezone" | "dateRange"
+>;
+
+/** The flags of the quality gate. */
+export type GateFlags = Pick<MigrateFlags, "minQuality" | "threshold" | "accept">;
 
 export function numberFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -88,7 +100,30 @@ export function planOptions(flags: PlanFlags): PlanOptions {
     includeTables: flags.include,
     excludeTables: flags.exclude,
     timezone: flags.timezone ?? null,
+    dateRange: dateRange(flags.dateRange),
   };
+}
+
+function dateRange(text: string): string {
+  if (!parseDateRange(text))
+    throw new OptionError("--date-range", `expected two years from-to, from before to (e.g. 1900-2200), got "${text}"`);
+  return text;
+}
+
+/** --threshold check=warn:fail, repeated, merged per check. */
+export function thresholds(specs: readonly string[]): Thresholds {
+  const merged: Thresholds = {};
+  for (const spec of specs)
+    for (const [check, levels] of Object.entries(parseThreshold(spec)))
+      merged[check as CheckKind] = { ...merged[check as CheckKind], ...levels };
+  return merged;
+}
+
+/** The gate's flags, checked here so an error names the flag. */
+export function gateOptions(flags: GateFlags): Pick<MigrateOptions, "minQuality" | "thresholds" | "acceptFindings"> {
+  const levels = checkThresholds(thresholds(flags.threshold), undefined, "--threshold");
+  parseAcceptances(flags.accept, undefined, "--accept");
+  return { minQuality: numberFlag(flags.minQuality, "--min-quality"), thresholds: levels, acceptFindings: flags.accept };
 }
 
 /** --lock-timeout in seconds, as milliseconds (undefined: the engine's default). */
@@ -102,10 +137,11 @@ export function lockTimeoutMs(flags: { lockTimeout?: string }): number | undefin
 export function migrateOptions(flags: MigrateFlags): MigrateOptions {
   return {
     ...planOptions(flags),
+    ...gateOptions(flags),
+    allowTableLoss: flags.allowTableLoss,
     sourcePath: requireSource(flags),
     databaseUrl: targetDatabaseUrl(flags.databaseUrl),
     schemaPrefix: flags.schemaPrefix,
-    minQuality: numberFlag(flags.minQuality, "--min-quality"),
     sampleRate: numberFlag(flags.sampleRate, "--sample-rate"),
     sampleSeed: numberFlag(flags.sampleSeed, "--sample-seed"),
     lockTimeoutMs: lockTimeoutMs(flags),

@@ -15,9 +15,11 @@ export function qualityLines(quality: QualityReport): string[] {
     `quality score ${quality.score} (minQuality ${quality.minQuality}, measured on the ${quality.basis === "full" ? "whole export" : "canary sample"}): ${quality.blocked ? "BLOCKED" : "passed"}`,
   ];
   for (const reason of quality.blockedBy) lines.push(`  blocked by: ${reason}`);
+  for (const way of quality.waysForward) lines.push(`  way forward: ${way}`);
   for (const f of quality.findings.filter((x) => x.severity !== "ok")) {
     const example = f.examples?.[0] ? ` e.g. row ${f.examples[0].rowKey}${f.examples[0].value ? ` = ${f.examples[0].value}` : ""}` : "";
-    lines.push(`  ${f.severity.padEnd(8)} ${f.check}: ${f.message}${example}`);
+    const accepted = f.accepted ? ` (accepted: ${f.accepted})` : "";
+    lines.push(`  ${f.severity.padEnd(8)} ${f.check}: ${f.message}${example}${accepted}`);
   }
   return lines;
 }

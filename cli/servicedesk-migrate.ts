@@ -12,6 +12,7 @@ import {
   defaultReportDirectory,
   describeError,
   evaluateGate,
+  parseAcceptances,
   refusedViewsOf,
   GateBlockedError,
   generateServicedeskDatabase,
@@ -30,8 +31,8 @@ import { DEFAULTS } from "../engine/defaults";
 import { roundedQuality } from "../engine/figures";
 import { targetDatabaseUrl } from "./database";
 import { terminalText } from "./terminal-text";
-import { FlagName, PLAN_FLAGS, withFlags } from "./flags";
-import { lockTimeoutMs, MigrateFlags, migrateOptions, numberFlag, PlanFlags, planOptions, requireSource } from "./options";
+import { FlagName, GATE_FLAGS, PLAN_FLAGS, withFlags } from "./flags";
+import { GateFlags, gateOptions, lockTimeoutMs, MigrateFlags, migrateOptions, PlanFlags, planOptions, requireSource } from "./options";
 import { planLines, print, qualityLines, reportLines } from "./output";
 import { progressDisplay, ProgressMode, ReportFiles, RunEnd } from "./progress";
 import { runBackups, runPrune } from "./backups";
@@ -42,7 +43,7 @@ const EXIT_FAILED = 1;
 
 /** The flags of each command: the only ones it accepts and its --help lists. */
 const FLAG_SETS = {
-  profile: ["source", ...PLAN_FLAGS, "minQuality", "json", "progress", "quiet"],
+  profile: ["source", ...PLAN_FLAGS, ...GATE_FLAGS, "json", "progress", "quiet"],
   plan: ["source", ...PLAN_FLAGS, "json"],
   migrate: [
     "source",
@@ -50,7 +51,8 @@ const FLAG_SETS = {
     "schemaPrefix",
     "mode",
     ...PLAN_FLAGS,
-    "minQuality",
+    ...GATE_FLAGS,
+    "allowTableLoss",
     "sampleRate",
     "sampleSeed",
     "testQuery",
@@ -158,9 +160,10 @@ function failureJson(error: MigrationError & { reportFiles?: ReportFiles }): unk
   };
 }
 
-async function runProfile(flags: PlanFlags & OutputFlags & { source?: string; minQuality?: string }): Promise<void> {
+async function runProfile(flags: PlanFlags & GateFlags & OutputFlags & { source?: string }): Promise<void> {
   const sourcePath = requireSource(flags);
-  const minQuality = numberFlag(flags.minQuality, "--min-quality") ?? DEFAULTS.minQuality;
+  const gate = gateOptions(flags);
+  const minQuality = gate.minQuality ?? DEFAULTS.minQuality;
   const inspection = await inspectSource(sourcePath, planOptions(flags));
   const progress = display(flags);
   let end: RunEnd = {};
@@ -173,7 +176,14 @@ async function runProfile(flags: PlanFlags & OutputFlags & { source?: string; mi
   } finally {
     progress.finish(end);
   }
-  const quality = evaluateGate({ tables: measured.tables, minQuality, viewRefusals: refusedViewsOf(inspection), basis: "full" });
+  const quality = evaluateGate({
+    tables: measured.tables,
+    minQuality,
+    thresholds: gate.thresholds,
+    acceptances: parseAcceptances(gate.acceptFindings ?? []),
+    viewRefusals: refusedViewsOf(inspection),
+    basis: "full",
+  });
   print(
     flags,
     {

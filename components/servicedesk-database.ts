@@ -71,11 +71,18 @@ export class ServicedeskDatabase extends pulumi.ComponentResource {
         settings.excludeTables,
         settings.timezone,
         settings.badValuePolicy,
+        settings.dateRange,
       ])
-      .apply(([file, typeOverrides, renames, includeTables, excludeTables, timezone, badValuePolicy]) =>
-        describeSource(file, { typeOverrides, renames, includeTables, excludeTables, timezone: timezone || null, badValuePolicy }).catch(
-          leaveToCheck,
-        ),
+      .apply(([file, typeOverrides, renames, includeTables, excludeTables, timezone, badValuePolicy, dateRange]) =>
+        describeSource(file, {
+          typeOverrides,
+          renames,
+          includeTables,
+          excludeTables,
+          timezone: timezone || null,
+          badValuePolicy,
+          dateRange,
+        }).catch(leaveToCheck),
       );
     this.migration = new ServicedeskMigration(
       `${name}-migration`,

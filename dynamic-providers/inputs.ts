@@ -4,7 +4,7 @@
  * {property, reason} failures rather than throwing, and skips values that
  * are still unknown during a preview.
  */
-import type { BadValuePolicy, RenameMap } from "../engine";
+import type { BadValuePolicy, RenameMap, Thresholds } from "../engine";
 import { INPUTS } from "./lifecycle";
 
 /** The value Pulumi puts in place of an input not known until apply. */
@@ -33,6 +33,14 @@ export interface MigrationInputs {
   excludeTables: string[];
   /** IANA zone of naive timestamps ("" keeps them as timestamp without time zone). */
   timezone: string;
+  /** Years a number in a date column must fall in, in its reading, to be a date ("1900-2200"). */
+  dateRange: string;
+  /** Warn and fail levels per check, in percent: {"type_conformity": {"warn": 0.1, "fail": 10}}. */
+  thresholds: Thresholds;
+  /** Findings reviewed and accepted: "table.column:check<=count". */
+  acceptFindings: string[];
+  /** Serve a version in which a table lost over half its rows to rejects. */
+  allowTableLoss: boolean;
   /** "" leaves it to the mode: manual for blue-green, auto otherwise (see effectiveCutover). */
   cutover: "" | "auto" | "manual";
   retainVersions: number;

@@ -14,6 +14,8 @@
 import { parseCompression } from "../engine/backup/compression";
 import { defaultCutover, DEFAULTS } from "../engine/defaults";
 import { MAX_STREAMS } from "../engine/migrate/streams";
+import { checkThresholds, parseAcceptances, Thresholds } from "../engine/quality/settings";
+import { parseDateRange } from "../engine/types/number-readings";
 import type { MigrationInputs } from "./inputs";
 
 export type InputChange = "replace" | "update";
@@ -49,6 +51,16 @@ const isObject = (v: unknown) => (v !== null && typeof v === "object" && !Array.
 
 const DATA = "it changes the data the version holds";
 
+/** The engine's own check of a setting, as a reason (its field prefix dropped), or null. */
+function optionProblem(check: () => unknown): string | null {
+  try {
+    check();
+    return null;
+  } catch (error) {
+    return (error as Error).message.replace(/^[\w.-]+: /, "");
+  }
+}
+
 export const INPUTS: readonly InputSpec[] = [
   {
     name: "source",
@@ -76,7 +88,11 @@ export const INPUTS: readonly InputSpec[] = [
     change: "replace",
     why: "another family of versions and stable schema",
     validate: (v: string) =>
-      typeof v === "string" && /^[a-z_][a-z0-9_]{0,45}$/.test(v) ? null : "must match [a-z_][a-z0-9_]* and be at most 46 bytes",
+      typeof v !== "string" || !/^[a-z_][a-z0-9_]{0,45}$/.test(v)
+        ? "must match [a-z_][a-z0-9_]* and be at most 46 bytes"
+        : v.startsWith("pg_")
+          ? "must not start with pg_, which PostgreSQL reserves for its own schemas"
+          : null,
   },
   {
     name: "mode",
@@ -129,6 +145,39 @@ export const INPUTS: readonly InputSpec[] = [
     change: "replace",
     why: DATA,
     validate: (v: string) => (typeof v === "string" ? null : "must be an IANA zone name or empty"),
+  },
+  {
+    name: "dateRange",
+    type: "string",
+    default: DEFAULTS.dateRange,
+    change: "replace",
+    why: DATA,
+    validate: (v: string) =>
+      typeof v === "string" && parseDateRange(v) ? null : `must be two years "from-to", from before to (e.g. "1900-2200")`,
+  },
+  {
+    name: "thresholds",
+    type: "object",
+    default: {},
+    change: "update",
+    why: "the gate's levels for the next load",
+    validate: (v: Thresholds) => optionProblem(() => checkThresholds(v)) ?? isObject(v),
+  },
+  {
+    name: "acceptFindings",
+    type: "array",
+    default: [],
+    change: "update",
+    why: "the gate's verdict on the next load",
+    validate: (v: string[]) => stringList(v) ?? optionProblem(() => parseAcceptances(v)),
+  },
+  {
+    name: "allowTableLoss",
+    type: "boolean",
+    default: false,
+    change: "update",
+    why: "whether the next load may be served with a table that lost most of its rows",
+    validate: (v: boolean) => (typeof v === "boolean" ? null : "must be true or false"),
   },
   {
     name: "cutover",

@@ -18,6 +18,7 @@ import {
   MigrationError,
   MigrationReport,
   OptionError,
+  parseAcceptances,
   refusedViewsOf,
   SourceError,
   throttled,
@@ -46,6 +47,7 @@ function planOptions(inputs: MigrationInputs) {
     includeTables: inputs.includeTables,
     excludeTables: inputs.excludeTables,
     timezone: inputs.timezone || null,
+    dateRange: inputs.dateRange,
   };
 }
 
@@ -116,12 +118,14 @@ async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFa
     const quality = evaluateGate({
       tables: measured.tables,
       minQuality: inputs.minQuality,
+      thresholds: inputs.thresholds,
+      acceptances: parseAcceptances(inputs.acceptFindings),
       viewRefusals: refusedViewsOf(inspection),
       basis: "full",
     });
     // What the export brings that a reviewer should see, blocked or not (a refused view, a widened column).
     for (const f of quality.findings.filter((finding) => finding.severity !== "ok"))
-      await log?.(`servicedesk-migration [gate]: ${f.severity} ${f.check}: ${f.message}`);
+      await log?.(`servicedesk-migration [gate]: ${f.accepted ? `accepted (${f.accepted})` : f.severity} ${f.check}: ${f.message}`);
     if (!quality.blocked || inputs.mode !== "complete") return { failures: [], schemaPlan };
     const findings = quality.findings
       .filter((f) => f.severity !== "ok")
@@ -131,7 +135,9 @@ async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFa
       failures: [
         {
           property: "source",
-          reason: `the quality gate blocks ${inputs.source}: ${quality.blockedBy.join("; ")}. Findings: ${findings.join(" | ")}`,
+          reason:
+            `the quality gate blocks ${inputs.source}: ${quality.blockedBy.join("; ")}. ` +
+            `Ways forward: ${quality.waysForward.map((w, i) => `(${i + 1}) ${w}`).join(" ")}. Findings: ${findings.join(" | ")}`,
         },
       ],
       schemaPlan,
@@ -170,6 +176,9 @@ function migrateOptions(inputs: MigrationInputs) {
     mode: inputs.mode,
     schemaPrefix: inputs.schemaPrefix,
     minQuality: inputs.minQuality,
+    thresholds: inputs.thresholds,
+    acceptFindings: inputs.acceptFindings,
+    allowTableLoss: inputs.allowTableLoss,
     sampleRate: inputs.sampleRate,
     sampleSeed: inputs.sampleSeed,
     testQueries: inputs.testQueries,

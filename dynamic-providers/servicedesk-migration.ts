@@ -14,7 +14,7 @@
  * export const cutover = migration.cutoverCommand;
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { BadValuePolicy, RenameMap } from "../engine";
+import type { BadValuePolicy, RenameMap, Thresholds } from "../engine";
 import type { ResourceMode, SchemaPlan } from "./inputs";
 
 /** Arguments of ServicedeskMigration. */
@@ -51,6 +51,14 @@ export interface ServicedeskMigrationArgs {
   excludeTables?: pulumi.Input<pulumi.Input<string>[]>;
   /** IANA zone of naive timestamps (they load as timestamptz). Defaults to "" (kept naive). Replaces. */
   timezone?: pulumi.Input<string>;
+  /** Years a number in a date column must fall in, in its reading, to be a date. Defaults to "1900-2200". Replaces. */
+  dateRange?: pulumi.Input<string>;
+  /** Warn and fail levels per check, in percent ({"type_conformity": {"fail": 10}}). Defaults to the gate's own. */
+  thresholds?: pulumi.Input<Thresholds>;
+  /** Findings reviewed and accepted, "table.column:check<=count": they no longer block while they stay so. Defaults to none. */
+  acceptFindings?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Serve a version in which a table lost over half its rows to rejects. Defaults to false. */
+  allowTableLoss?: pulumi.Input<boolean>;
   /** "auto" switches the stable schema when the version is ready; "manual" leaves it to cutoverCommand. Defaults to the mode's: "manual" for blue-green, "auto" otherwise. */
   cutover?: pulumi.Input<"auto" | "manual">;
   /** Previous versions kept for instant rollback. Defaults to 1. */

@@ -6,6 +6,7 @@
  */
 import * as path from "node:path";
 import { inspectSource, PlanOptions, TablePlan } from "../engine";
+import { READING_LABELS } from "../engine/types/number-readings";
 import { SchemaPlan } from "./inputs";
 
 export interface SourceDescription {
@@ -18,6 +19,14 @@ export async function describeSource(source: string, options: PlanOptions, baseD
   return { sourceDigest: inspection.digest, schemaPlan: schemaPlanOf(inspection.plan.tables) };
 }
 
+/** A column's type as the preview shows it, with the reading of its numbers when an override states one. */
+function shownType(column: TablePlan["columns"][number]): string {
+  const spec = column.converter;
+  return spec.kind === "temporal" && spec.numbers.stated && spec.numbers.reading
+    ? `${column.type} (numbers read as ${READING_LABELS[spec.numbers.reading]})`
+    : column.type;
+}
+
 /** Tables, keys and column types as the preview diff shows them. */
 export function schemaPlanOf(tables: readonly TablePlan[]): SchemaPlan {
   const schemaPlan: SchemaPlan = {};
@@ -25,7 +34,7 @@ export function schemaPlanOf(tables: readonly TablePlan[]): SchemaPlan {
     schemaPlan[table.name] = {
       rows: table.rows,
       primaryKey: [...table.primaryKey],
-      columns: Object.fromEntries(table.columns.map((c) => [c.name, c.type])),
+      columns: Object.fromEntries(table.columns.map((c) => [c.name, shownType(c)])),
     };
   }
   return schemaPlan;

@@ -16,6 +16,12 @@ export const DEFAULTS = {
   sampleRate: 0.1,
   sampleSeed: 1,
   badValuePolicy: "reject" as BadValuePolicy,
+  /**
+   * Years a number in a date column must fall in, in its reading, to be a
+   * date: a flag, a counter or a value of another unit falls outside
+   * (engine/types/number-readings.ts).
+   */
+  dateRange: "1900-2200",
   /** Previous versions kept besides the active one. */
   retainVersions: 1,
   /** Root of the backups; each prefix has its own folder in it. */
@@ -30,6 +36,12 @@ export const DEFAULTS = {
   backupCompression: "gzip:1",
   /** Days a backup no retained version needs is kept after it was written. */
   backupKeepDays: 0,
+  /**
+   * How complete mode backs up the active version before a cutover:
+   * "pg_dump", or "none", a stated choice for a server no pg_dump at hand
+   * can dump (the replaced version is then retained for rollback).
+   */
+  backup: "pg_dump" as "pg_dump" | "none",
   minFreeDiskBytes: 256 * 1024 ** 2,
   minFreeMemoryBytes: 512 * 1024 ** 2,
   /**

@@ -20,13 +20,19 @@ export type MigrationErrorCode =
   | "BAD_VALUE"
   | "LOAD_FAILED"
   | "VALIDATION_FAILED"
+  /** A table of the version lost over half its source rows to rejects, or all of them: it is kept, not served (allowTableLoss). */
+  | "TABLE_LOSS"
   | "CANARY_FAILED"
   | "LOCK_TIMEOUT"
   | "SCHEMA_CONFLICT"
   | "VERSION_NOT_FOUND"
   | "BACKUP_FAILED"
-  /** The backup codec setting names a codec the pg_dump on PATH cannot write (lz4, zstd before pg_dump 16). */
+  /** The backup codec setting names a codec the pg_dump in use cannot write (lz4, zstd before pg_dump 16). */
   | "BACKUP_CODEC_UNSUPPORTED"
+  /** No pg_dump found dumps the server (it is older than the server); the message names both and the ways forward. */
+  | "BACKUP_TOOL_MISMATCH"
+  /** No pg_restore found reads the dump (it is older than the pg_dump that wrote it): refused before anything is touched. */
+  | "RESTORE_TOOL_MISMATCH"
   | "RESTORE_FAILED"
   /** The run's scratch folder (beside the backups) cannot be created or written; the message names it. */
   | "SCRATCH_FAILED"

@@ -13,7 +13,17 @@ export type { MigrationMode, MigrationReport, Outcome, TableReport, CommandSet }
 export type { ViewsReport, ViewRefusal } from "./views";
 export { refusedViewsOf } from "./views";
 export { measureByReading } from "./quality/measure";
-export { evaluateGate, checkHealth, DEFAULT_MIN_QUALITY, DEFAULT_THRESHOLDS, SCORE_FORMULA } from "./quality";
+export {
+  evaluateGate,
+  checkHealth,
+  checkThresholds,
+  parseAcceptances,
+  CHECKS,
+  DEFAULT_MIN_QUALITY,
+  DEFAULT_THRESHOLDS,
+  SCORE_FORMULA,
+} from "./quality";
+export type { Acceptance, Thresholds } from "./quality";
 export type { Finding, QualityReport, CheckKind, CheckThreshold } from "./quality";
 export type { MigrationPlan, TablePlan, ColumnPlan, BadValuePolicy, PlanNote } from "./plan";
 export type { PlanOptions, RenameMap } from "./plan";

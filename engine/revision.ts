@@ -11,5 +11,8 @@
  * 4: only views that read the export's own relations and call the functions
  *    a view may; each runs with its reader's rights (security_invoker); a
  *    declared size PostgreSQL cannot hold is unconstrained.
+ * 5: numbers in date columns read by their magnitude (Julian days, Unix
+ *    seconds to nanoseconds) within the date range; DEFAULT clauses by
+ *    SQLite's rules (double-quoted strings, hexadecimal, blobs).
  */
-export const STORAGE_REVISION = 4;
+export const STORAGE_REVISION = 5;

@@ -5,7 +5,7 @@
  * imports the same classes from "servicedesk-migration" (see the README).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { BadValuePolicy, RenameMap, ResourceMode, ServicedeskDatabase } from "../index";
+import { BadValuePolicy, RenameMap, ResourceMode, ServicedeskDatabase, Thresholds } from "../index";
 
 const config = new pulumi.Config();
 
@@ -34,6 +34,10 @@ const database = new ServicedeskDatabase("servicedesk", {
     includeTables: config.getObject<string[]>("includeTables"),
     excludeTables: config.getObject<string[]>("excludeTables"),
     timezone: config.get("timezone"),
+    dateRange: config.get("dateRange"),
+    thresholds: config.getObject<Thresholds>("thresholds"),
+    acceptFindings: config.getObject<string[]>("acceptFindings"),
+    allowTableLoss: config.getBoolean("allowTableLoss"),
     cutover: (config.get("cutover") || undefined) as "auto" | "manual" | undefined,
     retainVersions: config.getNumber("retainVersions"),
     backupDirectory: config.get("backupDirectory"),

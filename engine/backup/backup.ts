@@ -19,7 +19,9 @@ import { MigrationError, OptionError } from "../errors";
 import { HOST_LABEL, processAlive } from "../owner-process";
 import { quoteIdent } from "../sql/identifiers";
 import { shellQuote } from "../sql/shell";
-import { compressionLabel, CompressionSpec, parseCompression, pgDumpCompressArgument, pgDumpMajorVersion } from "./compression";
+import { compressionLabel, CompressionSpec, parseCompression, pgDumpCompressArgument } from "./compression";
+import { readHeader } from "./dump-header";
+import { clientTool, foundClientTools, nearestTools, parseToolVersion, PgClientTool, toolAdvice, toolLabel } from "./pg-tools";
 
 /**
  * Niceness of pg_dump, whose compression runs in its own process beside the
@@ -93,7 +95,8 @@ export function pgConnectionEnv(databaseUrl: string): Record<string, string> {
 
 /** A child process to run: no secret is ever in `args`. */
 export interface PgToolInvocation {
-  command: "pg_dump" | "pg_restore";
+  /** pg_dump or pg_restore: on PATH, or the path of the one found for the server. */
+  command: string;
   args: string[];
   /** The PG* variables only; the child gets them on top of this process's environment. */
   env: Record<string, string>;
@@ -294,6 +297,8 @@ export interface BackupOptions {
   compression?: string;
   /** Called about once a second while the dump is written, and once at the end. */
   onProgress?: (progress: BackupProgress) => void;
+  /** The pg_dump to run (a run's, found for its server). Defaults to the pg_dump on PATH. */
+  pgDump?: PgClientTool;
 }
 
 export interface BackupResult {
@@ -303,6 +308,8 @@ export interface BackupResult {
   seconds: number;
   /** The codec setting it was written with, e.g. "gzip:1". */
   compression: string;
+  /** The pg_dump that wrote it: "pg_dump 15.20 (on PATH)". */
+  tool: string;
 }
 
 function progressCounter(started: number, onProgress?: (progress: BackupProgress) => void): Transform & { bytes: number } {
@@ -336,7 +343,9 @@ function progressCounter(started: number, onProgress?: (progress: BackupProgress
 export async function backupSchema(options: BackupOptions): Promise<BackupResult> {
   const { databaseUrl, schema, directory, onProgress } = options;
   const compression = parseCompression(options.compression ?? DEFAULTS.backupCompression);
-  const invocation = pgDumpInvocation(databaseUrl, schema, compression, await pgDumpMajorVersion());
+  const pgDump = options.pgDump ?? (await clientTool("pg_dump"));
+  if (!pgDump) throw new MigrationError("BACKUP_FAILED", `cannot back up schema "${schema}": pg_dump is not on PATH`);
+  const invocation = { ...pgDumpInvocation(databaseUrl, schema, compression, pgDump.major), command: pgDump.command };
   const started = Date.now();
   const { file, partial, handle } = await createDumpFile(directory, schema, new Date(started));
   const counter = progressCounter(started, onProgress);
@@ -355,7 +364,7 @@ export async function backupSchema(options: BackupOptions): Promise<BackupResult
   }
   const seconds = (Date.now() - started) / 1000;
   onProgress?.({ bytes: counter.bytes, seconds });
-  return { file, bytes: counter.bytes, seconds, compression: compressionLabel(compression) };
+  return { file, bytes: counter.bytes, seconds, compression: compressionLabel(compression), tool: toolLabel(pgDump) };
 }
 
 export interface RestoreOptions {
@@ -363,6 +372,36 @@ export interface RestoreOptions {
   databaseUrl: string;
   /** A dump written by backupSchema. */
   file: string;
+  /** The folder of the pg_restore to use; by default PATH's, or a Debian client folder as new as the dump's pg_dump. */
+  pgBinDir?: string;
+}
+
+/**
+ * The pg_restore that reads `file`: as new as the pg_dump that wrote it
+ * (its header says which), checked by listing the dump, which reads the
+ * file alone; RESTORE_TOOL_MISMATCH before anything is touched otherwise.
+ */
+async function restoreToolFor(file: string, pgBinDir: string | undefined): Promise<PgClientTool> {
+  const header = await readHeader(file);
+  const written = parseToolVersion(`(PostgreSQL) ${header?.pgDumpVersion ?? ""}`);
+  const found = await foundClientTools(pgBinDir);
+  const tools = nearestTools(found, written?.major ?? 0, "pgRestore");
+  const seen = found.length > 0 ? found.map((t) => toolLabel(t.pgRestore)).join(", ") : "none";
+  if (!tools)
+    throw new MigrationError(
+      "RESTORE_TOOL_MISMATCH",
+      `cannot restore "${file}": it was written by pg_dump ${header?.pgDumpVersion ?? "(unknown)"}, and pg_restore reads only dumps of its own major or older; ` +
+        `pg_restore found: ${seen}. ${written ? toolAdvice(written.major) : "Name a newer pg_restore's folder with pgBinDir (--pg-bin-dir)"}`,
+    );
+  try {
+    await runPgTool({ command: tools.pgRestore.command, args: ["--list", path.resolve(file)], env: {}, niceness: 0 });
+  } catch (error) {
+    throw new MigrationError(
+      "RESTORE_TOOL_MISMATCH",
+      `cannot restore "${file}": ${toolLabel(tools.pgRestore)} cannot read it: ${errorText(error)}`,
+    );
+  }
+  return tools.pgRestore;
 }
 
 /**
@@ -371,15 +410,20 @@ export interface RestoreOptions {
  * Throws MigrationError RESTORE_FAILED with pg_restore's stderr (never the
  * password); the database is then unchanged.
  */
-export async function restoreSchema(options: RestoreOptions): Promise<{ file: string; seconds: number }> {
-  const invocation = pgRestoreInvocation(options.databaseUrl, options.file);
-  const started = Date.now();
+export async function restoreSchema(options: RestoreOptions): Promise<{ file: string; seconds: number; tool: string }> {
   try {
     await access(options.file, fsConstants.R_OK);
+  } catch (error) {
+    throw new MigrationError("RESTORE_FAILED", `restore of "${options.file}" failed: ${errorText(error)}`);
+  }
+  const pgRestore = await restoreToolFor(options.file, options.pgBinDir);
+  const invocation = { ...pgRestoreInvocation(options.databaseUrl, options.file), command: pgRestore.command };
+  const started = Date.now();
+  try {
     await runPgTool(invocation);
   } catch (error) {
     const reason = redact(errorText(error), invocation.env);
     throw new MigrationError("RESTORE_FAILED", `restore of "${options.file}" failed: ${reason}`);
   }
-  return { file: options.file, seconds: (Date.now() - started) / 1000 };
+  return { file: options.file, seconds: (Date.now() - started) / 1000, tool: toolLabel(pgRestore) };
 }

@@ -15,7 +15,7 @@
  * "unchecked" and never pruned, since this database's versions say
  * nothing about whether it is needed.
  */
-import { open, readdir, stat, unlink } from "node:fs/promises";
+import { readdir, stat, unlink } from "node:fs/promises";
 import * as path from "node:path";
 import type { ClientBase } from "pg";
 import { DEFAULTS } from "../defaults";
@@ -23,6 +23,7 @@ import { MigrationError, OptionError } from "../errors";
 import { withClient } from "../sql/connect";
 import { isVersionSchemaName, listVersions, validatePrefix, withPrefixLock } from "../versions";
 import { isAbandonedPartial, PARTIAL_SUFFIX } from "./backup";
+import { readHeader } from "./dump-header";
 
 export type BackupStatus =
   /** A retained version names it as the backup of the version it replaced. */
@@ -76,10 +77,7 @@ export interface PruneBackupsOptions {
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** `<schema>_<YYYYMMDDTHHMMSSZ>.dump`, as dumpFileName writes it, then `.<host>.<pid>.partial` while written. */
 const DUMP_NAME = /^(.+)_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.dump(\..+\.partial|\.partial)?$/;
-/** The header fields read are within the first bytes: magic, versions, sizes, codec, time, database name. */
-const HEADER_BYTES = 4096;
 /** Compression algorithms of archive format 1.15 (pg_dump 16), in pg_compress_algorithm order. */
-const ALGORITHMS = ["none", "gzip", "lz4", "zstd"];
 
 /** The folder of `prefix`'s backups. */
 export function backupFolder(backupDirectory: string, prefix: string): string {
@@ -93,59 +91,6 @@ export function keepDaysOf(keepDays: number | undefined): number {
   if (typeof days !== "number" || !Number.isFinite(days) || days < 0)
     throw new OptionError("backupKeepDays", `must be a number of days >= 0, got ${JSON.stringify(days)}`);
   return days;
-}
-
-interface DumpHeader {
-  compression: string;
-  database: string | null;
-}
-
-/**
- * The codec and database name in a custom-format dump's header
- * (pg_backup_archiver.c WriteHead): "PGDMP", version major/minor/rev,
- * int size, offset size, format; then the algorithm byte (1.15 and later)
- * or the gzip level as an int (earlier); seven ints of creation time; the
- * database name as a string. Ints are a sign byte and `intSize`
- * little-endian bytes.
- */
-export function parseDumpHeader(bytes: Buffer): DumpHeader | null {
-  if (bytes.length < 11 || bytes.subarray(0, 5).toString("latin1") !== "PGDMP") return null;
-  const [major, minor] = [bytes[5], bytes[6]];
-  const intSize = bytes[8];
-  let at = 11;
-  const readInt = (): number | null => {
-    if (at + 1 + intSize > bytes.length) return null;
-    const negative = bytes[at] !== 0;
-    let value = 0;
-    for (let i = 0; i < intSize; i++) value += bytes[at + 1 + i] * 2 ** (8 * i);
-    at += 1 + intSize;
-    return negative ? -value : value;
-  };
-  let compression: string;
-  if (major > 1 || minor >= 15) {
-    compression = ALGORITHMS[bytes[at++]] ?? "unknown";
-  } else {
-    const level = readInt();
-    if (level === null) return null;
-    // -1 is zlib's default level, which pg_dump writes when -Z is not given.
-    compression = level === 0 ? "none" : level < 0 ? "gzip" : `gzip:${level}`;
-  }
-  for (let i = 0; i < 7; i++) if (readInt() === null) return { compression, database: null };
-  const length = readInt();
-  if (length === null || length < 0 || at + length > bytes.length) return { compression, database: null };
-  return { compression, database: bytes.subarray(at, at + length).toString("utf8") };
-}
-
-async function readHeader(file: string): Promise<DumpHeader | null> {
-  const handle = await open(file, "r").catch(() => null);
-  if (!handle) return null;
-  try {
-    const buffer = Buffer.alloc(HEADER_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
-    return parseDumpHeader(buffer.subarray(0, bytesRead));
-  } finally {
-    await handle.close();
-  }
 }
 
 interface DumpFile {

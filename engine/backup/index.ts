@@ -23,5 +23,9 @@ export {
   unsupportedReason,
 } from "./compression";
 export type { Codec, CompressionSpec } from "./compression";
-export { backupFolder, keepDaysOf, listBackups, parseDumpHeader, parseDumpName, pruneBackups, pruneBackupsWithClient } from "./catalog";
+export { backupFolder, keepDaysOf, listBackups, parseDumpName, pruneBackups, pruneBackupsWithClient } from "./catalog";
+export { parseDumpHeader, readHeader } from "./dump-header";
+export type { DumpHeader } from "./dump-header";
+export { clientTool, foundClientTools, nearestTools, toolLabel } from "./pg-tools";
+export type { PgClientTool, PgClientTools } from "./pg-tools";
 export type { BackupEntry, BackupStatus, ListBackupsOptions, PruneBackupsOptions } from "./catalog";

@@ -252,12 +252,8 @@ function fieldEncoder(column: ReaderColumn, stats: ColumnReadStats, raw: RawByte
 function typedFieldEncoder(column: ReaderColumn, stats: ColumnReadStats, raw: RawBytesSource): FieldEncoder {
   const spec = column.converter;
   if (spec.kind === "temporal") {
-    const convert = buildConverter(spec, (variant) => (stats.formats[variant.label] = (stats.formats[variant.label] ?? 0) + 1));
-    const epochLabel = `epoch ${spec.epoch ?? "?"}`;
-    return (value) => {
-      if (typeof value === "number" || typeof value === "bigint") stats.formats[epochLabel] = (stats.formats[epochLabel] ?? 0) + 1;
-      return convert(value as never);
-    };
+    const convert = buildConverter(spec, (label) => (stats.formats[label] = (stats.formats[label] ?? 0) + 1));
+    return (value) => convert(value as never);
   }
   const convert: Converter = buildConverter(spec);
   if (spec.kind !== "text") return (value) => convert(value as never);

@@ -15,7 +15,7 @@ import { Client } from "pg";
 import { BackupResult } from "../backup";
 import { CanaryResult, runCanary } from "../canary/canary";
 import { asMigrationError, MigrationError } from "../errors";
-import { Finding, QualityReport } from "../quality";
+import { QualityReport } from "../quality";
 import { openScratch } from "../scratch/scratch";
 import { connect, requireCreatePrivilege } from "../sql/connect";
 import { refusalsOfReport } from "../views";
@@ -35,9 +35,11 @@ export class GateBlockedError extends MigrationError {
   override readonly name = "GateBlockedError";
   constructor(override readonly report: MigrationReport) {
     const { table, column } = report.error ?? {};
+    const ways = report.quality?.waysForward ?? [];
     super(
       "GATE_BLOCKED",
-      `quality gate blocked the migration of ${report.source.path}: ${report.quality?.blockedBy.join("; ") ?? "see report"}`,
+      `quality gate blocked the migration of ${report.source.path}: ${report.quality?.blockedBy.join("; ") ?? "see report"}` +
+        (ways.length > 0 ? `. Ways forward: ${ways.map((w, i) => `(${i + 1}) ${w}`).join(" ")}` : ""),
       {
         ...(table !== undefined ? { table } : {}),
         ...(column !== undefined ? { column } : {}),
@@ -146,10 +148,12 @@ async function run(state: RunState): Promise<MigrationReport> {
   }
 }
 
-async function loadAndServe(state: RunState, health: Finding[], scratchDirectory: string): Promise<MigrationReport> {
+type Health = Awaited<ReturnType<typeof healthFindings>>;
+
+async function loadAndServe(state: RunState, { findings: health, pgDump }: Health, scratchDirectory: string): Promise<MigrationReport> {
   const { options, inspection } = state.ctx;
   const timed = <T>(name: string, fn: () => Promise<T>) => timedIn(state.ctx.timings, name, fn);
-  const backup = startBackup(options, state.active);
+  const backup = startBackup(options, state.active, pgDump);
   let load: Awaited<ReturnType<typeof startLoad>>;
   let canary: CanaryResult | null = null;
   let backupResult: BackupResult | null = null;
@@ -206,7 +210,8 @@ async function loadAndServe(state: RunState, health: Finding[], scratchDirectory
     await backup.undo();
     throw error;
   }
-  const served = await serveVersion(state.client, options, load.schema, state.active, timed);
+  const rows = load.result.tables.map((t) => ({ table: t.table, sourceRows: t.sourceRows, rejected: t.rejected }));
+  const served = await serveVersion(state.client, options, load.schema, rows, state.active, timed);
   Object.assign(state.ctx.timings, {
     loadRows: load.result.timings.load,
     keys: load.result.timings.keys,
@@ -227,14 +232,17 @@ async function loadAndServe(state: RunState, health: Finding[], scratchDirectory
   });
 }
 
-/** Health checks and the gate on the sample's evidence, before anything is written (complete and canary modes). */
-async function sampleGate(state: RunState): Promise<Finding[]> {
+/**
+ * Health checks and the gate on the sample's evidence, before anything is
+ * written (complete and canary modes); and the pg_dump the backup will use.
+ */
+async function sampleGate(state: RunState): Promise<Health> {
   const { options, inspection } = state.ctx;
-  if (options.mode !== "complete" && options.mode !== "canary") return [];
+  if (options.mode !== "complete" && options.mode !== "canary") return { findings: [], pgDump: null };
   const health = await timedIn(state.ctx.timings, "health", () =>
     healthFindings(state.client, options, state.active, inspection.sourceBytes),
   );
-  const quality = qualityOf(inspection, [], options, "sample", health, state.previousRows);
+  const quality = qualityOf(inspection, [], options, "sample", health.findings, state.previousRows);
   if (quality.blocked) throw blocked(state, quality, null);
   return health;
 }

@@ -1,5 +1,6 @@
 /** Options of a migration run, with their defaults in one place. */
 import { CheckKind, CheckThreshold } from "../quality";
+import { Acceptance, checkThresholds, parseAcceptances } from "../quality/settings";
 import { PlanOptions } from "../plan";
 import { ProgressListener } from "../progress";
 import { defaultCutover, DEFAULTS } from "../defaults";
@@ -22,7 +23,16 @@ export interface MigrateOptions extends PlanOptions {
   readonly schemaPrefix?: string;
   /** Score below which the gate blocks (complete and canary modes). Defaults to 80. */
   readonly minQuality?: number;
+  /** Warn and fail levels per check, in percent (quality/gate.ts has the defaults). */
   readonly thresholds?: Partial<Record<CheckKind, Partial<CheckThreshold>>>;
+  /** Findings reviewed and accepted: `table.column:check<=count` (quality/settings.ts). Defaults to none. */
+  readonly acceptFindings?: readonly string[];
+  /**
+   * Serve a version in which a table lost over half its source rows to
+   * rejects (or is empty while the export's table is not). Defaults to
+   * false: the version is kept, not served, and the run fails (TABLE_LOSS).
+   */
+  readonly allowTableLoss?: boolean;
   /** Canary sample share and seed. Defaults to 0.1 and 1. */
   readonly sampleRate?: number;
   readonly sampleSeed?: number;
@@ -40,6 +50,15 @@ export interface MigrateOptions extends PlanOptions {
   readonly backupCompression?: string;
   /** Days a backup no retained version needs is kept after it was written. Defaults to 0. */
   readonly backupKeepDays?: number;
+  /**
+   * "pg_dump" backs up the active version before a cutover (complete mode);
+   * "none" goes without, for a server no pg_dump at hand dumps: never the
+   * default, said in the report, and it needs retainVersions 1 or more.
+   * Defaults to "pg_dump".
+   */
+  readonly backup?: "pg_dump" | "none";
+  /** The folder of the pg_dump and pg_restore to use; by default PATH's, or a Debian client folder that dumps the server. */
+  readonly pgBinDir?: string;
   readonly minFreeDiskBytes?: number;
   readonly minFreeMemoryBytes?: number;
   /** How long to wait for another run on the same prefix. Defaults to 10 minutes. */
@@ -72,6 +91,9 @@ export interface ResolvedOptions extends MigrateOptions {
   readonly backupKeepDays: number;
   readonly reuse: boolean;
   readonly streams: number | "auto";
+  readonly acceptances: readonly Acceptance[];
+  readonly allowTableLoss: boolean;
+  readonly backup: "pg_dump" | "none";
 }
 
 export const MODES: readonly MigrationMode[] = ["simple", "canary", "blue-green", "complete"];
@@ -92,6 +114,13 @@ export function resolveOptions(options: MigrateOptions): ResolvedOptions {
   if (streams !== "auto" && !(Number.isInteger(streams) && streams >= 1 && streams <= MAX_STREAMS))
     throw new OptionError("streams", `must be "auto" or a whole number from 1 to ${MAX_STREAMS}, got ${JSON.stringify(streams)}`);
   if (cutover !== "auto" && cutover !== "manual") throw new OptionError("cutover", `must be "auto" or "manual", got "${cutover}"`);
+  if (options.thresholds) checkThresholds(options.thresholds);
+  const backup = options.backup ?? DEFAULTS.backup;
+  if (backup !== "pg_dump" && backup !== "none")
+    throw new OptionError("backup", `must be "pg_dump" or "none", got ${JSON.stringify(backup)}`);
+  // Without a dump, the replaced version is the only way back: retention must keep it.
+  if (backup === "none" && mode === "complete" && retainVersions < 1)
+    throw new OptionError("backup", `"none" needs retainVersions 1 or more: the replaced version is then the only way back`);
   return {
     ...options,
     mode,
@@ -104,5 +133,8 @@ export function resolveOptions(options: MigrateOptions): ResolvedOptions {
     backupKeepDays,
     reuse: options.reuse ?? true,
     streams,
+    acceptances: parseAcceptances(options.acceptFindings ?? []),
+    backup,
+    allowTableLoss: options.allowTableLoss ?? false,
   };
 }

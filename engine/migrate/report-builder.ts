@@ -51,6 +51,7 @@ export function qualityOf(
     })),
     minQuality: options.minQuality,
     thresholds: options.thresholds,
+    acceptances: options.acceptances,
     // Row counts come from the whole export (the evidence) even when values were measured on the sample.
     previousRows,
     health,
@@ -129,8 +130,19 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
     notes: [
       ...(inspection?.plan.notes ?? []),
       ...(parts.views?.failed ?? []).map((f): PlanNote => ({ level: "warning", message: `view "${f.name}" not created: ${f.error}` })),
+      ...(noBackup(options, parts) ? [noBackup(options, parts)!] : []),
     ],
     error: parts.error ?? null,
+  };
+}
+
+/** A complete run that replaced a version without a pg_dump of it (backup: none) says so, every time. */
+function noBackup(options: ResolvedOptions, parts: ReportParts): PlanNote | null {
+  if (options.mode !== "complete" || options.backup !== "none" || parts.previousSchema === null || parts.schema === parts.previousSchema)
+    return null;
+  return {
+    level: "warning",
+    message: `no pg_dump backup of ${parts.previousSchema} was made (backup: none); it is retained for rollback, and restoreCommand is empty`,
   };
 }
 

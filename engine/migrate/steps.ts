@@ -1,6 +1,8 @@
 /** Checks of a run that talk to PostgreSQL before it loads: which version can be adopted, and health. */
 import { Client } from "pg";
 import { backupFolder } from "../backup";
+import { foundClientTools, nearestTools, PgClientTool } from "../backup/pg-tools";
+import { serverVersion } from "../sql/connect";
 import { Finding } from "../quality";
 import { checkHealth } from "../quality/health";
 import { qualified } from "../sql/identifiers";
@@ -34,18 +36,27 @@ export async function healthFindings(
   options: ResolvedOptions,
   active: string | null,
   sourceBytes: number,
-): Promise<Finding[]> {
+): Promise<{ findings: Finding[]; pgDump: PgClientTool | null }> {
+  const backingUp = options.mode === "complete" && options.backup === "pg_dump";
   const ratio = options.backupCompression === "none" ? BACKUP_SIZE_RATIO.uncompressed : BACKUP_SIZE_RATIO.compressed;
-  const backupBytes = active && options.mode === "complete" ? Math.ceil((await schemaBytes(client, active)) * ratio) : 0;
-  return checkHealth({
+  const backupBytes = active && backingUp ? Math.ceil((await schemaBytes(client, active)) * ratio) : 0;
+  // Checked on every complete run, with or without a version to back up now: the next run will need it.
+  const server = backingUp ? await backupServerOf(client, options) : undefined;
+  const findings = await checkHealth({
     backupDirectory: backupFolder(options.backupDirectory, options.schemaPrefix),
     backupBytes,
     scratchBytes: scratchEstimate(sourceBytes, options.sampleRate ?? DEFAULTS.sampleRate),
-    // Checked on every complete run, with or without a version to back up now: the next run will need it.
-    backupCompression: options.mode === "complete" ? options.backupCompression : undefined,
+    backupCompression: backingUp ? options.backupCompression : undefined,
+    backupServer: server,
     minFreeDiskBytes: options.minFreeDiskBytes,
     minFreeMemoryBytes: options.minFreeMemoryBytes,
   });
+  return { findings, pgDump: server ? (nearestTools(server.found, server.major, "pgDump")?.pgDump ?? null) : null };
+}
+
+/** The server a backup dumps, and the client tools found (pgBinDir's, else PATH's and Debian's). */
+export async function backupServerOf(client: Client, options: Pick<ResolvedOptions, "pgBinDir">) {
+  return { ...(await serverVersion(client)), found: await foundClientTools(options.pgBinDir) };
 }
 
 /**

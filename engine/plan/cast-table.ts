@@ -10,7 +10,7 @@
 import { ColumnEvidence } from "../profile";
 import { ConverterSpec } from "../types/converter-spec";
 import { DeclaredFamily, DeclaredType } from "../types/declared";
-import { EpochUnit } from "../types/temporal";
+import { DateRange, dateRangeText, NUMBER_READINGS, NumberReading, READING_LABELS, readingsInRange } from "../types/number-readings";
 import { TimestampVariant } from "../types/timestamp-formats";
 
 export interface CastContext {
@@ -18,6 +18,8 @@ export interface CastContext {
   readonly evidence: ColumnEvidence;
   /** IANA zone for naive timestamps; when set they become timestamptz. */
   readonly timezone: string | null;
+  /** Years a number must fall in, in its reading, to be a date. */
+  readonly dateRange: DateRange;
 }
 
 export interface CastDecision {
@@ -25,6 +27,8 @@ export interface CastDecision {
   readonly maxLength: number | null;
   readonly reason: string;
   readonly warnings: readonly string[];
+  /** A date column whose numbers are no dates: why it stays a number column (a not_a_date finding). */
+  readonly notADate?: string;
 }
 
 /**
@@ -56,8 +60,8 @@ const RULES: Readonly<Record<DeclaredFamily, Rule>> = {
       { kind: "boolean" },
       `${pct(evidence.booleanValues, evidence.sampled - evidence.nulls)} of sampled values are 0/1 or true/false words`,
     ),
-  date: (ctx) => temporalDecision(ctx, "date"),
-  datetime: (ctx) => temporalDecision(ctx, "timestamp"),
+  date: (ctx) => dateColumnDecision(ctx, "date"),
+  datetime: (ctx) => dateColumnDecision(ctx, "timestamp"),
   time: () => decision({ kind: "text" }, "TIME values are kept as text"),
   varchar: (ctx) => detectInText(ctx) ?? varcharDecision(ctx),
   text: (ctx) => detectInText(ctx) ?? decision({ kind: "text" }, "text"),
@@ -155,28 +159,77 @@ export function settleSlashOrder(
   return { variants: variants.filter((v) => v.order === "ymd" || v.order === keep), warning };
 }
 
-/** Epoch unit of the numbers in a date/time column, or null when it holds none. */
-export function epochUnit(evidence: ColumnEvidence): EpochUnit | null {
-  if (evidence.integers + evidence.reals === 0) return null;
-  // Seconds since 1970 stay below 1e11 until the year 5138; milliseconds of
-  // any date after April 1973 are above it.
-  return Math.max(Math.abs(evidence.numberMin ?? 0), Math.abs(evidence.numberMax ?? 0)) >= 1e11 ? "milliseconds" : "seconds";
+/** Sampled numbers that are dates in `range` by their readings, per reading. */
+function datesByReading(evidence: ColumnEvidence, range: DateRange): Map<NumberReading, number> {
+  const counts = new Map<NumberReading, number>();
+  for (const reading of NUMBER_READINGS) {
+    const years = Object.entries(evidence.numberYears[reading] ?? {});
+    const dates = years.filter(([year]) => Number(year) >= range.from && Number(year) < range.to).reduce((n, [, c]) => n + c, 0);
+    if (dates > 0) counts.set(reading, dates);
+  }
+  return counts;
+}
+
+/** The reading most sampled date numbers have: the column's usual one, or null when no sampled number is a date. */
+export function usualReading(evidence: ColumnEvidence, range: DateRange): NumberReading | null {
+  let usual: NumberReading | null = null;
+  let most = 0;
+  for (const [reading, dates] of datesByReading(evidence, range)) {
+    if (dates > most) [usual, most] = [reading, dates];
+  }
+  return usual;
+}
+
+/**
+ * A declared date or time column whose sampled values are numbers none of
+ * which is a date in the range (flags, counters, a unit nothing reads as a
+ * date there) stays a number column: loading them as instants near 1970
+ * would change them in silence.
+ */
+function dateColumnDecision(ctx: CastContext, wanted: "date" | "timestamp"): CastDecision {
+  const e = ctx.evidence;
+  const numbers = e.integers + e.reals;
+  if (numbers === 0 || e.temporalTexts > 0 || usualReading(e, ctx.dateRange) !== null) return temporalDecision(ctx, wanted);
+  const numeric = e.texts + e.blobs === 0;
+  const kept = numeric ? (e.reals === 0 ? decision({ kind: "integer", type: "bigint" }, "") : decision({ kind: "float" }, "")) : null;
+  const first = e.firstNumber === null ? "" : describeFirst(e.firstNumber, ctx.dateRange);
+  const notADate =
+    `none of its ${numbers} sampled numbers is a date from ${dateRangeText(ctx.dateRange)} in its reading${first}; ` +
+    `it stays ${kept ? targetOf(kept) : "text"}: a type override (e.g. timestamptz:unix-s) states a reading, dateRange widens the range`;
+  const chosen = kept ?? decision({ kind: "text" }, "");
+  return { ...chosen, reason: `numbers that are no dates: ${targetOf(chosen)}`, notADate };
+}
+
+const targetOf = (d: CastDecision) =>
+  d.converter.kind === "integer" ? "bigint" : d.converter.kind === "float" ? "double precision" : "text";
+
+/** The first sampled number and the dates it could honestly be, each in another reading than its magnitude's. */
+function describeFirst(text: string, range: DateRange): string {
+  const readings = readingsInRange(/^-?\d+$/.test(text) ? BigInt(text) : Number(text), range);
+  return readings.length > 0 ? ` (the first, ${text}, would be ${readings.join(" or ")})` : ` (the first is ${text})`;
 }
 
 function temporalDecision(ctx: CastContext, wanted: "date" | "timestamp"): CastDecision {
-  const { evidence, timezone } = ctx;
+  const { evidence, timezone, dateRange } = ctx;
   const { variants, warning } = settleSlashOrder(evidence.variants, evidence.variantCounts);
-  const epoch = epochUnit(evidence);
-  const zoned = variants.some((v) => v.hasZone) || epoch !== null || timezone !== null;
-  const hasTime = variants.some((v) => v.hasTime) || epoch !== null;
+  const reading = usualReading(evidence, dateRange);
+  const dateNumbers = [...datesByReading(evidence, dateRange).values()].reduce((n, c) => n + c, 0);
+  const zoned = variants.some((v) => v.hasZone) || reading !== null || timezone !== null;
+  const hasTime = variants.some((v) => v.hasTime) || reading !== null;
   const target = wanted === "date" && !hasTime ? "date" : zoned ? "timestamptz" : "timestamp";
-  const formats = [...variants.map((v) => v.label), ...(epoch ? [`epoch ${epoch}`] : [])];
+  const formats = [...variants.map((v) => v.label), ...(reading ? [READING_LABELS[reading]] : [])];
   const reason =
     formats.length > 0
-      ? `formats found: ${formats.join(", ")} (${pct(evidence.temporalTexts + (epoch ? evidence.integers + evidence.reals : 0), evidence.sampled - evidence.nulls)} of sampled values)`
+      ? `formats found: ${formats.join(", ")} (${pct(evidence.temporalTexts + dateNumbers, evidence.sampled - evidence.nulls)} of sampled values)`
       : "no values to detect formats from";
   return decision(
-    { kind: "temporal", target, variants: variants.map((v) => v.label), epoch, naiveZone: timezone },
+    {
+      kind: "temporal",
+      target,
+      variants: variants.map((v) => v.label),
+      numbers: { reading, stated: false, range: dateRange },
+      naiveZone: timezone,
+    },
     reason,
     warning ? [warning] : [],
   );

@@ -1,8 +1,11 @@
 /**
- * SQLite DEFAULT clauses in PostgreSQL. Literals go through the column's
- * converter (so DEFAULT 0 on a boolean becomes 'f'); CURRENT_TIMESTAMP and
- * friends map to their PostgreSQL functions; anything else is dropped with a
- * warning rather than guessed.
+ * SQLite DEFAULT clauses in PostgreSQL. What SQLite's own rules make a
+ * constant goes through the column's converter (so DEFAULT 0 on a boolean
+ * becomes 'f'): a 'string', a "string" (in a DEFAULT no column is in
+ * scope, so SQLite reads a double-quoted token as a string literal), a
+ * signed or hexadecimal number, X'blob', NULL, TRUE and FALSE, in any
+ * parentheses; CURRENT_TIMESTAMP and friends map to their PostgreSQL
+ * functions; anything else is dropped with a warning rather than guessed.
  */
 import { quoteLiteral } from "../sql/identifiers";
 import { Rejection } from "../types/conversion";
@@ -42,14 +45,39 @@ function targetKey(spec: ConverterSpec): string {
 
 const NOT_A_LITERAL = Symbol("not a literal");
 
-/** The value of a literal DEFAULT, or NOT_A_LITERAL for expressions. */
-function literalValue(sqliteDefault: string): string | number | null | typeof NOT_A_LITERAL {
-  const text = sqliteDefault
-    .trim()
-    .replace(/^\((.*)\)$/s, "$1")
-    .trim();
-  if (/^'(.*)'$/s.test(text)) return text.slice(1, -1).replace(/''/g, "'");
-  if (/^[+-]?\d+$/.test(text)) return Number.isSafeInteger(Number(text)) ? Number(text) : text;
+/** Strips every pair of parentheses around the whole text: ((1)) is 1. */
+function unwrapped(sqliteDefault: string): string {
+  let text = sqliteDefault.trim();
+  while (/^\(.*\)$/s.test(text) && balanced(text.slice(1, -1))) text = text.slice(1, -1).trim();
+  return text;
+}
+
+/** Whether parentheses balance outside quotes, so "(a) + (b)" is not taken for one group. */
+function balanced(text: string): boolean {
+  let depth = 0;
+  let quote: string | null = null;
+  for (const c of text) {
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth < 0) return false;
+  }
+  return depth === 0 && quote === null;
+}
+
+/** The value of a constant DEFAULT by SQLite's rules, or NOT_A_LITERAL for anything else. */
+function literalValue(sqliteDefault: string): string | number | bigint | Buffer | null | typeof NOT_A_LITERAL {
+  const text = unwrapped(sqliteDefault);
+  if (/^'(?:[^']|'')*'$/s.test(text)) return text.slice(1, -1).replace(/''/g, "'");
+  if (/^"(?:[^"]|"")*"$/s.test(text)) return text.slice(1, -1).replace(/""/g, '"');
+  if (/^x'([0-9a-f]{2})*'$/i.test(text)) return Buffer.from(text.slice(2, -1), "hex");
+  if (/^[+-]?0x[0-9a-f]+$/i.test(text)) {
+    // SQLite reads a hexadecimal literal as a 64-bit two's complement integer.
+    const magnitude = BigInt.asIntN(64, BigInt(text.replace(/^[+-]/, "")));
+    return text.startsWith("-") ? -magnitude : magnitude;
+  }
+  if (/^[+-]?\d+$/.test(text)) return Number.isSafeInteger(Number(text)) ? Number(text) : BigInt(text);
   if (/^[+-]?(\d+\.\d*|\.\d+|\d+)(e[+-]?\d+)?$/i.test(text)) return Number(text);
   if (/^NULL$/i.test(text)) return null;
   if (/^TRUE$/i.test(text)) return 1;
@@ -59,7 +87,7 @@ function literalValue(sqliteDefault: string): string | number | null | typeof NO
 
 export function translateDefault(sqliteDefault: string | null, spec: ConverterSpec, where: string): DefaultTranslation {
   if (sqliteDefault === null) return { sql: null, warning: null };
-  const keyword = sqliteDefault.trim().toUpperCase();
+  const keyword = unwrapped(sqliteDefault).toUpperCase();
   if (keyword in FUNCTION_DEFAULTS) {
     const sql = FUNCTION_DEFAULTS[keyword][targetKey(spec)];
     return sql

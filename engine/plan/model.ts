@@ -30,6 +30,8 @@ export interface ColumnPlan {
   readonly typeSource: "declared" | "inferred" | "override";
   /** Set when values outside the sample needed a wider type than planned (plan/widen.ts). */
   readonly widened?: ColumnWidened;
+  /** A declared date or time column kept as numbers, because none of its sampled numbers is a date: why (a not_a_date finding). */
+  readonly notADate?: string;
 }
 
 /** A column whose planned type could not hold every value exactly, and was widened. */

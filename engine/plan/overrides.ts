@@ -1,9 +1,15 @@
-/** Per-column type overrides ("timestamp", "numeric(12,2)", "text", ...) as converter specs. */
+/**
+ * Per-column type overrides ("timestamp", "numeric(12,2)", "text", ...) as
+ * converter specs. A date type may state how its numbers read, after a
+ * colon: `timestamptz:unix-ms`, `timestamp:julian`, `date:unix-s`; every
+ * number of the column is then read so, whatever its magnitude.
+ */
 import { OptionError } from "../errors";
 import { ColumnEvidence } from "../profile";
 import { ConverterSpec } from "../types/converter-spec";
+import { DateRange, NUMBER_READINGS, NumberReading } from "../types/number-readings";
 import { TemporalTarget } from "../types/temporal";
-import { epochUnit, settleSlashOrder } from "./cast-table";
+import { settleSlashOrder, usualReading } from "./cast-table";
 
 type OverrideShape =
   { kind: "converter"; converter: ConverterSpec; maxLength: number | null } | { kind: "temporal"; target: TemporalTarget };
@@ -25,27 +31,37 @@ const OVERRIDES: readonly [RegExp, (m: RegExpExecArray) => OverrideShape][] = [
 ];
 
 export const OVERRIDE_TYPES =
-  "bigint, double precision, numeric, numeric(p,s), boolean, text, varchar(n), bytea, date, timestamp, timestamptz";
+  "bigint, double precision, numeric, numeric(p,s), boolean, text, varchar(n), bytea, date, timestamp, timestamptz " +
+  `(a date type may add a reading of its numbers: ${NUMBER_READINGS.map((r) => `:${r}`).join(", ")})`;
 
-/** The converter for an override; timestamp formats still come from the sample. */
+/** The converter for an override; timestamp formats still come from the sample, numbers' readings too unless stated. */
 export function overrideConverter(
   type: string,
   evidence: ColumnEvidence,
-  timezone: string | null,
+  context: { readonly timezone: string | null; readonly dateRange: DateRange },
   where: string,
 ): { converter: ConverterSpec; maxLength: number | null } {
-  const normalized = type
+  const [typeName, stated, ...extra] = type
     .trim()
     .toLowerCase()
     .replace(/\s+/g, " ")
-    .replace(/\s*([(),])\s*/g, "$1");
-  const rule = OVERRIDES.find(([pattern]) => pattern.test(normalized));
-  if (!rule) throw new OptionError(`typeOverrides.${where}`, `unknown type "${type}"; use one of: ${OVERRIDE_TYPES}`);
-  const shape = rule[1](rule[0].exec(normalized)!);
+    .replace(/\s*([(),:])\s*/g, "$1")
+    .split(":");
+  const rule = OVERRIDES.find(([pattern]) => pattern.test(typeName));
+  if (!rule || extra.length > 0) throw new OptionError(`typeOverrides.${where}`, `unknown type "${type}"; use one of: ${OVERRIDE_TYPES}`);
+  const shape = rule[1](rule[0].exec(typeName)!);
+  if (stated !== undefined && (shape.kind !== "temporal" || !NUMBER_READINGS.includes(stated as NumberReading)))
+    throw new OptionError(
+      `typeOverrides.${where}`,
+      shape.kind === "temporal"
+        ? `unknown reading "${stated}" of numbers; use one of: ${NUMBER_READINGS.join(", ")}`
+        : `"${type}": only date, timestamp and timestamptz take a reading of numbers`,
+    );
   if (shape.kind === "converter") return { converter: shape.converter, maxLength: shape.maxLength };
   const variants = settleSlashOrder(evidence.variants, evidence.variantCounts).variants.map((v) => v.label);
-  return {
-    converter: { kind: "temporal", target: shape.target, variants, epoch: epochUnit(evidence), naiveZone: timezone },
-    maxLength: null,
-  };
+  const numbers =
+    stated === undefined
+      ? { reading: usualReading(evidence, context.dateRange), stated: false, range: context.dateRange }
+      : { reading: stated as NumberReading, stated: true, range: context.dateRange };
+  return { converter: { kind: "temporal", target: shape.target, variants, numbers, naiveZone: context.timezone }, maxLength: null };
 }

@@ -8,7 +8,9 @@ import { OptionError, SourceError } from "../errors";
 import { STORAGE_REVISION } from "../revision";
 import { ColumnEvidence, SourceEvidence, TableEvidence } from "../profile";
 import { SourceSchema, SourceTable } from "../source";
+import { DEFAULTS } from "../defaults";
 import { targetTypeOf } from "../types/converter-spec";
+import { dateRangeText, parseDateRange } from "../types/number-readings";
 import { isInferredFamily, parseDeclaredType } from "../types/declared";
 import { castColumn } from "./cast-table";
 import { translateDefault } from "./defaults";
@@ -29,6 +31,8 @@ export interface PlanOptions {
   readonly includeTables?: readonly string[];
   readonly excludeTables?: readonly string[];
   readonly renames?: RenameMap;
+  /** Years a number in a date column must fall in to be read as a date ("1900-2200"). Defaults to DEFAULTS.dateRange. */
+  readonly dateRange?: string;
 }
 
 export function buildPlan(schema: SourceSchema, evidence: SourceEvidence, sourcePath: string, options: PlanOptions = {}): MigrationPlan {
@@ -41,7 +45,8 @@ export function buildPlan(schema: SourceSchema, evidence: SourceEvidence, source
   );
   checkOverrides(tables, options.typeOverrides ?? {});
   if (options.timezone) checkTimezone(options.timezone);
-  const planned = tables.map((table) => planTable(table, evidenceOf(evidence, table.name), tables, options, notes));
+  const dateRange = dateRangeOf(options);
+  const planned = tables.map((table) => planTable(table, evidenceOf(evidence, table.name), tables, { ...options, dateRange }, notes));
   const ordered = settleRelationNames(loadOrder(planned, notes), notes);
   const badValuePolicy = options.badValuePolicy ?? "reject";
   return { tables: ordered, notes, badValuePolicy, fingerprint: fingerprintOf(ordered, badValuePolicy) };
@@ -90,6 +95,14 @@ function checkTimezone(zone: string): void {
   }
 }
 
+function dateRangeOf(options: PlanOptions): string {
+  const text = options.dateRange ?? DEFAULTS.dateRange;
+  const range = parseDateRange(text);
+  if (!range)
+    throw new OptionError("dateRange", `must be two years "from-to", from before to, within 1-10000 (e.g. "1900-2200"), got "${text}"`);
+  return dateRangeText(range);
+}
+
 function evidenceOf(evidence: SourceEvidence, table: string): TableEvidence {
   const found = evidence.tables.find((t) => t.name === table);
   if (!found) throw new Error(`no evidence gathered for table "${table}"`);
@@ -131,14 +144,15 @@ function planColumn(
   const where = `"${table.name}"."${column.name}"`;
   const override = options.typeOverrides?.[table.name]?.[column.name];
   const timezone = options.timezone ?? null;
+  const dateRange = parseDateRange(options.dateRange ?? DEFAULTS.dateRange)!;
   const declared = parseDeclaredType(column.declaredType);
   const decided = override
     ? {
-        ...overrideConverter(override, evidence, timezone, `${table.name}.${column.name}`),
+        ...overrideConverter(override, evidence, { timezone, dateRange }, `${table.name}.${column.name}`),
         reason: `override: ${override}`,
         warnings: [] as string[],
       }
-    : castColumn({ declared, evidence, timezone });
+    : castColumn({ declared, evidence, timezone, dateRange });
   for (const warning of decided.warnings) notes.push({ level: "warning", message: `${where}: ${warning}` });
   const def = translateDefault(column.defaultSql, decided.converter, where);
   if (def.warning) notes.push({ level: "warning", message: def.warning });
@@ -155,6 +169,7 @@ function planColumn(
     defaultSql: def.sql,
     reason: decided.reason,
     typeSource: override ? "override" : isInferredFamily(declared.family) ? "inferred" : "declared",
+    ...("notADate" in decided && decided.notADate ? { notADate: decided.notADate } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * counts, orphaned references, NULL keys). Exact per-value statistics come
  * from the loader itself, which converts every value (quality/stats.ts).
  */
+import type { NumberReading } from "../types/number-readings";
 import { TimestampVariant } from "../types/timestamp-formats";
 
 /** Evidence about one column from the sample. */
@@ -15,9 +16,15 @@ export interface ColumnEvidence {
   readonly reals: number;
   readonly texts: number;
   readonly blobs: number;
-  /** Smallest and largest number sampled (epoch unit detection). */
-  readonly numberMin: number | null;
-  readonly numberMax: number | null;
+  /**
+   * Sampled numbers by the reading their magnitude gives them and the year
+   * that reading falls in (as text, years are keys), so a date range can
+   * count those that are dates; numbers no reading reads are `unreadable`.
+   */
+  readonly numberYears: Partial<Record<NumberReading, Readonly<Record<string, number>>>>;
+  readonly unreadableNumbers: number;
+  /** The first sampled number, exactly as text, for a finding that shows its readings. */
+  readonly firstNumber: string | null;
   /** Texts spelling true/false (yes, F, off...), and all boolean-like values including 0/1. */
   readonly booleanWords: number;
   readonly booleanValues: number;

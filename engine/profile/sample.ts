@@ -6,6 +6,8 @@
 import { quoteIdent } from "../sql/identifiers";
 import { rowidBounds, SourceDatabase, SourceTable } from "../source";
 import { BOOLEAN_DIGITS, BOOLEAN_WORDS, PLAIN_DECIMAL } from "../types/scalars";
+import { civilFromDays } from "../types/civil";
+import { instantMicros, NumberReading, readingOf } from "../types/number-readings";
 import { parseVariant, TIMESTAMP_VARIANTS, TimestampVariant } from "../types/timestamp-formats";
 import { ColumnEvidence } from "./model";
 
@@ -37,6 +39,11 @@ export function sampleRows(db: SourceDatabase, table: SourceTable): unknown[][] 
   return [...head, ...spread];
 }
 
+/** The year of an instant (microseconds since the epoch), proleptic Gregorian. */
+function yearOf(micros: bigint): number {
+  return civilFromDays(Math.floor(Number(micros / 1_000_000n) / 86400))[0];
+}
+
 /** Longer than any boolean word with the spaces around it a form might add. */
 const MAX_BOOLEAN_TEXT = 32;
 
@@ -59,8 +66,9 @@ export function columnEvidence(name: string, values: readonly unknown[]): Column
     decimalTexts: 0,
     temporalTexts: 0,
   };
-  let numberMin: number | null = null;
-  let numberMax: number | null = null;
+  const numberYears: Partial<Record<NumberReading, Record<string, number>>> = {};
+  let unreadableNumbers = 0;
+  let firstNumber: string | null = null;
   const variantCounts = new Map<TimestampVariant, number>();
   for (const value of values) {
     if (value === null) e.nulls++;
@@ -68,8 +76,14 @@ export function columnEvidence(name: string, values: readonly unknown[]): Column
       const n = Number(value);
       if (Number.isInteger(n)) e.integers++;
       else e.reals++;
-      numberMin = numberMin === null ? n : Math.min(numberMin, n);
-      numberMax = numberMax === null ? n : Math.max(numberMax, n);
+      firstNumber ??= String(value);
+      const reading = readingOf(value);
+      if (reading === null) unreadableNumbers++;
+      else {
+        const years = (numberYears[reading] ??= {});
+        const year = String(yearOf(instantMicros(value, reading)));
+        years[year] = (years[year] ?? 0) + 1;
+      }
       if (n === 0 || n === 1) e.booleanValues++;
     } else if (typeof value === "string") {
       e.texts++;
@@ -89,8 +103,9 @@ export function columnEvidence(name: string, values: readonly unknown[]): Column
   const sorted = [...variantCounts.entries()].sort((a, b) => b[1] - a[1]);
   return {
     ...e,
-    numberMin,
-    numberMax,
+    numberYears,
+    unreadableNumbers,
+    firstNumber,
     variants: sorted.map(([variant]) => variant),
     variantCounts: Object.fromEntries(sorted.map(([variant, count]) => [variant.label, count])),
   };

@@ -6,34 +6,18 @@
  * critical finding trips the circuit breaker whatever the score.
  */
 import { DEFAULTS } from "../defaults";
-import { TableReadStats } from "../load/protocol";
-import { TablePlan } from "../plan/model";
+import { ColumnReadStats, TableReadStats } from "../load/protocol";
+import { ColumnPlan, TablePlan } from "../plan/model";
+import { NUMBER_READINGS, READING_LABELS } from "../types/number-readings";
 import { TableEvidence } from "../profile";
 import { CheckKind, CheckThreshold, Finding, QualityReport, Severity } from "./model";
+import { Acceptance, acceptanceOf, DEFAULT_THRESHOLDS } from "./settings";
+import { waysForward } from "./ways-forward";
 
 /** The score falls steeply: 1% of rows affected gives 82, 2% gives 67, 5% gives 36. */
 export const SCORE_EXPONENT = 20;
 export const SCORE_FORMULA = `score = round(100 * (1 - affected_rows / total_rows) ^ ${SCORE_EXPONENT}), where affected rows are those rejected or with a value set to NULL`;
 export const DEFAULT_MIN_QUALITY = DEFAULTS.minQuality;
-
-export const DEFAULT_THRESHOLDS: Readonly<Record<CheckKind, CheckThreshold>> = {
-  type_conformity: { warn: 0.1, fail: 5 },
-  // A widened column holds every value exactly: always reported, never failing.
-  type_widened: { warn: 0, fail: 100 },
-  timestamp_parse_rate: { warn: 0.1, fail: 5 },
-  invalid_utf8: { warn: 0, fail: 1 },
-  nul_bytes: { warn: 0, fail: 1 },
-  orphans: { warn: 0, fail: 5 },
-  duplicate_keys: { warn: 0, fail: 1 },
-  null_keys: { warn: 0, fail: 1 },
-  row_shrinkage: { warn: 10, fail: 50 },
-  // A refused view is left out; the data loads whole: reported, failing only when set to.
-  view_refused: { warn: 0, fail: 100 },
-  empty_source: { warn: 0, fail: 0 },
-  disk_space: { warn: 0, fail: 0 },
-  backup_codec: { warn: 0, fail: 0 },
-  memory: { warn: 0, fail: 0 },
-};
 
 /** A column whose values mostly fail to convert means the inferred type is wrong: stop. */
 export const CRITICAL_COLUMN_FAILURE_PERCENT = 50;
@@ -51,6 +35,8 @@ export interface GateInput {
   readonly thresholds?: Partial<Record<CheckKind, Partial<CheckThreshold>>>;
   /** Rows per table of the active version, to catch an export that shrank. */
   readonly previousRows?: Readonly<Record<string, number>>;
+  /** Findings reviewed and accepted (quality/settings.ts): they do not block while they stay as accepted. */
+  readonly acceptances?: readonly Acceptance[];
   /** The export's views refused for what they read or call: each is a view_refused finding. */
   readonly viewRefusals?: readonly { readonly view: string; readonly message: string }[];
   /** Health findings (disk, memory) to include. */
@@ -76,11 +62,55 @@ function checkOfReason(reason: string): CheckKind {
   return REASON_CHECK.find(([pattern]) => pattern.test(reason))?.[1] ?? "type_conformity";
 }
 
+/** Numbers of a temporal column read in another reading than its usual one (stated readings hold for all). */
+function readingFinding(
+  table: string,
+  column: ColumnPlan,
+  stats: ColumnReadStats,
+  nonNull: number,
+  threshold: CheckThreshold,
+): Finding | null {
+  const spec = column.converter;
+  if (spec.kind !== "temporal" || spec.numbers.stated) return null;
+  const usual = spec.numbers.reading;
+  const others = NUMBER_READINGS.filter((r) => r !== usual)
+    .map((r) => ({ label: READING_LABELS[r], count: stats.formats[READING_LABELS[r]] ?? 0 }))
+    .filter((o) => o.count > 0);
+  if (others.length === 0) return null;
+  const count = others.reduce((n, o) => n + o.count, 0);
+  return {
+    check: "date_reading",
+    table,
+    column: column.name,
+    count,
+    total: nonNull,
+    ratePercent: rate(count, nonNull),
+    severity: severityOf(rate(count, nonNull), count, threshold),
+    message:
+      `${count} of ${nonNull} values of "${table}"."${column.name}" are numbers read by their magnitude as ${others.map((o) => `${o.label} (${o.count})`).join(", ")}, ` +
+      `${usual ? `not as the column's ${READING_LABELS[usual]}` : "in a column whose sample held no date number"}; a type override such as ${column.type === "date" ? "date" : "timestamptz"}:unix-s states one reading for all`,
+  };
+}
+
 function columnFindings(input: GateInput["tables"][number], thresholds: Record<CheckKind, CheckThreshold>): Finding[] {
   const findings: Finding[] = [];
   input.plan.columns.forEach((column, i) => {
     const stats = input.stats.columns[i];
     const nonNull = stats.converted + Object.values(stats.rejections).reduce((n, r) => n + r.count, 0);
+    if (column.notADate) {
+      findings.push({
+        check: "not_a_date",
+        table: input.plan.name,
+        column: column.name,
+        count: nonNull,
+        total: nonNull,
+        ratePercent: 100,
+        severity: severityOf(100, 1, thresholds.not_a_date),
+        message: `"${input.plan.name}"."${column.name}" is declared ${column.declaredType}, but ${column.notADate}`,
+      });
+    }
+    const reading = readingFinding(input.plan.name, column, stats, nonNull, thresholds.date_reading);
+    if (reading) findings.push(reading);
     if (column.widened) {
       const { from, reason, values, example } = column.widened;
       findings.push({
@@ -218,10 +248,15 @@ export function evaluateGate(input: GateInput): QualityReport {
     });
   }
   const score = empty ? 0 : totalRows === 0 ? 100 : Math.round(100 * (1 - affectedRows / totalRows) ** SCORE_EXPONENT);
+  const judged = findings.map((f) => {
+    const acceptance = f.severity === "fail" || f.severity === "critical" ? acceptanceOf(f, input.acceptances ?? []) : undefined;
+    return acceptance ? { ...f, accepted: `${acceptance.key}<=${acceptance.max}` } : f;
+  });
+  const blocking = judged.filter((f) => (f.severity === "critical" || f.severity === "fail") && f.accepted === undefined);
   const blockedBy = [
     ...(score < minQuality ? [`quality score ${score} is below minQuality ${minQuality}`] : []),
-    ...findings.filter((f) => f.severity === "critical").map((f) => `critical: ${f.message}`),
-    ...findings.filter((f) => f.severity === "fail").map((f) => `${f.check} failed: ${f.message}`),
+    ...blocking.filter((f) => f.severity === "critical").map((f) => `critical: ${f.message}`),
+    ...blocking.filter((f) => f.severity === "fail").map((f) => `${f.check} failed: ${f.message}`),
   ];
   return {
     score,
@@ -229,9 +264,10 @@ export function evaluateGate(input: GateInput): QualityReport {
     formula: SCORE_FORMULA,
     affectedRows,
     totalRows,
-    findings,
+    findings: judged,
     blocked: blockedBy.length > 0,
     blockedBy,
+    waysForward: blockedBy.length > 0 ? waysForward(blocking, score, minQuality) : [],
     basis: input.basis,
   };
 }

@@ -9,6 +9,7 @@ import { constants } from "node:fs";
 import { access, statfs } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseCompression, pgDumpMajorVersion, unsupportedReason } from "../backup/compression";
+import { backupToolProblem, nearestTools, PgClientTools, toolLabel } from "../backup/pg-tools";
 import { DEFAULTS } from "../defaults";
 import { memoryBudget } from "./memory";
 import { Finding } from "./model";
@@ -19,8 +20,10 @@ export interface HealthOptions {
   readonly backupBytes?: number;
   /** Bytes the run's scratch files may take in the same folder (the canary's sample, reject spools). */
   readonly scratchBytes?: number;
-  /** The backup codec setting: checked against the pg_dump on PATH. */
+  /** The backup codec setting: checked against the pg_dump on PATH, or the one chosen for `backupServer`. */
   readonly backupCompression?: string;
+  /** The server a backup would dump, and the client tools found: a pg_dump must dump its major. */
+  readonly backupServer?: { readonly version: string; readonly major: number; readonly found: readonly PgClientTools[] };
   /** Free disk to keep beyond the backup. Defaults to 256 MiB. */
   readonly minFreeDiskBytes?: number;
   /** Free memory the load needs. Defaults to 512 MiB. */
@@ -50,13 +53,35 @@ export async function checkHealth(options: HealthOptions): Promise<Finding[]> {
         : `${mib(free)} of memory available (${where}; needs ${mib(minMemory)})`,
   });
   if (options.backupDirectory !== undefined) findings.push(await diskFinding(options.backupDirectory, options));
-  if (options.backupCompression !== undefined) findings.push(await codecFinding(options.backupCompression));
+  const tool = options.backupServer ? toolFinding(options.backupServer) : null;
+  if (tool) findings.push(tool.finding);
+  if (options.backupCompression !== undefined && tool?.major !== null)
+    findings.push(codecFinding(options.backupCompression, tool ? tool.major! : await pgDumpMajorVersion()));
   return findings;
 }
 
+/** pg_dump refuses a server newer than itself: refused now, not after the load, when the dump would start. */
+function toolFinding(server: NonNullable<HealthOptions["backupServer"]>): { finding: Finding; major: number | null } {
+  const tools = nearestTools(server.found, server.major, "pgDump");
+  const finding = { check: "backup_tool", count: tools?.pgDump.major ?? 0, total: server.major, ratePercent: 0 } as const;
+  if (!tools)
+    return {
+      finding: {
+        ...finding,
+        severity: "critical",
+        code: "BACKUP_TOOL_MISMATCH",
+        message: `BACKUP_TOOL_MISMATCH: ${backupToolProblem(server.version, server.major, server.found)}`,
+      },
+      major: null,
+    };
+  return {
+    finding: { ...finding, severity: "ok", message: `${toolLabel(tools.pgDump)} dumps PostgreSQL ${server.version}` },
+    major: tools.pgDump.major,
+  };
+}
+
 /** lz4 and zstd need pg_dump 16: refused now, not after the load, when the dump would start. */
-async function codecFinding(setting: string): Promise<Finding> {
-  const major = await pgDumpMajorVersion();
+function codecFinding(setting: string, major: number): Finding {
   const reason = unsupportedReason(parseCompression(setting), major);
   const finding = { check: "backup_codec", count: major, total: 0, ratePercent: 0 } as const;
   return reason

@@ -11,11 +11,17 @@ export type CheckKind =
   | "duplicate_keys"
   | "null_keys"
   | "row_shrinkage"
+  /** A declared date or time column kept as numbers: none of its sampled numbers is a date in the date range. */
+  | "not_a_date"
+  /** Numbers of a date column read, by their magnitude, in another reading than the column's usual one. */
+  | "date_reading"
   /** An export's view refused for what it reads or calls (engine/views/vet.ts). */
   | "view_refused"
   | "empty_source"
   | "disk_space"
   | "backup_codec"
+  /** The pg_dump found dumps the server's major (pg_dump refuses a newer server). */
+  | "backup_tool"
   | "memory";
 
 export type Severity = "ok" | "warn" | "fail" | "critical";
@@ -40,6 +46,8 @@ export interface Finding {
   readonly code?: MigrationErrorCode;
   /** A few offending values with their row keys. */
   readonly examples?: readonly { readonly rowKey: string; readonly value: string }[];
+  /** The acceptance (acceptFindings) that covers it: it does not block. */
+  readonly accepted?: string;
 }
 
 export interface QualityReport {
@@ -54,6 +62,8 @@ export interface QualityReport {
   readonly blocked: boolean;
   /** Why the gate blocks: the score, failing checks, critical findings (the circuit breaker). */
   readonly blockedBy: readonly string[];
+  /** What the operator can do about each reason: the type override, the check's level, the acceptance, minQuality. */
+  readonly waysForward: readonly string[];
   /** "full" when every value was converted; "sample" when measured on the canary sample. */
   readonly basis: "full" | "sample";
 }

@@ -3,7 +3,7 @@
  * the password: "cannot connect to postgres@db:5432/app: password
  * authentication failed for user ...".
  */
-import { Client } from "pg";
+import { Client, ClientBase } from "pg";
 import { MigrationError } from "../errors";
 
 export const APPLICATION_NAME = "servicedesk-migration";
@@ -84,6 +84,14 @@ export async function requireCreatePrivilege(client: Client, databaseUrl: string
 }
 
 /** The server the PG* variables name (libpq's defaults otherwise: 127.0.0.1:5432, user postgres), as a URL. */
+/** The server's version, "17.10", and its major, 17 (server_version_num: 170010). */
+export async function serverVersion(client: ClientBase): Promise<{ version: string; major: number }> {
+  const { rows } = await client.query<{ num: string; version: string }>(
+    "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version",
+  );
+  return { version: rows[0].version.split(" ")[0], major: Math.floor(Number(rows[0].num) / 10000) };
+}
+
 export function urlFromPgEnvironment(env: NodeJS.ProcessEnv = process.env): string {
   const url = new URL("postgresql://localhost");
   url.hostname = env.PGHOST ?? "127.0.0.1";

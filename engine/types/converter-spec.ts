@@ -3,8 +3,8 @@
  * it, the reader worker builds the converter from it.
  */
 import { Converter, Widening } from "./conversion";
-import { EpochUnit, TemporalTarget, temporalConverter } from "./temporal";
-import { TimestampVariant, VARIANTS_BY_LABEL } from "./timestamp-formats";
+import { NumberSpec, TemporalTarget, temporalConverter } from "./temporal";
+import { VARIANTS_BY_LABEL } from "./timestamp-formats";
 import {
   booleanConverter,
   byteaConverter,
@@ -20,12 +20,12 @@ export type ConverterSpec =
   | { kind: "float" }
   | { kind: "numeric"; precision: number | null; scale: number }
   | { kind: "boolean" }
-  | { kind: "temporal"; target: TemporalTarget; variants: string[]; epoch: EpochUnit | null; naiveZone: string | null }
+  | { kind: "temporal"; target: TemporalTarget; variants: string[]; numbers: NumberSpec; naiveZone: string | null }
   | { kind: "text" }
   | { kind: "bytea" };
 
-/** `onVariant` hears which timestamp format each temporal text matched (the loader counts them). */
-export function buildConverter(spec: ConverterSpec, onVariant?: (variant: TimestampVariant) => void): Converter {
+/** `onFormat` hears the format of each temporal value: a text's variant label, a number's reading (the loader counts them). */
+export function buildConverter(spec: ConverterSpec, onFormat?: (label: string) => void): Converter {
   switch (spec.kind) {
     case "integer":
       return integerConverter(spec.type);
@@ -44,10 +44,10 @@ export function buildConverter(spec: ConverterSpec, onVariant?: (variant: Timest
             if (!variant) throw new Error(`unknown timestamp format "${label}"`);
             return variant;
           }),
-          epoch: spec.epoch,
+          numbers: spec.numbers,
           naiveZone: spec.naiveZone,
         },
-        onVariant,
+        onFormat,
         (target, reason) => new Widening({ ...spec, target }, reason),
       );
     case "text":

@@ -24,6 +24,26 @@ function exactParts(abs: number): { significand: bigint; exponent: number; narro
   return { significand: fraction | (1n << 52n), exponent: biased - 1075, narrowBelow: fraction === 0n && biased > 1 };
 }
 
+/** A finite double's exact value as numerator / denominator (a power of two). */
+export function exactFraction(n: number): { numerator: bigint; denominator: bigint } {
+  const { significand, exponent } = exactParts(Math.abs(n));
+  const signed = n < 0 || Object.is(n, -0) ? -significand : significand;
+  return exponent >= 0
+    ? { numerator: signed << BigInt(exponent), denominator: 1n }
+    : { numerator: signed, denominator: 1n << BigInt(-exponent) };
+}
+
+/** A finite double's exact value in decimal digits (every double is a finite decimal): 0.1 is 0.1000000000000000055511151231257827... */
+export function exactDecimalText(n: number): string {
+  const { numerator, denominator } = exactFraction(n);
+  const places = denominator.toString(2).length - 1;
+  // numerator / 2^k = numerator * 5^k / 10^k
+  const digits = ((numerator < 0n ? -numerator : numerator) * 5n ** BigInt(places)).toString().padStart(places + 1, "0");
+  const sign = numerator < 0n ? "-" : "";
+  const fraction = places === 0 ? "" : digits.slice(-places).replace(/0+$/, "");
+  return `${sign}${places === 0 ? digits : digits.slice(0, -places)}${fraction ? `.${fraction}` : ""}`;
+}
+
 /**
  * The value, and its distances to the two bounds of its rounding interval,
  * as integers over a common denominator: in units of 2^(exponent - 2) the

@@ -4,18 +4,27 @@
  * loader's rejects agree), validated, and rendered as PostgreSQL prints them
  * (DateStyle ISO, TimeZone UTC).
  */
+import { civilFromDays, daysFromCivil } from "./civil";
 import { Converter, Rejection } from "./conversion";
+import { DateRange, dateRangeText, inRange, instantMicros, instantText, NumberReading, READING_LABELS, readingOf } from "./number-readings";
 import { parseVariant, TIMESTAMP_VARIANTS, TimestampFields, TimestampVariant } from "./timestamp-formats";
 
 export type TemporalTarget = "date" | "timestamp" | "timestamptz";
-export type EpochUnit = "seconds" | "milliseconds";
+
+/** How a temporal column reads its numbers (engine/types/number-readings.ts). */
+export interface NumberSpec {
+  /** The column's usual reading (the sample's), or the stated one; null when the sample held no date number. */
+  readonly reading: NumberReading | null;
+  /** Stated by the operator: every number is read so. Otherwise each by its own magnitude, and only inside `range`. */
+  readonly stated: boolean;
+  readonly range: DateRange;
+}
 
 export interface TemporalSpec {
   readonly target: TemporalTarget;
   /** Text variants accepted, most frequent first. */
   readonly variants: readonly TimestampVariant[];
-  /** Numbers are epoch values in this unit (DATETIME columns); null: numbers are rejected. */
-  readonly epoch: EpochUnit | null;
+  readonly numbers: NumberSpec;
   /** Zone of naive values when the target is timestamptz (IANA name); UTC when null. */
   readonly naiveZone: string | null;
 }
@@ -30,29 +39,6 @@ function fractionText(microsecond: number): string {
 
 function datePart(year: number, month: number, day: number): string {
   return `${year >= 1000 ? year : String(year).padStart(4, "0")}-${PAD2[month]}-${PAD2[day]}`;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** The inverse of daysFromCivil. */
-export function civilFromDays(days: number): [number, number, number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return [era * 400 + yoe + (month <= 2 ? 1 : 0), month, day];
 }
 
 /** Seconds since the epoch of wall-clock fields read as UTC. */
@@ -170,22 +156,49 @@ function fieldsConverter(spec: TemporalSpec, widen: WidenTo): (f: TimestampField
 }
 
 /**
- * Epoch numbers are instants, rounded to the microsecond (PostgreSQL's
- * resolution, as its to_timestamp rounds). In a date column an instant
- * that is not a UTC midnight needs timestamptz.
+ * A number is an instant in its reading: as the operator stated, or the
+ * one its magnitude gives, a date only inside the column's range. A number
+ * whose magnitude reads otherwise than the column's usual reading loads in
+ * its own reading only when the usual one gives no date; when both give a
+ * date, nothing says which the writer meant, and it is rejected with both.
+ * In a date column an instant that is not a UTC midnight needs timestamptz.
+ * `onReading` hears each reading, for the report's "formats found" and the
+ * gate.
  */
-function epochConverter(spec: TemporalSpec, widen: WidenTo): (n: number) => string | Rejection {
-  const perUnit = spec.epoch === "milliseconds" ? 1_000 : 1_000_000;
-  return (n) => {
-    if (!Number.isFinite(n)) return new Rejection("not a finite epoch value");
-    const micros = Math.round(n * perUnit);
-    const seconds = Math.floor(micros / 1_000_000);
-    const microsecond = micros - seconds * 1_000_000;
+function numberConverter(spec: TemporalSpec, widen: WidenTo, onReading?: (reading: NumberReading) => void) {
+  const { reading: usual, stated, range } = spec.numbers;
+  return (value: number | bigint): string | Rejection => {
+    const reading = stated ? usual : readingOf(value);
+    if (reading === null)
+      return new Rejection(
+        `${value} is no date in any reading of a number (SQLite's Julian days and Unix seconds, Unix milliseconds, microseconds, nanoseconds)`,
+      );
+    const micros = instantMicros(value, reading);
+    if (!stated) {
+      const asUsual = usual !== null && usual !== reading ? instantMicros(value, usual) : null;
+      const usualToo = asUsual === null ? "" : `; as the column's ${READING_LABELS[usual!]} it is ${instantText(asUsual)}`;
+      if (!inRange(micros, range))
+        return new Rejection(
+          `${value} read as ${READING_LABELS[reading]} is ${instantText(micros)}, outside the date range ${dateRangeText(range)}${usualToo}: a type override can state a reading`,
+        );
+      // Two readings give a date: its magnitude's and the column's. Nothing tells which the writer meant.
+      if (asUsual !== null && inRange(asUsual, range))
+        return new Rejection(
+          `${value} is ${instantText(micros)} as ${READING_LABELS[reading]}${usualToo}: both are dates, so a type override must state the reading`,
+        );
+    }
+    const seconds = Number(micros >= 0n ? micros / 1_000_000n : -((-micros + 999_999n) / 1_000_000n));
+    const microsecond = Number(micros - BigInt(seconds) * 1_000_000n);
     if (spec.target === "date" && (microsecond !== 0 || seconds % 86400 !== 0))
       return widen("timestamptz", "is an instant with a time of day, which a date would drop");
-    return renderUtc(seconds, microsecond, spec.target);
+    const rendered = renderUtc(seconds, microsecond, spec.target);
+    if (typeof rendered === "string") onReading?.(reading);
+    return rendered;
   };
 }
+
+/** An integer as the reader passes one past 2^53: 16 digits or more, no other character. */
+const BIG_INTEGER = /^-?\d{16,}$/;
 
 /** Answers a value that needs another target (converter-spec.ts builds the Widening). */
 export type WidenTo = (target: TemporalTarget, reason: string) => Rejection;
@@ -222,21 +235,21 @@ function parseUnsettledSlash(text: string): { variant: TimestampVariant; fields:
 }
 
 /**
- * Builds the converter of one temporal column. `onVariant` hears which
- * variant parsed each value, for the report's "formats found"; `widen`
- * answers values the target cannot hold.
+ * Builds the converter of one temporal column. `onFormat` hears the format
+ * of each value converted (a text variant's label, a number's reading),
+ * for the report's "formats found"; `widen` answers values the target
+ * cannot hold.
  */
-export function temporalConverter(
-  spec: TemporalSpec,
-  onVariant?: (variant: TimestampVariant) => void,
-  widen: WidenTo = rejectWider,
-): Converter {
+export function temporalConverter(spec: TemporalSpec, onFormat?: (label: string) => void, widen: WidenTo = rejectWider): Converter {
   const fromFields = fieldsConverter(spec, widen);
-  const fromEpoch = spec.epoch ? epochConverter(spec, widen) : null;
+  const fromNumber = numberConverter(spec, widen, onFormat && ((reading) => onFormat(READING_LABELS[reading])));
+  const onVariant = onFormat && ((variant: TimestampVariant) => onFormat(variant.label));
   const { iso, slashOrder } = fallbacksOf(spec.variants);
   const settledSlash = slashOrder ? TIMESTAMP_VARIANTS.filter((v) => v.order === slashOrder && !spec.variants.includes(v)) : [];
   const variants = [...spec.variants, ...iso, ...settledSlash];
   return (value) => {
+    // The reader hands an integer past 2^53 over as its decimal text (load/reader-sql.ts): it is still a number.
+    if (typeof value === "string" && BIG_INTEGER.test(value)) return fromNumber(BigInt(value));
     if (typeof value === "string") {
       for (const variant of variants) {
         if (variant.length !== value.length) continue;
@@ -256,8 +269,7 @@ export function temporalConverter(
       }
       return new Rejection("not a valid date or timestamp in any recognised format");
     }
-    if (typeof value === "number" && fromEpoch) return fromEpoch(value);
-    if (typeof value === "bigint" && fromEpoch) return fromEpoch(Number(value));
-    return new Rejection(typeof value === "number" ? "a number in a timestamp column with no epoch values" : "bytes in a timestamp column");
+    if (typeof value === "number" || typeof value === "bigint") return fromNumber(value);
+    return new Rejection("bytes in a timestamp column");
   };
 }

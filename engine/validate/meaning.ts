@@ -23,6 +23,9 @@ import { ColumnPlan, REJECTS_TABLE, TablePlan } from "../plan/model";
 import { rowKeyExpression } from "../profile/structure";
 import { attachSubset, openSource, rowidBounds, RowSubset, SourceTable, subsetCondition } from "../source";
 import { qualified, quoteIdent, quoteLiteral } from "../sql/identifiers";
+import { exactDecimalText } from "../types/float8-digits";
+import { NumberReading, READING_BOUNDS } from "../types/number-readings";
+import type { NumberSpec } from "../types/temporal";
 
 /** Rows checked per table: spread over it, away from the rows type inference sampled. */
 export const MEANING_SAMPLE_ROWS = 1000;
@@ -101,14 +104,15 @@ function spreadRowids(lo: number, hi: number): number[] {
 }
 
 /**
- * A SQLite value as (storage class, text): integers exact, doubles as 17
- * significant digits (exactly that double; -0 kept), blobs as hex.
+ * A SQLite value as (storage class, text): integers exact, doubles as their
+ * exact decimal value (-0 kept; a date reading rounds it to the
+ * microsecond, which 17 digits, themselves rounded, could tip), blobs as hex.
  */
 function describe(value: SourceValue): [string, string | null] {
   if (value === null) return ["null", null];
   if (typeof value === "bigint") return ["integer", value.toString()];
   if (typeof value === "number")
-    return ["real", Object.is(value, -0) ? "-0" : Number.isFinite(value) ? value.toPrecision(17) : String(value)];
+    return ["real", Object.is(value, -0) ? "-0" : Number.isFinite(value) ? exactDecimalText(value) : String(value)];
   // COPY cannot carry a NUL in text: such a text goes as the hex of its UTF-8 (only bytea can hold it).
   if (typeof value === "string") return value.includes("\0") ? ["nul-text", Buffer.from(value, "utf8").toString("hex")] : ["text", value];
   return ["blob", value.toString("hex")];
@@ -200,12 +204,35 @@ function sourceMeaning(column: ColumnPlan, t: string, v: string): string {
     case "bytea":
       return `CASE ${t} WHEN 'blob' THEN ${v} WHEN 'real' THEN encode(convert_to((${v}::float8)::text, 'UTF8'), 'hex') ELSE encode(convert_to(${v}, 'UTF8'), 'hex') END`;
     case "temporal": {
-      const perSecond = spec.epoch === "milliseconds" ? 1000 : 1;
-      const epoch = `trim_scale(round(${v}::numeric * ${1_000_000 / perSecond}) / 1000000)::text`;
+      const epoch = `trim_scale(${numberInstantSeconds(spec.numbers, v)})::text`;
       const instant = `CASE WHEN ${v} ~ '^\\d\\d/\\d\\d/\\d{4}' THEN ${slashInstant(v, slashOrderOf(column))} ELSE ${v}::timestamptz END`;
       return `CASE WHEN ${t} IN ('integer', 'real') THEN ${epoch} ELSE trim_scale(extract(epoch FROM ${instant}))::text END`;
     }
   }
+}
+
+/** Seconds since the epoch of the number `v` in `reading`, in numeric: PostgreSQL's arithmetic. */
+function readingSeconds(reading: NumberReading, v: string): string {
+  switch (reading) {
+    case "julian":
+      // SQLite's iJD: the day times 86400000 as a double, rounded to the millisecond.
+      return `((floor(${v}::float8 * 86400000 + 0.5)::numeric - 210866760000000) / 1000)`;
+    case "unix-s":
+      return `(round(${v}::numeric * 1000000) / 1000000)`;
+    case "unix-ms":
+      return `(round(${v}::numeric * 1000) / 1000000)`;
+    case "unix-us":
+      return `(round(${v}::numeric) / 1000000)`;
+    case "unix-ns":
+      return `(round(${v}::numeric / 1000) / 1000000)`;
+  }
+}
+
+/** A number's instant: the stated reading, else the one its magnitude gives. */
+function numberInstantSeconds(numbers: NumberSpec, v: string): string {
+  if (numbers.stated && numbers.reading) return readingSeconds(numbers.reading, v);
+  const cases = READING_BOUNDS.map((b) => `WHEN ${v}::numeric BETWEEN ${b.min} AND ${b.max} THEN ${readingSeconds(b.reading, v)}`);
+  return `CASE ${cases.join(" ")} END`;
 }
 
 /**

@@ -41,6 +41,9 @@ export function validatePrefix(prefix: string): void {
       `"${prefix}" must start with a lowercase letter or underscore and hold only lowercase letters, digits and underscores`,
     );
   }
+  // PostgreSQL reserves schema names starting with pg_ for itself: CREATE SCHEMA would refuse the versions.
+  if (prefix.startsWith("pg_"))
+    throw new OptionError("schemaPrefix", `"${prefix}" starts with pg_, which PostgreSQL reserves for its own schemas`);
   if (prefix.length > MAX_PREFIX_BYTES) {
     throw new OptionError(
       "schemaPrefix",

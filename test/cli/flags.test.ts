@@ -13,9 +13,10 @@ const flagsOf = (name: string) =>
     .sort();
 
 test("every command's flags, as each declares them", () => {
-  const plan = ["--exclude", "--include", "--on-bad-value", "--rename-column", "--rename-table", "--timezone", "--type"];
+  const plan = ["--date-range", "--exclude", "--include", "--on-bad-value", "--rename-column", "--rename-table", "--timezone", "--type"];
+  const gate = ["--accept", "--min-quality", "--threshold"];
   expect(flagsOf("plan")).toEqual(["--json", "--source", ...plan].sort());
-  expect(flagsOf("profile")).toEqual(["--json", "--min-quality", "--progress", "--quiet", "--source", ...plan].sort());
+  expect(flagsOf("profile")).toEqual(["--json", "--progress", "--quiet", "--source", ...plan, ...gate].sort());
   expect(flagsOf("versions")).toEqual(["--database-url", "--json", "--schema-prefix"]);
   expect(flagsOf("cutover")).toEqual(["--database-url", "--json", "--lock-timeout", "--schema-prefix", "--to"]);
   expect(flagsOf("rollback")).toEqual(["--database-url", "--json", "--lock-timeout", "--schema-prefix"]);
@@ -34,6 +35,8 @@ test("every command's flags, as each declares them", () => {
   expect(flagsOf("migrate")).toEqual(
     [
       ...plan,
+      ...gate,
+      "--allow-table-loss",
       "--backup-compression",
       "--backup-dir",
       "--backup-keep-days",
@@ -41,7 +44,6 @@ test("every command's flags, as each declares them", () => {
       "--database-url",
       "--json",
       "--lock-timeout",
-      "--min-quality",
       "--mode",
       "--no-reuse",
       "--progress",

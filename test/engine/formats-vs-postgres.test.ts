@@ -11,7 +11,11 @@ import { SeededRandom } from "../../engine/generate";
 import { Rejection, Widening } from "../../engine/types/conversion";
 import { formatFloat8 } from "../../engine/types/numbers";
 import { numericConverter } from "../../engine/types/scalars";
+import { DEFAULT_DATE_RANGE, NumberReading } from "../../engine/types/number-readings";
 import { temporalConverter, TemporalTarget } from "../../engine/types/temporal";
+
+/** A temporal column whose sample held no date number. */
+const NO_DATE_NUMBERS = { reading: null, stated: false, range: DEFAULT_DATE_RANGE };
 import { TIMESTAMP_VARIANTS, VARIANTS_BY_LABEL } from "../../engine/types/timestamp-formats";
 import { useTestDatabase } from "../support/database";
 
@@ -286,12 +290,13 @@ describe("timestamps", () => {
 
   function convert(text: string, target: TemporalTarget, zone: string | null = null): string {
     const variants = TIMESTAMP_VARIANTS.filter((v) => v.order !== "mdy");
-    const spec = { target, variants, epoch: null, naiveZone: zone };
+    const spec = { target, variants, numbers: NO_DATE_NUMBERS, naiveZone: zone };
     return ourText(
       temporalConverter(
         spec,
         undefined,
-        (wider, reason) => new Widening({ kind: "temporal", target: wider, variants: [], epoch: null, naiveZone: zone }, reason),
+        (wider, reason) =>
+          new Widening({ kind: "temporal", target: wider, variants: [], numbers: NO_DATE_NUMBERS, naiveZone: zone }, reason),
       )(text),
     );
   }
@@ -372,10 +377,14 @@ describe("timestamps", () => {
       { length: 2000 },
       () => random.int(-2208988800, 4102444800) + (random.chance(0.5) ? random.int(0, 999999) / 1e6 : 0),
     );
-    const fromMillis = temporalConverter({ target: "timestamptz", variants: [], epoch: "milliseconds", naiveZone: null });
-    const fromSeconds = temporalConverter({ target: "timestamptz", variants: [], epoch: "seconds", naiveZone: null });
+    // Stated readings: every number is read so, whatever its magnitude or year.
+    const stated = (reading: NumberReading) => ({ reading, stated: true, range: DEFAULT_DATE_RANGE });
+    const fromMillis = temporalConverter({ target: "timestamptz", variants: [], numbers: stated("unix-ms"), naiveZone: null });
+    const fromSeconds = temporalConverter({ target: "timestamptz", variants: [], numbers: stated("unix-s"), naiveZone: null });
     const serverMillis = await serverTexts(
-      `SELECT (timestamptz 'epoch' + v::bigint * interval '1 millisecond')::text AS out FROM unnest($1::text[]) WITH ORDINALITY u(v, i) ORDER BY i`,
+      // Whole seconds and the milliseconds apart: an interval times a bigint goes through a double, inexact past 2^53 microseconds.
+      `SELECT (timestamptz 'epoch' + (v::bigint / 1000) * interval '1 second' + (v::bigint % 1000) * interval '1 millisecond')::text AS out
+       FROM unnest($1::text[]) WITH ORDINALITY u(v, i) ORDER BY i`,
       millis.map(String),
     );
     expect(
@@ -452,7 +461,7 @@ describe("timestamps", () => {
     const converter = temporalConverter({
       target: "timestamptz",
       variants: [VARIANTS_BY_LABEL.get("YYYY-MM-DD HH:MM:SS")!],
-      epoch: null,
+      numbers: NO_DATE_NUMBERS,
       naiveZone: zone,
     });
     expect(

@@ -6,6 +6,7 @@
  * decimals rounded, -0 lost, a boolean flipped) in a schema built by hand,
  * and the check must name the table, column and row; the exact values pass.
  */
+import { DEFAULT_DATE_RANGE } from "../../engine/types/number-readings";
 import { Client } from "pg";
 import { ColumnPlan, TablePlan } from "../../engine/plan/model";
 import { introspectSource, openSource } from "../../engine/source";
@@ -44,7 +45,7 @@ const naive: ConverterSpec = {
   kind: "temporal",
   target: "timestamp",
   variants: ["YYYY-MM-DDTHH:MM:SS+HH:MM", "YYYY-MM-DD HH:MM:SS"],
-  epoch: null,
+  numbers: { reading: null, stated: false, range: DEFAULT_DATE_RANGE },
   naiveZone: null,
 };
 const COLUMNS: ColumnPlan[] = [

@@ -25,9 +25,10 @@ export async function adoptVersion(
   if (options.mode === "complete" && options.cutover === "auto" && active !== null && active !== version.schema) {
     const keep = await versionsToKeep(client, options, version.schema);
     const doomed = garbageVersions(await listVersions(client, options.schemaPrefix), version.schema, options.retainVersions + 1, keep);
-    if (doomed.includes(active)) backup = await timed("backup", () => backupNow(options, active));
+    if (doomed.includes(active)) backup = await timed("backup", () => backupNow(client, options, active));
     // The adopted version now names the backup of the one it replaces, so pruning keeps it while it is retained.
     if (backup) await writeVersionMetadata(client, { ...version, replaced: { schema: active, backupFile: backup.file } });
   }
-  return { backup, served: await serveVersion(client, options, version.schema, active, timed) };
+  const tables = Object.entries(version.tables).map(([table, t]) => ({ table, sourceRows: t.rows + t.rejects, rejected: t.rejects }));
+  return { backup, served: await serveVersion(client, options, version.schema, tables, active, timed) };
 }

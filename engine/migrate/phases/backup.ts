@@ -10,16 +10,20 @@
  *             pg_dump and removes its file
  */
 import { unlink } from "node:fs/promises";
+import { Client } from "pg";
 import { backupFolder, backupSchema, BackupResult, removePartialBackups } from "../../backup";
+import { backupToolMismatch, nearestTools, PgClientTool, toolLabel } from "../../backup/pg-tools";
 import { ResolvedOptions } from "../options";
+import { backupServerOf } from "../steps";
 
 export interface BackupPhase {
   complete(): Promise<BackupResult | null>;
   undo(): Promise<void>;
 }
 
-export function startBackup(options: ResolvedOptions, active: string | null): BackupPhase {
-  const running = runBackup(options, active);
+/** `pgDump`: the one the health check found for the server (complete mode with backup pg_dump), else null: no backup. */
+export function startBackup(options: ResolvedOptions, active: string | null, pgDump: PgClientTool | null): BackupPhase {
+  const running = runBackup(options, active, pgDump);
   // Awaited by complete() or undo(); this only keeps an early failure from being unhandled meanwhile.
   running.catch(() => undefined);
   return {
@@ -31,13 +35,21 @@ export function startBackup(options: ResolvedOptions, active: string | null): Ba
   };
 }
 
-/** Backs up `schema` now, and waits for it (an adoption that would let retention drop the active version). */
-export function backupNow(options: ResolvedOptions, schema: string): Promise<BackupResult | null> {
-  return runBackup(options, schema);
+/**
+ * Backs up `schema` now, and waits for it (an adoption that would let
+ * retention drop the active version), with a pg_dump that dumps the server,
+ * else BACKUP_TOOL_MISMATCH before anything changes.
+ */
+export async function backupNow(client: Client, options: ResolvedOptions, schema: string): Promise<BackupResult | null> {
+  if (options.backup === "none") return null;
+  const server = await backupServerOf(client, options);
+  const tools = nearestTools(server.found, server.major, "pgDump");
+  if (!tools) throw backupToolMismatch(server.version, server.major, server.found);
+  return runBackup(options, schema, tools.pgDump);
 }
 
-async function runBackup(options: ResolvedOptions, active: string | null): Promise<BackupResult | null> {
-  if (!active || options.mode !== "complete") return null;
+async function runBackup(options: ResolvedOptions, active: string | null, pgDump: PgClientTool | null): Promise<BackupResult | null> {
+  if (!active || options.mode !== "complete" || pgDump === null) return null;
   const folder = backupFolder(options.backupDirectory, options.schemaPrefix);
   const removed = await removePartialBackups(folder);
   if (removed.length > 0)
@@ -45,11 +57,15 @@ async function runBackup(options: ResolvedOptions, active: string | null): Promi
       phase: "backup",
       message: `removed ${removed.length} partial backup(s) a stopped run left: ${removed.join(", ")}`,
     });
-  options.onProgress?.({ phase: "backup", message: `backing up ${active} with pg_dump (${options.backupCompression}) into ${folder}` });
+  options.onProgress?.({
+    phase: "backup",
+    message: `backing up ${active} with ${toolLabel(pgDump)} (${options.backupCompression}) into ${folder}`,
+  });
   return backupSchema({
     databaseUrl: options.databaseUrl,
     schema: active,
     directory: folder,
     compression: options.backupCompression,
+    pgDump,
   });
 }

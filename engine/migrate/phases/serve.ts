@@ -8,9 +8,41 @@
  */
 import { Client } from "pg";
 import { pruneBackupsWithClient } from "../../backup";
-import { describeError } from "../../errors";
+import { describeError, MigrationError } from "../../errors";
 import { collectGarbage, heldByOthers, holdVersion, switchTo } from "../../versions";
 import { ResolvedOptions } from "../options";
+
+/** Rows of one table of a version: those the export holds, and those rejected. */
+export interface TableRows {
+  readonly table: string;
+  readonly sourceRows: number;
+  readonly rejected: number;
+}
+
+/** Over this share of a table's rows rejected, its version is not served unless allowTableLoss is set. */
+export const TABLE_LOSS_PERCENT = 50;
+
+/**
+ * The circuit breaker that guards readers, in every mode: a version in
+ * which a table lost over half its source rows to rejects, or every row of
+ * a table that is not empty in the export, is not served. It stays, for
+ * inspection, and the run fails naming the table.
+ */
+export function guardReaders(options: ResolvedOptions, schema: string, tables: readonly TableRows[]): void {
+  if (options.allowTableLoss) return;
+  const lost = tables.find(
+    (t) => t.sourceRows > 0 && (t.rejected * 100 > t.sourceRows * TABLE_LOSS_PERCENT || t.rejected === t.sourceRows),
+  );
+  if (!lost) return;
+  throw new MigrationError(
+    "TABLE_LOSS",
+    `table "${lost.table}" of ${schema} kept ${lost.sourceRows - lost.rejected} of the export's ${lost.sourceRows} rows ` +
+      `(${lost.rejected} rejected: see ${schema}._rejects); the stable schema was not switched to it, and ${schema} is kept for inspection. ` +
+      `Ways forward: state the type of the column whose values were rejected (--type, typeOverrides); keep the rows with their bad values set to NULL ` +
+      `(--on-bad-value null, badValuePolicy null); or serve it as it is (--allow-table-loss, allowTableLoss true)`,
+    { table: lost.table },
+  );
+}
 
 export interface Served {
   readonly cutOver: boolean;
@@ -26,9 +58,11 @@ export async function serveVersion(
   client: Client,
   options: ResolvedOptions,
   schema: string,
+  tables: readonly TableRows[],
   active: string | null,
   timed: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
 ): Promise<Served> {
+  guardReaders(options, schema, tables);
   const cutOver = options.cutover === "auto" && active !== schema;
   if (cutOver) {
     options.onProgress?.({ phase: "cutover", message: `switching ${options.schemaPrefix} to ${schema}` });

@@ -4,6 +4,7 @@
  * readings decided over the whole column.
  */
 
+import type { Canon } from "./canonical-values";
 import type { PgColumn } from "./catalog";
 import type { OracleDifference } from "./public-types";
 import type { SqliteRow, SqliteTable } from "./sqlite-tables";
@@ -28,8 +29,8 @@ export interface ComparedColumn {
   index: number;
   pgType: string;
   family: Family;
-  /** For instants: 1 when numbers are epoch seconds, 1000 when milliseconds. */
-  epochDivisor: bigint;
+  /** For instants: what a number means (date-numbers.ts). */
+  readNumber: ((v: bigint | number) => Canon) | null;
   /** The referee kind for its texts: `instant DMY` or `instant MDY` (how slash dates read), `type <t>` for other types. */
   askKind: string;
 }
@@ -52,23 +53,20 @@ export function matchColumns(table: SqliteTable, pgColumns: PgColumn[]): { colum
   const columns: ComparedColumn[] = [];
   table.columns.forEach((c, index) => {
     const pg = pgColumns.find((p) => p.name === c.name);
-    if (pg) columns.push({ name: c.name, index, pgType: pg.type, family: familyOf(pg.type), epochDivisor: 1n, askKind: `type ${pg.type}` });
+    if (pg) columns.push({ name: c.name, index, pgType: pg.type, family: familyOf(pg.type), readNumber: null, askKind: `type ${pg.type}` });
   });
   return { columns, differences };
 }
 
 const SLASH_DATE = /^\s*(\d{1,2})\/(\d{1,2})\/\d{4}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$/;
 
-/** Column-wide readings of temporal values, decided over every SQLite value of the column. */
-export function settleTemporalColumn(column: ComparedColumn, rows: SqliteRow[]): void {
-  let milliseconds = false;
+/** Column-wide readings of temporal values: slash dates decided over every SQLite value of the column, numbers by `readNumber`. */
+export function settleTemporalColumn(column: ComparedColumn, rows: SqliteRow[], readNumber: (v: bigint | number) => Canon): void {
   let firstAbove12 = false;
   let secondAbove12 = false;
   for (const row of rows) {
     const v = row.values[column.index];
-    if (typeof v === "bigint") milliseconds ||= (v < 0n ? -v : v) >= 100_000_000_000n;
-    else if (typeof v === "number") milliseconds ||= Math.abs(v) >= 1e11;
-    else if (typeof v === "string") {
+    if (typeof v === "string") {
       const slash = SLASH_DATE.exec(v);
       if (slash) {
         firstAbove12 ||= Number(slash[1]) > 12;
@@ -76,6 +74,6 @@ export function settleTemporalColumn(column: ComparedColumn, rows: SqliteRow[]):
       }
     }
   }
-  column.epochDivisor = milliseconds ? 1000n : 1n;
+  column.readNumber = readNumber;
   column.askKind = `instant ${secondAbove12 && !firstAbove12 ? "MDY" : "DMY"}`;
 }

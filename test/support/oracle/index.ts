@@ -35,9 +35,12 @@
  *   microsecond; a naive timestamp or a date (at midnight) is read in
  *   `timezone` (default UTC). SQLite text: text::timestamptz in that TimeZone,
  *   DateStyle ISO, DMY, or MDY when the column's slash dates have a second field
- *   above 12 and never a first. SQLite number: a Unix epoch in seconds, or in
- *   milliseconds when any number in the column has |n| >= 1e11, rounded to the
- *   microsecond.
+ *   above 12 and never a first. SQLite number (date-numbers.ts): in the reading
+ *   the test states for the column (`readings`), else as SQLite's own auto
+ *   modifier reads it (a Julian day as SQLite holds it, to the millisecond;
+ *   Unix seconds exact to the microsecond), and then only inside the load's
+ *   `dateRange` (default 1900-2200): outside, or unread by SQLite, the row
+ *   must have been rejected.
  * - text/varchar(n)/char(n): the same string. integer: its decimal digits;
  *   real: its float8 text; blob: its bytes as UTF-8. char(n) ignores trailing
  *   spaces, as PostgreSQL does.

@@ -4,7 +4,7 @@
  * decides.
  */
 
-import { Ask, Canon, Probe, refusal, value } from "./canonical-values";
+import { Ask, Probe, refusal, value } from "./canonical-values";
 import type { ComparedColumn } from "./compared-columns";
 import { bytesOf, numberText, Present, realText, textOf, Textual } from "./sqlite-values";
 
@@ -22,7 +22,7 @@ export function probe(v: Present, column: ComparedColumn): Probe {
       // The value's text: an integer's digits ('0', '1'), a real's round-trip text.
       return askText("boolean", typeof v === "bigint" || typeof v === "number" ? numberText(v) : v);
     case "instant":
-      return typeof v === "bigint" || typeof v === "number" ? epochProbe(v, column.epochDivisor) : askText(column.askKind, v);
+      return typeof v === "bigint" || typeof v === "number" ? column.readNumber!(v) : askText(column.askKind, v);
     case "text":
     case "char":
       return textProbe(v, column.family === "char");
@@ -63,36 +63,4 @@ function textProbe(v: Present, char: boolean): Probe {
   if (!("text" in text)) return refusal(text.why);
   // character(n) pads with spaces and ignores them in comparisons; its ::text drops them.
   return value(char ? text.text.replace(/ +$/, "") : text.text);
-}
-
-/** A number in a temporal column: an epoch in seconds (divisor 1) or milliseconds (1000). */
-function epochProbe(v: bigint | number, divisor: bigint): Canon {
-  if (typeof v === "bigint") return value(formatMicros((v * 1_000_000n) / divisor));
-  if (!Number.isFinite(v)) return refusal(`real ${v} is not an epoch`);
-  return value(formatMicros(roundedMicros(v, divisor)));
-}
-
-/** The exact value of a double times 10^6 / divisor, rounded half away from zero: no float arithmetic. */
-function roundedMicros(n: number, divisor: bigint): bigint {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, n);
-  const bits = view.getBigUint64(0);
-  const biased = Number((bits >> 52n) & 0x7ffn);
-  const fraction = bits & ((1n << 52n) - 1n);
-  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
-  const exponent = (biased === 0 ? 1 : biased) - 1075; // |n| = mantissa * 2^exponent
-  let numerator = mantissa * 1_000_000n;
-  let denominator = divisor;
-  if (exponent >= 0) numerator <<= BigInt(exponent);
-  else denominator <<= BigInt(-exponent);
-  const micros = (2n * numerator + denominator) / (2n * denominator);
-  return bits >> 63n === 1n ? -micros : micros;
-}
-
-/** Microseconds as the seconds text trim_scale(extract(epoch ...)) prints. */
-function formatMicros(micros: bigint): string {
-  const sign = micros < 0n ? "-" : "";
-  const abs = micros < 0n ? -micros : micros;
-  const fraction = (abs % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
-  return `${sign}${abs / 1_000_000n}${fraction ? `.${fraction}` : ""}`;
 }

@@ -10,6 +10,22 @@ export interface OracleOptions {
   timezone?: string | null;
   /** SQLite tables deliberately not loaded. */
   skipTables?: string[];
+  /**
+   * How the numbers of a date column read, by "table.column", as the test
+   * wrote them (or stated them to the load). Others are read as SQLite's
+   * auto modifier reads them (a Julian day, or Unix seconds).
+   */
+  readings?: Record<string, StatedReading>;
+  /** The load's dateRange: a number read without a statement must fall in it. Defaults to 1900-2200, the load's default. */
+  dateRange?: DateRangeYears;
+}
+
+export type StatedReading = "julian" | "unix-s" | "unix-ms" | "unix-us" | "unix-ns";
+
+/** Years [from, to). */
+export interface DateRangeYears {
+  from: number;
+  to: number;
 }
 
 export interface OracleDifference {

@@ -6,7 +6,8 @@ import { PgColumn, readCatalog } from "./catalog";
 import { matchColumns, settleTemporalColumn } from "./compared-columns";
 import { expectRows } from "./expected-rows";
 import { pairLeftovers } from "./leftover-pairing";
-import type { OracleDifference, OracleOptions, OracleTable } from "./public-types";
+import { numberReader } from "./date-numbers";
+import type { DateRangeYears, OracleDifference, OracleOptions, OracleTable, StatedReading } from "./public-types";
 import { prepareSession } from "./referee";
 import { emptyRejects, readRejects, rejectDifferences, TableRejects } from "./rejects";
 import { countDifferences, rowDifferences } from "./row-differences";
@@ -21,6 +22,8 @@ export interface Context {
   schema: string;
   catalog: Map<string, PgColumn[]>;
   rejects: Map<string, TableRejects>;
+  readings: Record<string, StatedReading>;
+  dateRange: DateRangeYears;
 }
 
 interface TableOutcome {
@@ -49,7 +52,9 @@ export async function compareTable(ctx: Context, table: SqliteTable): Promise<Ta
     };
   }
   const { columns, differences } = matchColumns(table, pgColumns);
-  for (const column of columns) if (column.family === "instant") settleTemporalColumn(column, rows);
+  for (const column of columns)
+    if (column.family === "instant")
+      settleTemporalColumn(column, rows, numberReader(ctx.db, ctx.readings[`${table.name}.${column.name}`] ?? null, ctx.dateRange));
   const rejects = ctx.rejects.get(table.name) ?? emptyRejects();
   differences.push(...rejectDifferences(table, rows, rejects));
   const expected = await expectRows(ctx.client, rows, columns, rejects);
@@ -74,7 +79,16 @@ export async function loadContext(
 ): Promise<{ ctx: Context; differences: OracleDifference[] }> {
   await prepareSession(client, options.timezone ?? "UTC");
   const catalog = await readCatalog(client, options.schema);
-  const ctx: Context = { db, client, schema: options.schema, catalog, rejects: new Map() };
+  const ctx: Context = {
+    db,
+    client,
+    schema: options.schema,
+    catalog,
+    rejects: new Map(),
+    readings: options.readings ?? {},
+    // The load's default (README, Configuration reference): stated here, not read from the engine.
+    dateRange: options.dateRange ?? { from: 1900, to: 2200 },
+  };
   if (!catalog.has("_rejects")) {
     const missing = { table: "_rejects", column: null, rowKey: null, sqlite: "", postgres: "(no table)", rule: "missing table" };
     return { ctx, differences: [missing] };
