@@ -49,6 +49,18 @@ const FLAGS = {
     )
       .argParser(collect)
       .default([]),
+  backup: () =>
+    new Option(
+      "--backup <how>",
+      "back up the active version before a cutover with pg_dump, or none (for a server no pg_dump at hand dumps; needs --retain 1 or more)",
+    )
+      .choices(["pg_dump", "none"])
+      .default(DEFAULTS.backup),
+  pgBinDir: () =>
+    new Option(
+      "--pg-bin-dir <folder>",
+      "the folder of the pg_dump and pg_restore to use (default: PATH's, or a /usr/lib/postgresql/<major>/bin that suits the server)",
+    ),
   allowTableLoss: () =>
     new Option("--allow-table-loss", "serve a version in which a table lost over half its rows to rejects").default(false),
   minQuality: () => new Option("--min-quality <score>", `gate threshold, 0-100 (default ${DEFAULTS.minQuality})`),

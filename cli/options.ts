@@ -34,6 +34,8 @@ export interface MigrateFlags {
   backupDir?: string;
   backupCompression?: string;
   backupKeepDays?: string;
+  backup: "pg_dump" | "none";
+  pgBinDir?: string;
   reportDir?: string;
   lockTimeout?: string;
   reuse: boolean;
@@ -153,6 +155,8 @@ export function migrateOptions(flags: MigrateFlags): MigrateOptions {
     backupDirectory: path.resolve(flags.backupDir ?? DEFAULTS.backupDirectory),
     backupCompression: flags.backupCompression,
     backupKeepDays: numberFlag(flags.backupKeepDays, "--backup-keep-days"),
+    backup: flags.backup,
+    pgBinDir: flags.pgBinDir === undefined ? undefined : path.resolve(flags.pgBinDir),
     reuse: flags.reuse,
     streams: flags.streams === undefined || flags.streams === "auto" ? undefined : numberFlag(flags.streams, "--streams"),
   };

@@ -15,6 +15,7 @@ export interface RestoreFlags {
   schemaPrefix: string;
   file: string;
   activate: boolean;
+  pgBinDir?: string;
   lockTimeout?: string;
   json: boolean;
 }
@@ -43,14 +44,21 @@ export async function runRestore(flags: RestoreFlags): Promise<void> {
           "SCHEMA_CONFLICT",
           `${schema} is the active version of prefix "${flags.schemaPrefix}": a restore cannot replace it; switch away first (servicedesk-migrate rollback or cutover --to)`,
         );
-      const restored = await restoreSchema({ databaseUrl, file });
+      const restored = await restoreSchema({ databaseUrl, file, pgBinDir: flags.pgBinDir && path.resolve(flags.pgBinDir) });
       const meta = await versions.readVersionMetadata(client, schema);
       if (!meta) throw new MigrationError("RESTORE_FAILED", `restore of "${file}" left no version ${schema} (not a backup of a version?)`);
       const switched = flags.activate ? await versions.switchTo(client, flags.schemaPrefix, schema) : null;
       const rows = Object.fromEntries(Object.entries(meta.tables).map(([table, t]) => [table, t.rows]));
-      const result = { file, schema, seconds: restored.seconds, rows, active: switched ? schema : (state?.active ?? null) };
+      const result = {
+        file,
+        schema,
+        seconds: restored.seconds,
+        tool: restored.tool,
+        rows,
+        active: switched ? schema : (state?.active ?? null),
+      };
       const text = [
-        `restored ${schema} from ${file} in ${restored.seconds.toFixed(1)} s: ${Object.entries(rows)
+        `restored ${schema} from ${file} with ${restored.tool} in ${restored.seconds.toFixed(1)} s: ${Object.entries(rows)
           .map(([table, n]) => `${table} ${n}`)
           .join(", ")}`,
         switched

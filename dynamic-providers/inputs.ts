@@ -49,6 +49,10 @@ export interface MigrationInputs {
   backupCompression: string;
   /** Days pruning keeps a backup no retained version needs. */
   backupKeepDays: number;
+  /** "pg_dump", or "none": a stated choice to go without a backup (retainVersions 1 or more). */
+  backup: "pg_dump" | "none";
+  /** The folder of the pg_dump and pg_restore to use ("": PATH's, or a Debian client folder that suits the server). */
+  pgBinDir: string;
   minFreeDiskBytes: number;
   minFreeMemoryBytes: number;
   /** Tables loaded at once, each in a session of its own, or "auto". */
@@ -74,6 +78,8 @@ export interface MigrationOutputs extends MigrationInputs {
   canary: { sampleRate: number; sampleRows: Record<string, number>; queries: number; seconds: number } | null;
   timings: Record<string, number>;
   backupFile: string;
+  /** The pg_dump that made backupFile ("pg_dump 15.20 (on PATH)"), "none (backup: none)" when a run went without one, else "". */
+  backupTool: string;
   cutoverCommand: string;
   rollbackCommand: string;
   restoreCommand: string;

@@ -227,6 +227,22 @@ export const INPUTS: readonly InputSpec[] = [
     validate: numberIn(0, 3650, true),
   },
   {
+    name: "backup",
+    type: "string",
+    default: DEFAULTS.backup,
+    change: "update",
+    why: "how the next load backs up the version it replaces",
+    validate: oneOf(["pg_dump", "none"]),
+  },
+  {
+    name: "pgBinDir",
+    type: "string",
+    default: "",
+    change: "update",
+    why: "which pg_dump and pg_restore the next runs use",
+    validate: (v: string) => (typeof v === "string" ? null : "must be a folder path or empty"),
+  },
+  {
     name: "minFreeDiskBytes",
     type: "integer",
     default: DEFAULTS.minFreeDiskBytes,

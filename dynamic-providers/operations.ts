@@ -18,6 +18,9 @@ import {
   MigrationError,
   MigrationReport,
   OptionError,
+  backupToolFindings,
+  connect,
+  Finding,
   parseAcceptances,
   refusedViewsOf,
   SourceError,
@@ -27,6 +30,7 @@ import {
   writeReportFiles,
 } from "../engine";
 import { pruneBackupsWithClient } from "../engine/backup";
+import { backupServerOf } from "../engine/migrate/steps";
 import { qualified } from "../engine/sql/identifiers";
 import { dropStableAndControl } from "./teardown";
 import { diffInputs } from "./diff";
@@ -117,6 +121,7 @@ async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFa
     const schemaPlan = schemaPlanOf(measured.tables.map((t) => t.plan));
     const quality = evaluateGate({
       tables: measured.tables,
+      health: await backupCheckAtPreview(inputs, log),
       minQuality: inputs.minQuality,
       thresholds: inputs.thresholds,
       acceptances: parseAcceptances(inputs.acceptFindings),
@@ -150,6 +155,34 @@ async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFa
     throw error;
   }
 }
+
+/**
+ * Complete mode's backup tool, checked at preview as a run checks it before
+ * anything is written: a pg_dump that dumps the server, which needs the
+ * server's version. A connection not yet known, or a server that does not
+ * answer, is said and left to the run.
+ */
+async function backupCheckAtPreview(inputs: MigrationInputs, log: EngineLog | null): Promise<Finding[]> {
+  if (inputs.mode !== "complete" || inputs.backup !== "pg_dump" || hasUnknowns({ connection: inputs.connection })) return [];
+  let client: Client;
+  try {
+    client = await connect(inputs.connection, { timeoutMs: PREVIEW_CONNECT_TIMEOUT_MS });
+  } catch (error) {
+    await log?.(`servicedesk-migration [health]: the backup's pg_dump is checked by the run: ${describeError(error)}`);
+    return [];
+  }
+  try {
+    const backupServer = await backupServerOf(client, {
+      pgBinDir: inputs.pgBinDir ? path.resolve(process.cwd(), inputs.pgBinDir) : undefined,
+    });
+    return await backupToolFindings({ backupServer, backupCompression: inputs.backupCompression });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** How long a preview waits for the server to tell its version. */
+const PREVIEW_CONNECT_TIMEOUT_MS = 5000;
 
 export async function check(
   olds: Partial<MigrationInputs>,
@@ -187,6 +220,8 @@ function migrateOptions(inputs: MigrationInputs) {
     backupDirectory: path.resolve(process.cwd(), inputs.backupDirectory),
     backupCompression: inputs.backupCompression,
     backupKeepDays: inputs.backupKeepDays,
+    backup: inputs.backup,
+    pgBinDir: inputs.pgBinDir ? path.resolve(process.cwd(), inputs.pgBinDir) : undefined,
     minFreeDiskBytes: inputs.minFreeDiskBytes,
     minFreeMemoryBytes: inputs.minFreeMemoryBytes,
     streams: inputs.streams,

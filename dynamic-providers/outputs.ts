@@ -33,6 +33,7 @@ export function outputsOf(inputs: MigrationInputs, report: MigrationReport, file
     },
     timings: { ...report.timings },
     backupFile: report.backup?.file ?? "",
+    backupTool: report.backup?.tool ?? (inputs.mode === "complete" && inputs.backup === "none" ? "none (backup: none)" : ""),
     cutoverCommand: report.commands.cutoverCommand ?? "",
     rollbackCommand: report.commands.rollbackCommand ?? "",
     restoreCommand: report.commands.restoreCommand ?? "",

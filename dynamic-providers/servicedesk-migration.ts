@@ -69,6 +69,10 @@ export interface ServicedeskMigrationArgs {
   backupCompression?: pulumi.Input<string>;
   /** Days a backup no retained version needs is kept after it was written. Defaults to 0. */
   backupKeepDays?: pulumi.Input<number>;
+  /** "pg_dump", or "none" to go without a backup (for a server no pg_dump at hand dumps; needs retainVersions 1 or more). Defaults to "pg_dump". */
+  backup?: pulumi.Input<"pg_dump" | "none">;
+  /** The folder of the pg_dump and pg_restore to use. Defaults to "": PATH's, or a /usr/lib/postgresql/<major>/bin that suits the server. */
+  pgBinDir?: pulumi.Input<string>;
   /** Free disk the backup folder must keep beyond the backup. Defaults to 256 MiB. */
   minFreeDiskBytes?: pulumi.Input<number>;
   /** Free memory needed to load. Defaults to 512 MiB. */
@@ -182,6 +186,8 @@ export class ServicedeskMigration extends pulumi.dynamic.Resource {
   declare public readonly timings: pulumi.Output<Record<string, number>>;
   /** pg_dump of the version this one replaced ("" when none). */
   declare public readonly backupFile: pulumi.Output<string>;
+  /** The pg_dump that made backupFile, "none (backup: none)" when a complete run went without one, else "". */
+  declare public readonly backupTool: pulumi.Output<string>;
   /** psql lines; the connection comes from $DATABASE_URL, never from the command. */
   declare public readonly cutoverCommand: pulumi.Output<string>;
   declare public readonly rollbackCommand: pulumi.Output<string>;
@@ -203,6 +209,7 @@ export class ServicedeskMigration extends pulumi.dynamic.Resource {
       canary: undefined,
       timings: undefined,
       backupFile: undefined,
+      backupTool: undefined,
       cutoverCommand: undefined,
       rollbackCommand: undefined,
       restoreCommand: undefined,

@@ -15,6 +15,7 @@ export { refusedViewsOf } from "./views";
 export { measureByReading } from "./quality/measure";
 export {
   evaluateGate,
+  backupToolFindings,
   checkHealth,
   checkThresholds,
   parseAcceptances,

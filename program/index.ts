@@ -43,6 +43,8 @@ const database = new ServicedeskDatabase("servicedesk", {
     backupDirectory: config.get("backupDirectory"),
     backupCompression: config.get("backupCompression"),
     backupKeepDays: config.getNumber("backupKeepDays"),
+    backup: config.get("backup") as "pg_dump" | "none" | undefined,
+    pgBinDir: config.get("pgBinDir"),
     minFreeDiskBytes: config.getNumber("minFreeDiskBytes"),
     minFreeMemoryBytes: config.getNumber("minFreeMemoryBytes"),
     streams: streamsConfig(config.get("streams")),
@@ -62,6 +64,7 @@ export const rejectCounts = migration.rejectCounts;
 export const quality = migration.quality;
 export const canary = migration.canary;
 export const timings = migration.timings;
+export const backupTool = migration.backupTool;
 export const backupFile = migration.backupFile;
 export const cutoverCommand = migration.cutoverCommand;
 export const rollbackCommand = migration.rollbackCommand;

@@ -21,7 +21,7 @@ import { quoteIdent } from "../sql/identifiers";
 import { shellQuote } from "../sql/shell";
 import { compressionLabel, CompressionSpec, parseCompression, pgDumpCompressArgument } from "./compression";
 import { readHeader } from "./dump-header";
-import { clientTool, foundClientTools, nearestTools, parseToolVersion, PgClientTool, toolAdvice, toolLabel } from "./pg-tools";
+import { clientTool, foundClientTools, foundList, nearestTools, parseToolVersion, PgClientTool, toolAdvice, toolLabel } from "./pg-tools";
 
 /**
  * Niceness of pg_dump, whose compression runs in its own process beside the
@@ -383,23 +383,25 @@ export interface RestoreOptions {
  */
 async function restoreToolFor(file: string, pgBinDir: string | undefined): Promise<PgClientTool> {
   const header = await readHeader(file);
-  const written = parseToolVersion(`(PostgreSQL) ${header?.pgDumpVersion ?? ""}`);
+  if (!header) throw new MigrationError("RESTORE_FAILED", `restore of "${file}" failed: it is not a pg_dump custom-format archive`);
+  const written = parseToolVersion(`(PostgreSQL) ${header.pgDumpVersion ?? ""}`);
   const found = await foundClientTools(pgBinDir);
   const tools = nearestTools(found, written?.major ?? 0, "pgRestore");
-  const seen = found.length > 0 ? found.map((t) => toolLabel(t.pgRestore)).join(", ") : "none";
+  const seen = found.length > 0 ? foundList(found.map((t) => t.pgRestore)) : "none";
   if (!tools)
     throw new MigrationError(
       "RESTORE_TOOL_MISMATCH",
-      `cannot restore "${file}": it was written by pg_dump ${header?.pgDumpVersion ?? "(unknown)"}, and pg_restore reads only dumps of its own major or older; ` +
+      `cannot restore "${file}": it was written by pg_dump ${header.pgDumpVersion ?? "(unknown)"}, and pg_restore reads only dumps of its own major or older; ` +
         `pg_restore found: ${seen}. ${written ? toolAdvice(written.major) : "Name a newer pg_restore's folder with pgBinDir (--pg-bin-dir)"}`,
     );
   try {
     await runPgTool({ command: tools.pgRestore.command, args: ["--list", path.resolve(file)], env: {}, niceness: 0 });
   } catch (error) {
-    throw new MigrationError(
-      "RESTORE_TOOL_MISMATCH",
-      `cannot restore "${file}": ${toolLabel(tools.pgRestore)} cannot read it: ${errorText(error)}`,
-    );
+    // An archive format newer than the tool's is a tool that is too old; anything else is a damaged file.
+    const text = errorText(error);
+    if (/unsupported version/.test(text))
+      throw new MigrationError("RESTORE_TOOL_MISMATCH", `cannot restore "${file}": ${toolLabel(tools.pgRestore)} cannot read it: ${text}`);
+    throw new MigrationError("RESTORE_FAILED", `restore of "${file}" failed: ${text}`);
   }
   return tools.pgRestore;
 }

@@ -96,13 +96,20 @@ export function toolAdvice(serverMajor: number): string {
   );
 }
 
+/** The tools found, once per version (PATH's pg_dump is often a Debian folder's): "pg_dump 15.20 (on PATH)". */
+export function foundList(tools: readonly PgClientTool[]): string {
+  const byVersion = new Map<string, PgClientTool>();
+  for (const tool of tools) if (!byVersion.has(tool.version)) byVersion.set(tool.version, tool);
+  return [...byVersion.values()].map(toolLabel).join(", ");
+}
+
 /** BACKUP_TOOL_MISMATCH: no pg_dump found can dump the server; names what was found and the ways forward. */
 export function backupToolMismatch(serverVersion: string, serverMajor: number, found: readonly PgClientTools[]): MigrationError {
   return new MigrationError("BACKUP_TOOL_MISMATCH", backupToolProblem(serverVersion, serverMajor, found));
 }
 
 export function backupToolProblem(serverVersion: string, serverMajor: number, found: readonly PgClientTools[]): string {
-  const seen = found.length > 0 ? found.map((t) => toolLabel(t.pgDump)).join(", ") : "none (no pg_dump on PATH or in pgBinDir)";
+  const seen = found.length > 0 ? foundList(found.map((t) => t.pgDump)) : "none (no pg_dump on PATH or in pgBinDir)";
   return (
     `the server is PostgreSQL ${serverVersion} and pg_dump dumps only servers of its own major or older; pg_dump found: ${seen}. ` +
     `Ways forward: ${toolAdvice(serverMajor)}; or set backup to none (CLI --backup none) to load without a pg_dump backup, ` +

@@ -67,7 +67,8 @@ export interface MigrationReport {
     readonly queries: readonly CanaryQueryResult[];
     readonly seconds: number;
   } | null;
-  readonly backup: { readonly file: string; readonly bytes: number; readonly seconds: number } | null;
+  /** The pg_dump backup of the version this one replaced: the file, and the pg_dump that wrote it ("pg_dump 15.20 (on PATH)"). */
+  readonly backup: { readonly file: string; readonly bytes: number; readonly seconds: number; readonly tool: string } | null;
   readonly droppedVersions: readonly string[];
   /**
    * The export's views: created in the version (each has a stable view once

@@ -53,8 +53,18 @@ export async function checkHealth(options: HealthOptions): Promise<Finding[]> {
         : `${mib(free)} of memory available (${where}; needs ${mib(minMemory)})`,
   });
   if (options.backupDirectory !== undefined) findings.push(await diskFinding(options.backupDirectory, options));
+  findings.push(...(await backupToolFindings(options)));
+  return findings;
+}
+
+/**
+ * The backup's tool and codec: a pg_dump that dumps `backupServer`, and
+ * writes `backupCompression` (checked against PATH's pg_dump when no
+ * server is given). Preview runs these alone: they need no disk or memory.
+ */
+export async function backupToolFindings(options: Pick<HealthOptions, "backupServer" | "backupCompression">): Promise<Finding[]> {
   const tool = options.backupServer ? toolFinding(options.backupServer) : null;
-  if (tool) findings.push(tool.finding);
+  const findings = tool ? [tool.finding] : [];
   if (options.backupCompression !== undefined && tool?.major !== null)
     findings.push(codecFinding(options.backupCompression, tool ? tool.major! : await pgDumpMajorVersion()));
   return findings;

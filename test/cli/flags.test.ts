@@ -20,7 +20,15 @@ test("every command's flags, as each declares them", () => {
   expect(flagsOf("versions")).toEqual(["--database-url", "--json", "--schema-prefix"]);
   expect(flagsOf("cutover")).toEqual(["--database-url", "--json", "--lock-timeout", "--schema-prefix", "--to"]);
   expect(flagsOf("rollback")).toEqual(["--database-url", "--json", "--lock-timeout", "--schema-prefix"]);
-  expect(flagsOf("restore")).toEqual(["--activate", "--database-url", "--file", "--json", "--lock-timeout", "--schema-prefix"]);
+  expect(flagsOf("restore")).toEqual([
+    "--activate",
+    "--database-url",
+    "--file",
+    "--json",
+    "--lock-timeout",
+    "--pg-bin-dir",
+    "--schema-prefix",
+  ]);
   expect(flagsOf("backups")).toEqual(["--backup-dir", "--backup-keep-days", "--database-url", "--json", "--schema-prefix"]);
   expect(flagsOf("prune")).toEqual([
     "--backup-dir",
@@ -37,6 +45,7 @@ test("every command's flags, as each declares them", () => {
       ...plan,
       ...gate,
       "--allow-table-loss",
+      "--backup",
       "--backup-compression",
       "--backup-dir",
       "--backup-keep-days",
@@ -46,6 +55,7 @@ test("every command's flags, as each declares them", () => {
       "--lock-timeout",
       "--mode",
       "--no-reuse",
+      "--pg-bin-dir",
       "--progress",
       "--quiet",
       "--report-dir",

@@ -104,7 +104,12 @@ describe("a round trip with each codec this pg_dump writes", () => {
     const header = parseDumpHeader(readFileSync(result.file).subarray(0, 4096));
     // Archive format 1.14 (pg_dump 15) stores the gzip level; 1.15 (pg_dump 16) the algorithm only.
     const expected = PG_DUMP_MAJOR >= 16 ? codec.split(":")[0] : codec === "gzip" ? "gzip:6" : codec;
-    expect(header).toEqual({ compression: expected, database: database.db.name });
+    expect(header).toEqual({
+      compression: expected,
+      database: database.db.name,
+      serverVersion: expect.stringMatching(/^15\.\d+/),
+      pgDumpVersion: expect.stringMatching(new RegExp(`^${PG_DUMP_MAJOR}\\.\\d+`)),
+    });
 
     await client.query(`DROP SCHEMA "${SCHEMA}" CASCADE`);
     await restoreSchema({ databaseUrl: database.url, file: result.file });

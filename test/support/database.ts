@@ -68,9 +68,9 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** Creates a uniquely named empty database. */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
-  const serverUrl = await resolveServerUrl();
+/** Creates a uniquely named empty database, on `server` (a maintenance URL) or the tests' server. */
+export async function createTestDatabase(label: string, server?: string): Promise<TestDatabase> {
+  const serverUrl = server ?? (await resolveServerUrl());
   const safeLabel = label
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "_")
@@ -98,12 +98,13 @@ export async function dropTestDatabase(db: TestDatabase): Promise<void> {
 
 /**
  * Registers beforeAll/afterAll hooks giving the calling test file its own
- * database. Read `.url` inside tests, not at module load.
+ * database, on the tests' server or on the one `server` gives (the version
+ * matrix's). Read `.url` inside tests, not at module load.
  */
-export function useTestDatabase(label: string): { readonly url: string; readonly db: TestDatabase } {
+export function useTestDatabase(label: string, server?: () => string): { readonly url: string; readonly db: TestDatabase } {
   let db: TestDatabase | undefined;
   beforeAll(async () => {
-    db = await createTestDatabase(label);
+    db = await createTestDatabase(label, server?.());
   });
   afterAll(async () => {
     if (db && !process.env.KEEP_TEST_DATABASES) await dropTestDatabase(db);
