@@ -9,6 +9,7 @@ import { SourceEvidence, TableEvidence } from "../profile";
 import { rowKeyExpression } from "../profile/structure";
 import { attachSubset, openSource, rowidBounds, RowSubset, SourceDatabase, SourceSchema, SourceTable, subsetWhere } from "../source";
 import { quoteIdent } from "../sql/identifiers";
+import { targetType } from "../types/target-types";
 import { Exclusion, ParentRejections, ReaderJob } from "./protocol";
 import { widenTable } from "../plan/widen";
 import { ReadResult, WideningRequired } from "./read-table";
@@ -25,14 +26,6 @@ export const CHUNK_BYTES = 256 << 10;
 /** Reads of one table: the first, and one per widening (each finds every column needing it, so one is the rule). */
 const MAX_READS_PER_TABLE = 4;
 
-/** Canonical SQL of a key value under the column's conversion; NULL when it would not convert. */
-function canonicalKey(kind: string, c: string): string {
-  if (kind === "integer") {
-    return `CASE WHEN typeof(${c}) = 'integer' THEN ${c} WHEN typeof(${c}) = 'text' AND ${c} <> '' AND NOT ltrim(${c}, '-') GLOB '*[^0-9]*' THEN CAST(${c} AS INTEGER) END`;
-  }
-  return `CAST(${c} AS TEXT)`;
-}
-
 /**
  * Rows whose key duplicates an earlier row's once converted (1 and '1' are
  * different values in a column without affinity, the same integer in
@@ -41,8 +34,8 @@ function canonicalKey(kind: string, c: string): string {
 export function duplicateKeys(db: SourceDatabase, source: SourceTable, table: TablePlan, subset?: RowSubset): Exclusion[] {
   if (source.rowidAlias || source.withoutRowid || table.primaryKey.length === 0) return [];
   const keyColumns = source.primaryKey.map((k) => {
-    const kind = table.columns.find((c) => c.source === k)!.converter.kind;
-    return canonicalKey(kind, quoteIdent(k));
+    const spec = table.columns.find((c) => c.source === k)!.converter;
+    return targetType(spec).key.canonical(quoteIdent(k));
   });
   const key = keyColumns.map((expr, i) => `${expr} AS k${i}`).join(", ");
   const partition = keyColumns.map((_, i) => `k${i}`).join(", ");
@@ -159,7 +152,7 @@ export function readerJob(inputs: JobInputs): ReaderJob {
             : referencing.has(c.name) || referenced.has(i)
               ? "reference"
               : null,
-      widensToText: c.typeSource === "inferred" && c.converter.kind !== "text",
+      widensToText: c.typeSource === "inferred" && !targetType(c.converter).widen.holdsEverything,
     })),
     policy: inputs.policy,
     exclusions: inputs.exclusions,

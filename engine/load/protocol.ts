@@ -1,7 +1,7 @@
 /** Messages between the loader and its reader worker. */
 import { BadValuePolicy, ReadOrder } from "../plan/model";
 import type { RowSubset } from "../source/row-subset";
-import { ConverterSpec } from "../types/converter-spec";
+import { ConverterSpec } from "../types/target-types";
 
 export interface ReaderColumn {
   readonly source: string;

@@ -2,21 +2,12 @@
 import { rowKeyExpression } from "../profile";
 import { subsetCondition } from "../source/row-subset";
 import { quoteIdent } from "../sql/identifiers";
+import { targetType } from "../types/target-types";
 import { ReaderJob } from "./protocol";
 
-/** JavaScript numbers hold integers exactly up to 2^53; larger ones are read as their decimal text. */
-const SAFE = "9007199254740991";
-
-/**
- * A column as the reader selects it. Integers must arrive exact: past 2^53
- * as text, and in text and bytea columns always as text (1000000000000000
- * stays that, not a double printed as 1e+15).
- */
+/** A column as the reader selects it: its type says how its values must arrive (target-types.ts). */
 function columnExpression(column: ReaderJob["columns"][number]): string {
-  const c = quoteIdent(column.source);
-  const kind = column.converter.kind;
-  if (kind === "text" || kind === "bytea") return `CASE WHEN typeof(${c}) = 'integer' THEN CAST(${c} AS TEXT) ELSE ${c} END`;
-  return `CASE WHEN typeof(${c}) = 'integer' AND (${c} > ${SAFE} OR ${c} < -${SAFE}) THEN CAST(${c} AS TEXT) ELSE ${c} END`;
+  return targetType(column.converter).reader(quoteIdent(column.source));
 }
 
 function orderBy(job: ReaderJob): string {

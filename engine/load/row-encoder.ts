@@ -13,7 +13,7 @@
  */
 import { BadValueError } from "../errors";
 import { Converter, describeRawValue, Rejection, Widening } from "../types/conversion";
-import { buildConverter } from "../types/converter-spec";
+import { buildConverter, targetType } from "../types/target-types";
 import { widerOf } from "../plan/widen";
 import { csvField } from "./csv";
 import { ColumnReadStats, ColumnWidening, Exclusion, ReaderColumn, ReaderJob, RejectRecord } from "./protocol";
@@ -42,6 +42,8 @@ export class RowEncoder {
   private readonly exclusions: Map<number | string, Exclusion>;
   private readonly parentSets: { columns: readonly number[]; keys: Set<string>; parentTable: string }[];
   private readonly converted: (string | null)[];
+  /** Columns whose converted values are text, quoted in the CSV line (others print without quotes). */
+  private readonly textual: boolean[];
   /** Stats-free converters, for the keys of rejected rows. */
   private readonly keyConverters: Converter[];
 
@@ -55,6 +57,7 @@ export class RowEncoder {
     this.parentSets = job.parentRejections.map((p) => ({ columns: p.columns, keys: new Set(p.keys), parentTable: p.parentTable }));
     this.rejectedKeys = job.referencedKeys.map(() => []);
     this.converted = new Array(job.columns.length).fill(null);
+    this.textual = job.columns.map((c) => targetType(c.converter).textual);
     this.keyConverters = job.columns.map((c) => buildConverter(c.converter));
   }
 
@@ -85,7 +88,7 @@ export class RowEncoder {
       if (typeof result === "string") {
         this.stats[i].converted++;
         this.converted[i] = result;
-        line += this.job.columns[i].converter.kind === "text" ? csvField(result) : result;
+        line += this.textual[i] ? csvField(result) : result;
         continue;
       }
       this.converted[i] = null;
@@ -251,12 +254,8 @@ function fieldEncoder(column: ReaderColumn, stats: ColumnReadStats, raw: RawByte
 
 function typedFieldEncoder(column: ReaderColumn, stats: ColumnReadStats, raw: RawBytesSource): FieldEncoder {
   const spec = column.converter;
-  if (spec.kind === "temporal") {
-    const convert = buildConverter(spec, (label) => (stats.formats[label] = (stats.formats[label] ?? 0) + 1));
-    return (value) => convert(value as never);
-  }
-  const convert: Converter = buildConverter(spec);
-  if (spec.kind !== "text") return (value) => convert(value as never);
+  const convert: Converter = buildConverter(spec, (label) => (stats.formats[label] = (stats.formats[label] ?? 0) + 1));
+  if (!targetType(spec).textual) return (value) => convert(value as never);
   return textEncoder(column, convert, raw);
 }
 

@@ -1,236 +1,38 @@
 /**
  * The cast table: declared type family + what the sample shows -> the
  * PostgreSQL type and its converter. Declarative, like pgloader's casting
- * rules; each rule says why in the plan ("reason").
- *
- * REAL is double precision, never the 4-byte real (which would silently
- * round most values); every integer family is bigint, because SQLite
- * integers are 64-bit whatever the declared name.
+ * rules: each family's rule belongs to the target type that owns it (the
+ * table of target types), and the families no type owns (no declared type,
+ * or a name SQLite does not know) are inferred from the sample alone. Each
+ * rule says why in the plan ("reason").
  */
-import { ColumnEvidence } from "../profile";
-import { ConverterSpec } from "../types/converter-spec";
-import { DeclaredFamily, DeclaredType } from "../types/declared";
-import { DateRange, dateRangeText, NUMBER_READINGS, NumberReading, READING_LABELS, readingsInRange } from "../types/number-readings";
-import { TimestampVariant } from "../types/timestamp-formats";
+import { CastContext, CastDecision, CastRule, noDeclaredType, unknownType } from "../types/cast-rules";
+import type { DeclaredFamily } from "../types/declared";
+import { TARGET_TYPES, TypeKind } from "../types/target-types";
 
-export interface CastContext {
-  readonly declared: DeclaredType;
-  readonly evidence: ColumnEvidence;
-  /** IANA zone for naive timestamps; when set they become timestamptz. */
-  readonly timezone: string | null;
-  /** Years a number must fall in, in its reading, to be a date. */
-  readonly dateRange: DateRange;
-}
+export type { CastContext, CastDecision };
+export {
+  MAX_NUMERIC_PRECISION,
+  MAX_VARCHAR_LENGTH,
+  settleSlashOrder,
+  TEXT_BOOLEAN_SHARE,
+  TEXT_TEMPORAL_SHARE,
+  usualReading,
+} from "../types/cast-rules";
 
-export interface CastDecision {
-  readonly converter: ConverterSpec;
-  readonly maxLength: number | null;
-  readonly reason: string;
-  readonly warnings: readonly string[];
-  /** A date column whose numbers are no dates: why it stays a number column (a not_a_date finding). */
-  readonly notADate?: string;
-}
+/** The families no type owns: their type comes from the sample. */
+const INFERRED = { none: noDeclaredType, unknown: unknownType } as const;
 
-/**
- * What PostgreSQL's types can declare (numeric's NUMERIC_MAX_PRECISION,
- * varchar's maximum length). SQLite enforces no declared size, so an
- * export may declare any: a size beyond these is not kept, with a warning,
- * and every value loads exactly into the unconstrained type.
- */
-export const MAX_NUMERIC_PRECISION = 1000;
-export const MAX_VARCHAR_LENGTH = 10485760;
-
-/** Share of sampled texts that must parse as timestamps for a TEXT column to become one. */
-export const TEXT_TEMPORAL_SHARE = 0.9;
-/** Share of sampled texts that must spell booleans for a TEXT column to become boolean. */
-export const TEXT_BOOLEAN_SHARE = 0.95;
-
-const pct = (part: number, whole: number) => (whole === 0 ? "0%" : `${Math.round((part / whole) * 1000) / 10}%`);
-
-type Rule = (ctx: CastContext) => CastDecision | null;
-
-const RULES: Readonly<Record<DeclaredFamily, Rule>> = {
-  integer: () => decision({ kind: "integer", type: "bigint" }, "SQLite integers are 64-bit: bigint"),
-  int: () => decision({ kind: "integer", type: "bigint" }, "SQLite integers are 64-bit: bigint"),
-  smallint: () => decision({ kind: "integer", type: "bigint" }, "SQLite integers are 64-bit: bigint"),
-  real: () => decision({ kind: "float" }, "REAL is an 8-byte float: double precision"),
-  numeric: ({ declared }) => numericDecision(declared),
-  boolean: ({ evidence }) =>
-    decision(
-      { kind: "boolean" },
-      `${pct(evidence.booleanValues, evidence.sampled - evidence.nulls)} of sampled values are 0/1 or true/false words`,
-    ),
-  date: (ctx) => dateColumnDecision(ctx, "date"),
-  datetime: (ctx) => dateColumnDecision(ctx, "timestamp"),
-  time: () => decision({ kind: "text" }, "TIME values are kept as text"),
-  varchar: (ctx) => detectInText(ctx) ?? varcharDecision(ctx),
-  text: (ctx) => detectInText(ctx) ?? decision({ kind: "text" }, "text"),
-  json: () => decision({ kind: "text" }, "JSON is kept as text (not validated)"),
-  blob: () => decision({ kind: "bytea" }, "blobs are bytea"),
-  none: (ctx) => noDeclaredType(ctx),
-  unknown: (ctx) => unknownType(ctx),
-};
-
-function decision(converter: ConverterSpec, reason: string, warnings: string[] = [], maxLength: number | null = null): CastDecision {
-  return { converter, reason, warnings, maxLength };
-}
+type OwnedFamily = { [K in TypeKind]: keyof (typeof TARGET_TYPES)[K]["declared"] }[TypeKind];
+/** Every declared family has one rule: a family the normaliser gains and no type owns does not compile. */
+const RULES: Readonly<Record<DeclaredFamily, CastRule>> = Object.assign(
+  {},
+  ...Object.values(TARGET_TYPES).map((t) => t.declared),
+  INFERRED,
+) as Record<Exclude<DeclaredFamily, OwnedFamily | keyof typeof INFERRED> extends never ? DeclaredFamily : never, CastRule>;
 
 export function castColumn(ctx: CastContext): CastDecision {
   const rule = RULES[ctx.declared.family](ctx);
-  if (!rule) throw new Error(`no cast rule for ${ctx.declared.family}`);
   const label = ctx.declared.raw === "" ? "no declared type" : `declared ${ctx.declared.raw}`;
   return { ...rule, reason: `${label}; ${rule.reason}` };
-}
-
-function numericDecision(declared: DeclaredType): CastDecision {
-  const { precision, scale } = declared;
-  if (precision === null) return decision({ kind: "numeric", precision: null, scale: 0 }, "unconstrained numeric");
-  if (precision < 1 || precision > MAX_NUMERIC_PRECISION || (scale ?? 0) > MAX_NUMERIC_PRECISION)
-    return decision({ kind: "numeric", precision: null, scale: 0 }, "unconstrained numeric", [
-      `declared ${declared.raw}: PostgreSQL's numeric takes a precision of 1 to ${MAX_NUMERIC_PRECISION} and a scale up to ${MAX_NUMERIC_PRECISION}, so it is unconstrained numeric`,
-    ]);
-  return decision({ kind: "numeric", precision, scale: scale ?? 0 }, "precision and scale kept");
-}
-
-function varcharDecision({ declared }: CastContext): CastDecision {
-  if (declared.length === null) return decision({ kind: "text" }, "character type without a length: text");
-  if (declared.length < 1 || declared.length > MAX_VARCHAR_LENGTH)
-    return decision({ kind: "text" }, "text", [
-      `declared ${declared.raw}: PostgreSQL's varchar takes a length of 1 to ${MAX_VARCHAR_LENGTH}, so it is text`,
-    ]);
-  return decision({ kind: "text" }, `length ${declared.length} kept`, [], declared.length);
-}
-
-/** TEXT holding timestamps or booleans becomes timestamp or boolean. */
-function detectInText(ctx: CastContext): CastDecision | null {
-  const { evidence } = ctx;
-  if (evidence.texts === 0) return null;
-  if (evidence.temporalTexts >= evidence.texts * TEXT_TEMPORAL_SHARE && evidence.variants.length > 0) {
-    const onlyDates = evidence.variants.every((v) => !v.hasTime);
-    return temporalDecision(ctx, onlyDates ? "date" : "timestamp");
-  }
-  if (evidence.booleanWords >= evidence.texts * TEXT_BOOLEAN_SHARE && evidence.reals + evidence.blobs === 0) {
-    return decision({ kind: "boolean" }, `${pct(evidence.booleanWords, evidence.texts)} of sampled texts are true/false words: boolean`);
-  }
-  return null;
-}
-
-function noDeclaredType(ctx: CastContext): CastDecision {
-  const e = ctx.evidence;
-  const values = e.sampled - e.nulls;
-  if (values > 0 && e.integers === values)
-    return decision({ kind: "integer", type: "bigint" }, "every sampled value is an integer: bigint");
-  if (values > 0 && e.integers + e.reals === values)
-    return decision({ kind: "float" }, "every sampled value is a number: double precision");
-  if (values > 0 && e.blobs === values) return decision({ kind: "bytea" }, "every sampled value is a blob: bytea");
-  return detectInText(ctx) ?? decision({ kind: "text" }, "mixed or text values: text");
-}
-
-/** A type name SQLite gives NUMERIC affinity: integers stay bigint, other numbers are exact numeric, texts are texts. */
-function unknownType(ctx: CastContext): CastDecision {
-  const e = ctx.evidence;
-  const values = e.sampled - e.nulls;
-  if (values > 0 && e.integers === values)
-    return decision({ kind: "integer", type: "bigint" }, "unknown type name; every sampled value is an integer: bigint");
-  if (values > 0 && e.integers + e.reals === values)
-    return decision(
-      { kind: "numeric", precision: null, scale: 0 },
-      "unknown type name (NUMERIC affinity); every sampled value is a number: numeric",
-    );
-  if (values > 0 && e.blobs === values) return decision({ kind: "bytea" }, "unknown type name; every sampled value is a blob: bytea");
-  return detectInText(ctx) ?? decision({ kind: "text" }, "unknown type name; text values: text");
-}
-
-/**
- * Keeps one day/month order for slash dates: the one more sampled values
- * fit (values with a day over 12 fit only day-first). On a tie every value
- * was ambiguous: day first is assumed, with a warning.
- */
-export function settleSlashOrder(
-  variants: readonly TimestampVariant[],
-  counts: Readonly<Record<string, number>>,
-): { variants: TimestampVariant[]; warning: string | null } {
-  const total = (order: "dmy" | "mdy") => variants.filter((v) => v.order === order).reduce((n, v) => n + (counts[v.label] ?? 0), 0);
-  if (!variants.some((v) => v.order !== "ymd")) return { variants: [...variants], warning: null };
-  const dmy = total("dmy");
-  const mdy = total("mdy");
-  const keep = mdy > dmy ? "mdy" : "dmy";
-  const warning = dmy === mdy ? "every sampled slash date has day and month <= 12; day first (DD/MM/YYYY) assumed" : null;
-  return { variants: variants.filter((v) => v.order === "ymd" || v.order === keep), warning };
-}
-
-/** Sampled numbers that are dates in `range` by their readings, per reading. */
-function datesByReading(evidence: ColumnEvidence, range: DateRange): Map<NumberReading, number> {
-  const counts = new Map<NumberReading, number>();
-  for (const reading of NUMBER_READINGS) {
-    const years = Object.entries(evidence.numberYears[reading] ?? {});
-    const dates = years.filter(([year]) => Number(year) >= range.from && Number(year) < range.to).reduce((n, [, c]) => n + c, 0);
-    if (dates > 0) counts.set(reading, dates);
-  }
-  return counts;
-}
-
-/** The reading most sampled date numbers have: the column's usual one, or null when no sampled number is a date. */
-export function usualReading(evidence: ColumnEvidence, range: DateRange): NumberReading | null {
-  let usual: NumberReading | null = null;
-  let most = 0;
-  for (const [reading, dates] of datesByReading(evidence, range)) {
-    if (dates > most) [usual, most] = [reading, dates];
-  }
-  return usual;
-}
-
-/**
- * A declared date or time column whose sampled values are numbers none of
- * which is a date in the range (flags, counters, a unit nothing reads as a
- * date there) stays a number column: loading them as instants near 1970
- * would change them in silence.
- */
-function dateColumnDecision(ctx: CastContext, wanted: "date" | "timestamp"): CastDecision {
-  const e = ctx.evidence;
-  const numbers = e.integers + e.reals;
-  if (numbers === 0 || e.temporalTexts > 0 || usualReading(e, ctx.dateRange) !== null) return temporalDecision(ctx, wanted);
-  const numeric = e.texts + e.blobs === 0;
-  const kept = numeric ? (e.reals === 0 ? decision({ kind: "integer", type: "bigint" }, "") : decision({ kind: "float" }, "")) : null;
-  const first = e.firstNumber === null ? "" : describeFirst(e.firstNumber, ctx.dateRange);
-  const notADate =
-    `none of its ${numbers} sampled numbers is a date from ${dateRangeText(ctx.dateRange)} in its reading${first}; ` +
-    `it stays ${kept ? targetOf(kept) : "text"}: a type override (e.g. timestamptz:unix-s) states a reading, dateRange widens the range`;
-  const chosen = kept ?? decision({ kind: "text" }, "");
-  return { ...chosen, reason: `numbers that are no dates: ${targetOf(chosen)}`, notADate };
-}
-
-const targetOf = (d: CastDecision) =>
-  d.converter.kind === "integer" ? "bigint" : d.converter.kind === "float" ? "double precision" : "text";
-
-/** The first sampled number and the dates it could honestly be, each in another reading than its magnitude's. */
-function describeFirst(text: string, range: DateRange): string {
-  const readings = readingsInRange(/^-?\d+$/.test(text) ? BigInt(text) : Number(text), range);
-  return readings.length > 0 ? ` (the first, ${text}, would be ${readings.join(" or ")})` : ` (the first is ${text})`;
-}
-
-function temporalDecision(ctx: CastContext, wanted: "date" | "timestamp"): CastDecision {
-  const { evidence, timezone, dateRange } = ctx;
-  const { variants, warning } = settleSlashOrder(evidence.variants, evidence.variantCounts);
-  const reading = usualReading(evidence, dateRange);
-  const dateNumbers = [...datesByReading(evidence, dateRange).values()].reduce((n, c) => n + c, 0);
-  const zoned = variants.some((v) => v.hasZone) || reading !== null || timezone !== null;
-  const hasTime = variants.some((v) => v.hasTime) || reading !== null;
-  const target = wanted === "date" && !hasTime ? "date" : zoned ? "timestamptz" : "timestamp";
-  const formats = [...variants.map((v) => v.label), ...(reading ? [READING_LABELS[reading]] : [])];
-  const reason =
-    formats.length > 0
-      ? `formats found: ${formats.join(", ")} (${pct(evidence.temporalTexts + dateNumbers, evidence.sampled - evidence.nulls)} of sampled values)`
-      : "no values to detect formats from";
-  return decision(
-    {
-      kind: "temporal",
-      target,
-      variants: variants.map((v) => v.label),
-      numbers: { reading, stated: false, range: dateRange },
-      naiveZone: timezone,
-    },
-    reason,
-    warning ? [warning] : [],
-  );
 }

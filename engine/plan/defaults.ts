@@ -5,42 +5,18 @@
  * scope, so SQLite reads a double-quoted token as a string literal), a
  * signed or hexadecimal number, X'blob', NULL, TRUE and FALSE, in any
  * parentheses; CURRENT_TIMESTAMP and friends map to their PostgreSQL
- * functions; anything else is dropped with a warning rather than guessed.
+ * functions (each target type's); anything else is dropped with a warning rather than guessed.
  */
 import { quoteLiteral } from "../sql/identifiers";
 import { Rejection } from "../types/conversion";
-import { buildConverter, ConverterSpec } from "../types/converter-spec";
+import type { CurrentKeyword } from "../types/target-type";
+import { buildConverter, ConverterSpec, targetType } from "../types/target-types";
 
-/**
- * SQLite's CURRENT_* are UTC, in SQLite's text forms. PostgreSQL's
- * LOCALTIMESTAMP, CURRENT_DATE and LOCALTIME follow the session's TimeZone,
- * so a dashboard session in Europe/Paris would write wall-clock times an
- * hour or two off from the loaded ones: naive targets take UTC explicitly.
- */
-const UTC_NOW = "(now() AT TIME ZONE 'UTC')";
-const FUNCTION_DEFAULTS: Readonly<Record<string, Partial<Record<string, string>>>> = {
-  CURRENT_TIMESTAMP: {
-    timestamptz: "now()",
-    timestamp: UTC_NOW,
-    date: `(${UTC_NOW}::date)`,
-    text: `to_char(${UTC_NOW}, 'YYYY-MM-DD HH24:MI:SS')`,
-  },
-  CURRENT_DATE: {
-    date: `(${UTC_NOW}::date)`,
-    timestamp: `date_trunc('day', ${UTC_NOW})`,
-    timestamptz: "date_trunc('day', now(), 'UTC')",
-    text: `to_char(${UTC_NOW}, 'YYYY-MM-DD')`,
-  },
-  CURRENT_TIME: { text: `to_char(${UTC_NOW}, 'HH24:MI:SS')` },
-};
+const CURRENT_KEYWORDS: ReadonlySet<string> = new Set<CurrentKeyword>(["CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"]);
 
 export interface DefaultTranslation {
   readonly sql: string | null;
   readonly warning: string | null;
-}
-
-function targetKey(spec: ConverterSpec): string {
-  return spec.kind === "temporal" ? spec.target : spec.kind;
 }
 
 const NOT_A_LITERAL = Symbol("not a literal");
@@ -88,8 +64,9 @@ function literalValue(sqliteDefault: string): string | number | bigint | Buffer 
 export function translateDefault(sqliteDefault: string | null, spec: ConverterSpec, where: string): DefaultTranslation {
   if (sqliteDefault === null) return { sql: null, warning: null };
   const keyword = unwrapped(sqliteDefault).toUpperCase();
-  if (keyword in FUNCTION_DEFAULTS) {
-    const sql = FUNCTION_DEFAULTS[keyword][targetKey(spec)];
+  if (CURRENT_KEYWORDS.has(keyword)) {
+    // SQLite's CURRENT_* are UTC texts: each target type says what it makes of them (the table of target types).
+    const sql = targetType(spec).currentDefault(spec, keyword as CurrentKeyword);
     return sql
       ? { sql, warning: null }
       : { sql: null, warning: `${where}: DEFAULT ${sqliteDefault} has no equivalent for this type; dropped` };

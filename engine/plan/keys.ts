@@ -2,6 +2,7 @@
 import { SourceTable } from "../source";
 import { ColumnPlan, ForeignKeyPlan, IndexPlan, PlanNote, ReadOrder, REJECTS_TABLE, TablePlan } from "./model";
 import { columnName, fittedName, RenameMap, tableName } from "./names";
+import { targetType } from "../types/target-types";
 
 export function primaryKeyName(table: string): string {
   return fittedName(`${table}_pkey`);
@@ -79,8 +80,8 @@ export function readOrderOf(table: SourceTable, columns: readonly ColumnPlan[]):
   if (table.rowidAlias) return { kind: "rowid" };
   if (table.primaryKey.length === 0) return { kind: "none" };
   const orderSafe = table.primaryKey.every((key) => {
-    const kind = columns.find((c) => c.source === key)?.converter.kind;
-    return kind === "integer" || kind === "text";
+    const spec = columns.find((c) => c.source === key)?.converter;
+    return spec !== undefined && targetType(spec).key.ordersAsSqlite !== false;
   });
   return orderSafe ? { kind: "key", columns: table.primaryKey } : { kind: "none" };
 }

@@ -1,5 +1,5 @@
 /** The migration plan: what PostgreSQL will hold, decided before loading. */
-import { ConverterSpec } from "../types/converter-spec";
+import { ConverterSpec } from "../types/target-types";
 
 export type BadValuePolicy = "reject" | "null" | "fail";
 

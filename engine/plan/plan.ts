@@ -9,7 +9,7 @@ import { STORAGE_REVISION } from "../revision";
 import { ColumnEvidence, SourceEvidence, TableEvidence } from "../profile";
 import { SourceSchema, SourceTable } from "../source";
 import { DEFAULTS } from "../defaults";
-import { targetTypeOf } from "../types/converter-spec";
+import { targetTypeOf } from "../types/target-types";
 import { dateRangeText, parseDateRange } from "../types/number-readings";
 import { isInferredFamily, parseDeclaredType } from "../types/declared";
 import { castColumn } from "./cast-table";

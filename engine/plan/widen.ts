@@ -5,21 +5,19 @@
  * column takes the type that holds every value exactly, and says why.
  */
 import { ColumnWidening } from "../load/protocol";
-import { ConverterSpec, targetTypeOf } from "../types/converter-spec";
+import { ConverterSpec, targetType, targetTypeOf } from "../types/target-types";
 import { TablePlan } from "./model";
 
-const TEMPORAL_RANK = { date: 0, timestamp: 1, timestamptz: 2 } as const;
-
 /**
- * Of two types a column's values need, the one that holds both: text holds
- * everything; timestamps widen in steps; any other column widens only one
+ * Of two types a column's values need, the one that holds both: a type
+ * that holds everything (text); of two specs of one kind, the one its
+ * entry says (timestamps widen in steps); any other column widens only one
  * way (to numeric, or from varchar(n) to text).
  */
 export function widerOf(a: ConverterSpec, b: ConverterSpec): ConverterSpec {
-  if (a.kind === "text") return a;
-  if (b.kind === "text") return b;
-  if (a.kind === "temporal" && b.kind === "temporal") return TEMPORAL_RANK[b.target] > TEMPORAL_RANK[a.target] ? b : a;
-  return a;
+  if (targetType(a).widen.holdsEverything) return a;
+  if (targetType(b).widen.holdsEverything) return b;
+  return a.kind === b.kind ? targetType(a).widen.wider(a, b as typeof a) : a;
 }
 
 export function widenTable(table: TablePlan, widenings: readonly ColumnWidening[]): TablePlan {

@@ -6,7 +6,7 @@
  * answers with a Widening, and the loader widens the column (or, for a key
  * column, rejects the row).
  */
-import type { ConverterSpec } from "./converter-spec";
+import type { ConverterSpec } from "./target-types";
 
 /** Why a value cannot be converted (the loader applies the bad-value policy). */
 export class Rejection {

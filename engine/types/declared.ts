@@ -48,14 +48,27 @@ const FAMILY_RULES: readonly [RegExp, DeclaredFamily][] = [
   [/^JSONB?$/, "json"],
 ];
 
-/** SQLite's own affinity rules, for names no rule above knows. */
-function affinityFamily(name: string): DeclaredFamily {
-  if (name.includes("INT")) return "integer";
-  if (/CHAR|CLOB|TEXT/.test(name)) return "text";
-  if (name === "" || name.includes("BLOB")) return name === "" ? "none" : "blob";
-  if (/REAL|FLOA|DOUB/.test(name)) return "real";
-  return "unknown";
+export type Affinity = "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC";
+
+/** SQLite's affinity of a declared type (https://sqlite.org/datatype3.html, 3.1). */
+export function affinityOf(declaredType: string): Affinity {
+  const t = declaredType.toUpperCase();
+  if (t.includes("INT")) return "INTEGER";
+  if (t.includes("CHAR") || t.includes("CLOB") || t.includes("TEXT")) return "TEXT";
+  if (t.includes("BLOB") || t.trim() === "") return "BLOB";
+  if (t.includes("REAL") || t.includes("FLOA") || t.includes("DOUB")) return "REAL";
+  return "NUMERIC";
 }
+
+/** The family of a name no rule above knows: its affinity's (no declared type at all is none; NUMERIC, a name SQLite does not know). */
+const AFFINITY_FAMILIES: Readonly<Record<Affinity, DeclaredFamily>> = {
+  INTEGER: "integer",
+  TEXT: "text",
+  BLOB: "blob",
+  REAL: "real",
+  NUMERIC: "unknown",
+};
+const affinityFamily = (name: string): DeclaredFamily => (name === "" ? "none" : AFFINITY_FAMILIES[affinityOf(name)]);
 
 /** Families whose PostgreSQL type comes from the sample alone: no declared type to honour. */
 export function isInferredFamily(family: DeclaredFamily): boolean {

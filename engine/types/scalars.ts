@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { Converter, describeRawValue, Rejection, Widening } from "./conversion";
-import type { ConverterSpec } from "./converter-spec";
+import type { ConverterSpec } from "./target-types";
 import {
   decimalOfDouble,
   DecimalParts,

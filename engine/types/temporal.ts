@@ -200,7 +200,7 @@ function numberConverter(spec: TemporalSpec, widen: WidenTo, onReading?: (readin
 /** An integer as the reader passes one past 2^53: 16 digits or more, no other character. */
 const BIG_INTEGER = /^-?\d{16,}$/;
 
-/** Answers a value that needs another target (converter-spec.ts builds the Widening). */
+/** Answers a value that needs another target (the table of target types builds the Widening). */
 export type WidenTo = (target: TemporalTarget, reason: string) => Rejection;
 
 /** Without a caller to widen, a value needing a wider target is rejected with the reason. */

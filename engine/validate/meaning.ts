@@ -24,8 +24,7 @@ import { rowKeyExpression } from "../profile/structure";
 import { attachSubset, openSource, rowidBounds, RowSubset, SourceTable, subsetCondition } from "../source";
 import { qualified, quoteIdent, quoteLiteral } from "../sql/identifiers";
 import { exactDecimalText } from "../types/float8-digits";
-import { NumberReading, READING_BOUNDS } from "../types/number-readings";
-import type { NumberSpec } from "../types/temporal";
+import { targetType } from "../types/target-types";
 
 /** Rows checked per table: spread over it, away from the rows type inference sampled. */
 export const MEANING_SAMPLE_ROWS = 1000;
@@ -128,112 +127,17 @@ async function copyRows(client: Client, target: string, rows: readonly (string |
   await pipeline(Readable.from(csv), client.query(copyFrom(`COPY ${target} FROM STDIN WITH (FORMAT csv)`)));
 }
 
-/** The zone naive values mean (the plan has one zone for all columns). */
+/** Session settings the source meanings read under (a zone for naive timestamps), once per table. */
 function readingSettings(table: TablePlan): string[] {
-  const temporal = table.columns.map((c) => c.converter).find((c) => c.kind === "temporal");
-  if (!temporal || temporal.kind !== "temporal") return [];
-  return [`SET LOCAL TimeZone = ${quoteLiteral(temporal.naiveZone ?? "UTC")}`];
-}
-
-/**
- * A slash date read by PostgreSQL's to_timestamp in the column's day/month
- * order; where the sample settled none, in the only order the value fits
- * (day first when both do: the loader refuses those that differ).
- */
-function slashInstant(v: string, order: "dmy" | "mdy" | null): string {
-  const format = (first: "DD" | "MM", second: "DD" | "MM") =>
-    `to_timestamp(${v}, CASE length(${v}) WHEN 10 THEN '${first}/${second}/YYYY' WHEN 16 THEN '${first}/${second}/YYYY HH24:MI' ELSE '${first}/${second}/YYYY HH24:MI:SS' END)`;
-  const dayFirst = format("DD", "MM");
-  const monthFirst = format("MM", "DD");
-  if (order === "dmy") return dayFirst;
-  if (order === "mdy") return monthFirst;
-  return `CASE WHEN substr(${v}, 4, 2)::int > 12 THEN ${monthFirst} ELSE ${dayFirst} END`;
-}
-
-function slashOrderOf(column: ColumnPlan): "dmy" | "mdy" | null {
-  if (column.converter.kind !== "temporal") return null;
-  if (column.converter.variants.some((v) => v.startsWith("MM/"))) return "mdy";
-  return column.converter.variants.some((v) => v.startsWith("DD/")) ? "dmy" : null;
+  return [...new Set(table.columns.flatMap((c) => targetType(c.converter).meaning.session(c.converter) ?? []))];
 }
 
 /** What a stored value means, as text, by the column's type. */
-function storedMeaning(column: ColumnPlan, c: string): string {
-  const spec = column.converter;
-  switch (spec.kind) {
-    case "integer":
-    case "float":
-    case "boolean":
-    case "text":
-      return `${c}::text`;
-    case "numeric":
-      return `trim_scale(${c})::text`;
-    case "bytea":
-      return `encode(${c}, 'hex')`;
-    case "temporal": {
-      const zone = quoteLiteral(spec.naiveZone ?? "UTC");
-      const instant =
-        spec.target === "timestamptz"
-          ? c
-          : spec.target === "timestamp"
-            ? `(${c} AT TIME ZONE ${zone})`
-            : `(${c}::timestamp AT TIME ZONE ${zone})`;
-      return `trim_scale(extract(epoch FROM ${instant}))::text`;
-    }
-  }
-}
+const storedMeaning = (column: ColumnPlan, c: string): string => targetType(column.converter).meaning.stored(column.converter, c);
 
-/**
- * What a source value (storage class t, text v) means, read by
- * PostgreSQL's input function for the column's type.
- */
-function sourceMeaning(column: ColumnPlan, t: string, v: string): string {
-  const spec = column.converter;
-  // A double or a decimal text is held by float8 only if it reads back as the same decimal.
-  const asDouble = `CASE WHEN ${t} = 'real' OR ((${v}::float8)::text)::numeric = ${v}::numeric THEN (${v}::float8)::text ELSE 'not exactly a double: ' || ${v} END`;
-  switch (spec.kind) {
-    case "integer":
-      return `CASE ${t} WHEN 'real' THEN (${v}::float8)::bigint::text ELSE (${v}::bigint)::text END`;
-    case "numeric":
-      return `CASE ${t} WHEN 'real' THEN trim_scale(((${v}::float8)::text)::numeric)::text ELSE trim_scale(${v}::numeric)::text END`;
-    case "float":
-      return asDouble;
-    case "boolean":
-      return `(CASE ${t} WHEN 'real' THEN (${v}::float8)::text ELSE ${v} END)::boolean::text`;
-    case "text":
-      return `CASE ${t} WHEN 'real' THEN (${v}::float8)::text WHEN 'blob' THEN convert_from(decode(${v}, 'hex'), 'UTF8') ELSE ${v} END`;
-    case "bytea":
-      return `CASE ${t} WHEN 'blob' THEN ${v} WHEN 'real' THEN encode(convert_to((${v}::float8)::text, 'UTF8'), 'hex') ELSE encode(convert_to(${v}, 'UTF8'), 'hex') END`;
-    case "temporal": {
-      const epoch = `trim_scale(${numberInstantSeconds(spec.numbers, v)})::text`;
-      const instant = `CASE WHEN ${v} ~ '^\\d\\d/\\d\\d/\\d{4}' THEN ${slashInstant(v, slashOrderOf(column))} ELSE ${v}::timestamptz END`;
-      return `CASE WHEN ${t} IN ('integer', 'real') THEN ${epoch} ELSE trim_scale(extract(epoch FROM ${instant}))::text END`;
-    }
-  }
-}
-
-/** Seconds since the epoch of the number `v` in `reading`, in numeric: PostgreSQL's arithmetic. */
-function readingSeconds(reading: NumberReading, v: string): string {
-  switch (reading) {
-    case "julian":
-      // SQLite's iJD: the day times 86400000 as a double, rounded to the millisecond.
-      return `((floor(${v}::float8 * 86400000 + 0.5)::numeric - 210866760000000) / 1000)`;
-    case "unix-s":
-      return `(round(${v}::numeric * 1000000) / 1000000)`;
-    case "unix-ms":
-      return `(round(${v}::numeric * 1000) / 1000000)`;
-    case "unix-us":
-      return `(round(${v}::numeric) / 1000000)`;
-    case "unix-ns":
-      return `(round(${v}::numeric / 1000) / 1000000)`;
-  }
-}
-
-/** A number's instant: the stated reading, else the one its magnitude gives. */
-function numberInstantSeconds(numbers: NumberSpec, v: string): string {
-  if (numbers.stated && numbers.reading) return readingSeconds(numbers.reading, v);
-  const cases = READING_BOUNDS.map((b) => `WHEN ${v}::numeric BETWEEN ${b.min} AND ${b.max} THEN ${readingSeconds(b.reading, v)}`);
-  return `CASE ${cases.join(" ")} END`;
-}
+/** What a source value (storage class t, text v) means, read by PostgreSQL's input function for the column's type. */
+const sourceMeaning = (column: ColumnPlan, t: string, v: string): string =>
+  targetType(column.converter).meaning.source(column.converter, t, v);
 
 /**
  * Sampled rows (not rejected) with no stored row meaning the same, each
@@ -246,7 +150,7 @@ function mismatchSql({ schema, table }: MeaningCheckInput): string {
   // The sampled rows' nulled columns, gathered once: a lookup per value scanned every reject once per value.
   const nulled = (column: ColumnPlan) => `${quoteLiteral(column.source)} = ANY (n.columns)`;
   const expectedValues = table.columns.map((c, i) => {
-    const nulText = c.converter.kind === "bytea" ? `m.v${i}` : "'a text with a NUL byte, which only bytea holds'";
+    const nulText = targetType(c.converter).meaning.holdsNul ? `m.v${i}` : "'a text with a NUL byte, which only bytea holds'";
     return `CASE WHEN m.t${i} = 'null' OR ${nulled(c)} THEN NULL WHEN m.t${i} = 'nul-text' THEN ${nulText} ELSE ${sourceMeaning(c, `m.t${i}`, `m.v${i}`)} END`;
   });
   const storedValues = table.columns.map((c) => storedMeaning(c, `s.${quoteIdent(c.name)}`));
@@ -255,14 +159,12 @@ function mismatchSql({ schema, table }: MeaningCheckInput): string {
     keyIndexes.length > 0 ? `json_build_array(${keyIndexes.map((i) => values[i]).join(", ")})::text` : "NULL::text";
   // Stored rows are found by key, through the key's index where its type has a plain text form.
   const lookup = keyIndexes.length > 0 ? keyIndexes : [0];
+  const lookupType = (i: number) => targetType(table.columns[i].converter).meaning.lookup;
   const typedKey = (i: number) => {
-    const kind = table.columns[i].converter.kind;
-    return kind === "integer" ? `l${i}::bigint` : kind === "numeric" ? `l${i}::numeric` : `l${i}`;
+    const type = lookupType(i);
+    return type === null || type === "text" ? `l${i}` : `l${i}::${type}`;
   };
-  const storedKey = (i: number) => {
-    const kind = table.columns[i].converter.kind;
-    return kind === "integer" || kind === "numeric" || kind === "text" ? `s.${quoteIdent(table.columns[i].name)}` : storedValues[i];
-  };
+  const storedKey = (i: number) => (lookupType(i) === null ? storedValues[i] : `s.${quoteIdent(table.columns[i].name)}`);
   return `
     WITH expected AS MATERIALIZED (
       SELECT m.row_key, json_build_array(${expectedValues.join(", ")})::text AS doc, ${keyOf(expectedValues)} AS key,

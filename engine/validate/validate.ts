@@ -14,6 +14,7 @@ import { to as copyTo } from "pg-copy-streams";
 import { CsvRowHasher, hashedByRows } from "../load/row-hash";
 import { TablePlan } from "../plan/model";
 import { qualified, quoteIdent } from "../sql/identifiers";
+import { targetType } from "../types/target-types";
 
 export interface TableValidation {
   readonly table: string;
@@ -40,7 +41,8 @@ function readBackOrder(table: TablePlan): string {
   const sourceColumns = order.kind === "rowid" ? [table.columns.find((c) => table.primaryKey.includes(c.name))!.source] : order.columns;
   const terms = sourceColumns.map((source) => {
     const column = table.columns.find((c) => c.source === source)!;
-    return `${quoteIdent(column.name)}${column.converter.kind === "text" ? ' COLLATE "C"' : ""}`;
+    const collation = targetType(column.converter).key.ordersAsSqlite;
+    return collation ? `${quoteIdent(column.name)} ${collation}` : quoteIdent(column.name);
   });
   return ` ORDER BY ${terms.join(", ")}`;
 }

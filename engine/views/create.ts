@@ -16,7 +16,8 @@ import { openSource, SourceTable, SourceView } from "../source";
 import { identifierBytes, MAX_IDENTIFIER_BYTES, qualified, quoteIdent, quoteLiteral } from "../sql/identifiers";
 import { parseCreateView, ParsedView, ViewSqlError } from "./parse";
 import { reachRefusal } from "./reach";
-import { affinityOf, ColumnInfo, referencedRelations, RelationInfo, translateView } from "./translate";
+import { affinityOf } from "../types/declared";
+import { ColumnInfo, referencedRelations, RelationInfo, translateView } from "./translate";
 import { vetView } from "./vet";
 
 export interface FailedView {

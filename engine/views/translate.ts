@@ -18,21 +18,10 @@
  *  - `||` of an integer or a timestamp column (or an integer literal) casts it to the text SQLite gives.
  */
 import { quoteIdent, quoteLiteral } from "../sql/identifiers";
+import { Affinity, affinityOf } from "../types/declared";
 import { ParsedView } from "./parse";
 import { isWord, Token } from "./tokens";
 import { buildTree, lower, Node, RelationPositions, significant } from "./tree";
-
-export type Affinity = "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC";
-
-/** SQLite's affinity of a declared type (https://sqlite.org/datatype3.html, 3.1). */
-export function affinityOf(declaredType: string): Affinity {
-  const t = declaredType.toUpperCase();
-  if (t.includes("INT")) return "INTEGER";
-  if (t.includes("CHAR") || t.includes("CLOB") || t.includes("TEXT")) return "TEXT";
-  if (t.includes("BLOB") || t.trim() === "") return "BLOB";
-  if (t.includes("REAL") || t.includes("FLOA") || t.includes("DOUB")) return "REAL";
-  return "NUMERIC";
-}
 
 export interface ColumnInfo {
   /** The name in SQLite. */

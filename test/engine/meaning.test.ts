@@ -11,7 +11,7 @@ import { Client } from "pg";
 import { ColumnPlan, TablePlan } from "../../engine/plan/model";
 import { introspectSource, openSource } from "../../engine/source";
 import { qualified, quoteIdent } from "../../engine/sql/identifiers";
-import { ConverterSpec } from "../../engine/types/converter-spec";
+import { ConverterSpec } from "../../engine/types/target-types";
 import { checkMeaning } from "../../engine/validate/meaning";
 import { useTestDatabase } from "../support/database";
 import { sqliteFile, useTempDir } from "./engine-fixtures";
