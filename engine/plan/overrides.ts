@@ -15,7 +15,7 @@ const SPELLINGS = Object.values(TARGET_TYPES).flatMap((type) =>
 );
 
 export const OVERRIDE_TYPES =
-  "bigint, double precision, numeric, numeric(p,s), boolean, text, varchar(n), bytea, date, timestamp, timestamptz " +
+  `${SPELLINGS.map((s) => s.shown).join(", ")} ` +
   `(a date type may add a reading of its numbers: ${NUMBER_READINGS.map((r) => `:${r}`).join(", ")})`;
 
 /** The converter for an override; timestamp formats still come from the sample, numbers' readings too unless stated. */

@@ -82,6 +82,8 @@ export interface TargetType<Spec, AnySpec> {
   readonly overrides: {
     readonly patterns: readonly {
       readonly pattern: RegExp;
+      /** The name the option's help lists. */
+      readonly shown: string;
       readonly make: (match: RegExpExecArray, ctx: OverrideContext) => { spec: Spec; maxLength: number | null };
     }[];
     readonly takesReading: boolean;

@@ -109,7 +109,9 @@ export const TARGET_TYPES = {
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
-      patterns: [{ pattern: /^(bigint|int8|integer|int|int4|smallint|int2)$/, make: () => ({ spec: BIGINT, maxLength: null }) }],
+      patterns: [
+        { pattern: /^(bigint|int8|integer|int|int4|smallint|int2)$/, shown: "bigint", make: () => ({ spec: BIGINT, maxLength: null }) },
+      ],
       takesReading: false,
     },
     declared: {
@@ -136,7 +138,13 @@ export const TARGET_TYPES = {
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
-      patterns: [{ pattern: /^(double precision|float8|float|real|float4)$/, make: () => ({ spec: { kind: "float" }, maxLength: null }) }],
+      patterns: [
+        {
+          pattern: /^(double precision|float8|float|real|float4)$/,
+          shown: "double precision",
+          make: () => ({ spec: { kind: "float" }, maxLength: null }),
+        },
+      ],
       takesReading: false,
     },
     declared: { real: () => decision({ kind: "float" }, "REAL is an 8-byte float: double precision") },
@@ -159,9 +167,14 @@ export const TARGET_TYPES = {
     currentDefault: none,
     overrides: {
       patterns: [
-        { pattern: /^(numeric|decimal)$/, make: () => ({ spec: { kind: "numeric", precision: null, scale: 0 }, maxLength: null }) },
+        {
+          pattern: /^(numeric|decimal)$/,
+          shown: "numeric",
+          make: () => ({ spec: { kind: "numeric", precision: null, scale: 0 }, maxLength: null }),
+        },
         {
           pattern: /^(numeric|decimal)\((\d+)(?:,(\d+))?\)$/,
+          shown: "numeric(p,s)",
           make: (m) => ({ spec: { kind: "numeric", precision: Number(m[2]), scale: Number(m[3] ?? 0) }, maxLength: null }),
         },
       ],
@@ -185,7 +198,7 @@ export const TARGET_TYPES = {
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
-      patterns: [{ pattern: /^(boolean|bool)$/, make: () => ({ spec: { kind: "boolean" }, maxLength: null }) }],
+      patterns: [{ pattern: /^(boolean|bool)$/, shown: "boolean", make: () => ({ spec: { kind: "boolean" }, maxLength: null }) }],
       takesReading: false,
     },
     declared: {
@@ -233,6 +246,7 @@ export const TARGET_TYPES = {
           timestamp: /^(timestamp|timestamp without time zone)$/,
           timestamptz: /^(timestamptz|timestamp with time zone)$/,
         }[target],
+        shown: target,
         make: (_: RegExpExecArray, ctx) => ({
           spec: {
             kind: "temporal",
@@ -270,8 +284,12 @@ export const TARGET_TYPES = {
     currentDefault: (_, keyword) => CURRENT.text[keyword],
     overrides: {
       patterns: [
-        { pattern: /^text$/, make: () => ({ spec: { kind: "text" }, maxLength: null }) },
-        { pattern: /^(varchar|character varying)\((\d+)\)$/, make: (m) => ({ spec: { kind: "text" }, maxLength: Number(m[2]) }) },
+        { pattern: /^text$/, shown: "text", make: () => ({ spec: { kind: "text" }, maxLength: null }) },
+        {
+          pattern: /^(varchar|character varying)\((\d+)\)$/,
+          shown: "varchar(n)",
+          make: (m) => ({ spec: { kind: "text" }, maxLength: Number(m[2]) }),
+        },
       ],
       takesReading: false,
     },
@@ -298,7 +316,10 @@ export const TARGET_TYPES = {
     key: { canonical: castAsText, ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
-    overrides: { patterns: [{ pattern: /^bytea$/, make: () => ({ spec: { kind: "bytea" }, maxLength: null }) }], takesReading: false },
+    overrides: {
+      patterns: [{ pattern: /^bytea$/, shown: "bytea", make: () => ({ spec: { kind: "bytea" }, maxLength: null }) }],
+      takesReading: false,
+    },
     declared: { blob: () => decision({ kind: "bytea" }, "blobs are bytea") },
   },
 } satisfies Table;
