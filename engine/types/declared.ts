@@ -18,6 +18,7 @@ export type DeclaredFamily =
   | "text"
   | "blob"
   | "json"
+  | "uuid"
   | "none"
   /** A name neither this list nor SQLite's affinity words know (ENUM, YEAR, GEOMETRY): SQLite gives it NUMERIC affinity. */
   | "unknown";
@@ -43,9 +44,10 @@ const FAMILY_RULES: readonly [RegExp, DeclaredFamily][] = [
   [/^(REAL|DOUBLE|DOUBLE PRECISION|FLOAT|FLOAT4|FLOAT8)$/, "real"],
   [/^(NUMERIC|DECIMAL|MONEY|NUMBER)$/, "numeric"],
   [/^(VARCHAR|NVARCHAR|CHARACTER VARYING|VARYING CHARACTER|NATIVE CHARACTER|NCHAR|CHARACTER|CHAR)$/, "varchar"],
-  [/^(TEXT|CLOB|NTEXT|STRING|LONGTEXT|MEDIUMTEXT|TINYTEXT|UUID)$/, "text"],
+  [/^(TEXT|CLOB|NTEXT|STRING|LONGTEXT|MEDIUMTEXT|TINYTEXT)$/, "text"],
   [/^(BLOB|BYTEA|BINARY|VARBINARY|IMAGE)$/, "blob"],
   [/^JSONB?$/, "json"],
+  [/^(UUID|GUID|UNIQUEIDENTIFIER)$/, "uuid"],
 ];
 
 export type Affinity = "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC";

@@ -8,7 +8,7 @@
  * entry that misses a field.
  */
 import { quoteLiteral } from "../sql/identifiers";
-import { Rejection, Widening } from "./conversion";
+import { Converter, Rejection, Widening } from "./conversion";
 import {
   dateColumnDecision,
   decision,
@@ -43,6 +43,7 @@ interface Specs {
   temporal: { target: TemporalTarget; variants: string[]; numbers: NumberSpec; naiveZone: string | null };
   text: object;
   bytea: object;
+  uuid: object;
 }
 
 export type TypeKind = keyof Specs;
@@ -59,6 +60,25 @@ const castAsText = (c: string) => `CAST(${c} AS TEXT)`;
 const first = <S>(a: S) => a;
 const none = () => undefined;
 const noSetting = () => null;
+
+/** A UUID as text: 8-4-4-4-12 hex digits, in either case, braces allowed (as .NET writes GUIDs). */
+const UUID_TEXT =
+  /^(?:\{([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))$/i;
+
+/** UUID text or 16 bytes (in RFC 9562 order) to PostgreSQL's uuid text; anything else widens to text. */
+function uuidConverter(widen: (to: ConverterSpec, reason: string) => Rejection): Converter {
+  const toText = (reason: string) => widen({ kind: "text" }, reason);
+  return (value) => {
+    if (Buffer.isBuffer(value)) {
+      if (value.length !== 16) return toText(`is a blob of ${value.length} bytes, not a UUID's 16`);
+      const hex = value.toString("hex");
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    }
+    if (typeof value !== "string") return toText("is a number, not a UUID");
+    const match = UUID_TEXT.exec(value);
+    return match ? (match[1] ?? match[2]).toLowerCase() : toText("is not a UUID");
+  };
+}
 
 /**
  * SQLite's CURRENT_* are UTC, in SQLite's text forms. PostgreSQL's
@@ -321,6 +341,35 @@ export const TARGET_TYPES = {
       takesReading: false,
     },
     declared: { blob: () => decision({ kind: "bytea" }, "blobs are bytea") },
+  },
+  uuid: {
+    pgType: () => "uuid",
+    converter: (_, { widen }) => uuidConverter(widen),
+    textual: false,
+    reader: bigIntegersAsText,
+    meaning: {
+      stored: (_, c) => `${c}::text`,
+      // A blob arrives as its hex digits, which uuid's input function reads as the 16 bytes in order.
+      source: (_, _t, v) => `(${v}::uuid)::text`,
+      session: noSetting,
+      lookup: "uuid",
+      holdsNul: false,
+    },
+    key: {
+      // Case, braces, hyphens and blob or text do not tell two UUIDs apart.
+      canonical: (c) =>
+        `CASE typeof(${c}) WHEN 'blob' THEN lower(hex(${c})) WHEN 'text' THEN lower(replace(trim(${c}, '{}'), '-', '')) END`,
+      ordersAsSqlite: false,
+    },
+    widen: { holdsEverything: false, wider: first },
+    currentDefault: none,
+    overrides: {
+      patterns: [{ pattern: /^uuid$/, shown: "uuid", make: () => ({ spec: { kind: "uuid" }, maxLength: null }) }],
+      takesReading: false,
+    },
+    declared: {
+      uuid: () => decision({ kind: "uuid" }, "UUIDs as text or 16 bytes are uuid; a column holding anything else widens to text"),
+    },
   },
 } satisfies Table;
 

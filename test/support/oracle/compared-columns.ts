@@ -9,7 +9,7 @@ import type { PgColumn } from "./catalog";
 import type { OracleDifference } from "./public-types";
 import type { SqliteRow, SqliteTable } from "./sqlite-tables";
 
-export type Family = "integer" | "numeric" | "double" | "boolean" | "instant" | "text" | "char" | "bytes" | "other";
+export type Family = "integer" | "numeric" | "double" | "boolean" | "instant" | "text" | "char" | "bytes" | "uuid" | "other";
 
 function familyOf(pgType: string): Family {
   if (/^(bigint|integer|smallint)$/.test(pgType)) return "integer";
@@ -20,6 +20,7 @@ function familyOf(pgType: string): Family {
   if (/^(text|character varying(\(\d+\))?)$/.test(pgType)) return "text";
   if (/^character(\(\d+\))?$/.test(pgType)) return "char";
   if (pgType === "bytea") return "bytes";
+  if (pgType === "uuid") return "uuid";
   return "other";
 }
 

@@ -46,6 +46,8 @@
  *   spaces, as PostgreSQL does.
  * - bytea: the same bytes. text: its UTF-8; integer: its digits; real: its
  *   float8 text.
+ * - uuid: text::uuid of a text; a blob is the UUID of its bytes in order (its
+ *   32 hex digits read by uuid's input function).
  * - any other type: the value's text cast to the type, then ::text, against the
  *   stored ::text; a difference names the type as unsupported.
  * - A blob is read as its UTF-8 text wherever a text would be parsed. A value

@@ -29,6 +29,10 @@ export function probe(v: Present, column: ComparedColumn): Probe {
     case "bytes":
       if (typeof v === "bigint") return value(Buffer.from(v.toString(), "utf8").toString("hex"));
       return typeof v === "number" ? new Ask("float8 bytes", realText(v)) : value(bytesOf(v).toString("hex"));
+    case "uuid":
+      // 16 bytes are the UUID of those bytes in order: uuid's input function reads their 32 hex digits.
+      if (Buffer.isBuffer(v)) return new Ask(column.askKind, v.toString("hex"));
+      return askText(column.askKind, typeof v === "bigint" || typeof v === "number" ? numberText(v) : v);
     default:
       return askText(column.askKind, typeof v === "bigint" || typeof v === "number" ? numberText(v) : v);
   }

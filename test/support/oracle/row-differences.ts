@@ -17,6 +17,7 @@ function ruleOf(column: ComparedColumn): string {
     text: "same text",
     char: "same text",
     bytes: "same bytes",
+    uuid: "same UUID",
     other: `unsupported type ${column.pgType}: same ::text`,
   };
   return rules[column.family];
