@@ -5,6 +5,8 @@ const tseslint = require("typescript-eslint");
 const globals = require("globals");
 // Formatting is prettier's (npm run format; npm run lint checks it): no eslint rule about it.
 const prettier = require("eslint-config-prettier");
+const importX = require("eslint-plugin-import-x");
+const { createTypeScriptImportResolver } = require("eslint-import-resolver-typescript");
 
 module.exports = tseslint.config(
   { ignores: ["node_modules/", "dist/", ".pulumi/", ".data/", "coverage/"] },
@@ -20,6 +22,26 @@ module.exports = tseslint.config(
     languageOptions: { sourceType: "module", globals: globals.node },
   },
   prettier,
+  {
+    // Imports never go in a circle: a module's dependencies can be read, and tested, without it.
+    files: ["**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      "import-x/resolver-next": [createTypeScriptImportResolver({ project: "tsconfig.json" })],
+    },
+    rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
+  },
+  {
+    // The CLI, the resource and its provider use the engine through its public index only.
+    files: ["cli/**/*.ts", "components/**/*.ts", "dynamic-providers/**/*.ts", "program/**/*.ts", "index.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/engine/*"], message: "import from the engine's public index (engine/index.ts)" }] },
+      ],
+    },
+  },
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],

@@ -3,8 +3,8 @@
  * (see FLAG_SETS in servicedesk-migrate.ts), so a flag a command would
  * ignore is refused by commander instead of silently accepted.
  */
+import { DEFAULTS } from "../engine";
 import { Command, Option } from "commander";
-import { DEFAULTS } from "../engine/defaults";
 import { PROGRESS_MODES } from "./progress";
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,10 +1,7 @@
 /** Command-line flags to engine options, with errors naming the flag. */
+import { checkThresholds, DEFAULTS, OptionError, parseAcceptances, parseDateRange, parseThreshold, Thresholds } from "../engine";
 import * as path from "node:path";
-import { OptionError } from "../engine/errors";
 import type { BadValuePolicy, CheckKind, MigrateOptions, PlanOptions, RenameMap } from "../engine";
-import { checkThresholds, parseAcceptances, parseThreshold, Thresholds } from "../engine/quality/settings";
-import { parseDateRange } from "../engine/types/number-readings";
-import { DEFAULTS } from "../engine/defaults";
 import { targetDatabaseUrl } from "./database";
 import type { ProgressMode } from "./progress";
 

@@ -1,6 +1,6 @@
 /** Human-readable summaries of the CLI, on stdout (progress is in cli/progress/). */
+import { percent } from "../engine";
 import type { MigrationPlan, MigrationReport, QualityReport } from "../engine";
-import { percent } from "../engine/figures";
 import { terminalText } from "./terminal-text";
 
 const n = (value: number) => value.toLocaleString("en-US");

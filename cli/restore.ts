@@ -4,8 +4,7 @@
  * under the prefix lock, and with --activate made the active version.
  */
 import * as path from "node:path";
-import { MigrationError, OptionError, restoreSchema, versions, withClient } from "../engine";
-import { parseDumpName } from "../engine/backup";
+import { MigrationError, OptionError, parseDumpName, restoreSchema, versions, withClient } from "../engine";
 import { targetDatabaseUrl } from "./database";
 import { lockTimeoutMs } from "./options";
 import { print } from "./output";

@@ -10,10 +10,9 @@ import { Command } from "commander";
 import {
   asMigrationError,
   defaultReportDirectory,
+  DEFAULTS,
   describeError,
   evaluateGate,
-  parseAcceptances,
-  refusedViewsOf,
   GateBlockedError,
   generateServicedeskDatabase,
   inspectSource,
@@ -22,13 +21,14 @@ import {
   MigrationError,
   MigrationReport,
   OptionError,
+  parseAcceptances,
+  refusedViewsOf,
   resolveOptions,
+  roundedQuality,
   versions,
   withClient,
   writeReportFiles,
 } from "../engine";
-import { DEFAULTS } from "../engine/defaults";
-import { roundedQuality } from "../engine/figures";
 import { targetDatabaseUrl } from "./database";
 import { terminalText } from "./terminal-text";
 import { FlagName, GATE_FLAGS, PLAN_FLAGS, withFlags } from "./flags";

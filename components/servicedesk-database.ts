@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ServicedeskMigration, ServicedeskMigrationArgs } from "../dynamic-providers/servicedesk-migration";
 import { describeSource, SourceDescription } from "../dynamic-providers/source-plan";
-import { MigrationError } from "../engine/errors";
+import { MigrationError } from "../engine";
 import { containerConnection, connectionParts } from "./connection";
 
 export type MigrationSettings = Omit<ServicedeskMigrationArgs, "source" | "connection" | "sourceDigest" | "schemaPlan" | "owner">;

@@ -4,7 +4,7 @@
  * {property, reason} failures rather than throwing, and skips values that
  * are still unknown during a preview.
  */
-import type { BadValuePolicy, RenameMap, Thresholds } from "../engine";
+import { type BadValuePolicy, defaultCutover, MODES, type RenameMap, type Thresholds } from "../engine";
 import { INPUTS } from "./lifecycle";
 
 /** The value Pulumi puts in place of an input not known until apply. */
@@ -106,11 +106,11 @@ export function validateInputs(inputs: Partial<MigrationInputs>): CheckFailure[]
     const reason = input.validate(value as never);
     if (reason) failures.push({ property: input.name, reason });
   }
-  if (inputs.mode === "blue-green" && inputs.cutover === "auto") {
+  const mode = MODES.find((m) => m === inputs.mode);
+  if (mode && defaultCutover(mode) === "manual" && inputs.cutover === "auto") {
     failures.push({
       property: "cutover",
-      reason:
-        'blue-green switches the stable schema only on the cutover command: leave cutover unset (or "manual"), or use mode complete or simple',
+      reason: `${mode} switches the stable schema only on the cutover command: leave cutover unset (or "manual"), or use mode complete or simple`,
     });
   }
   return failures;

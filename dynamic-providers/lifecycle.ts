@@ -11,11 +11,16 @@
  * drops a version its replacement serves. "update" changes how the
  * resource is run or kept and is applied in place, under the prefix lock.
  */
-import { parseCompression } from "../engine/backup/compression";
-import { defaultCutover, DEFAULTS } from "../engine/defaults";
-import { MAX_STREAMS } from "../engine/migrate/streams";
-import { checkThresholds, parseAcceptances, Thresholds } from "../engine/quality/settings";
-import { parseDateRange } from "../engine/types/number-readings";
+import {
+  checkThresholds,
+  DEFAULTS,
+  defaultCutover,
+  MAX_STREAMS,
+  parseAcceptances,
+  parseCompression,
+  parseDateRange,
+  type Thresholds,
+} from "../engine";
 import type { MigrationInputs } from "./inputs";
 
 export type InputChange = "replace" | "update";

@@ -10,29 +10,20 @@ import type { Client } from "pg";
 import {
   defaultReportDirectory,
   describeError,
-  evaluateGate,
   GateBlockedError,
-  inspectSource,
-  measureWithCache,
   migrate,
   MigrationError,
   MigrationReport,
   OptionError,
-  backupToolFindings,
-  connect,
-  Finding,
-  parseAcceptances,
-  refusedViewsOf,
+  previewRun,
+  releaseHolder,
+  settleHolder,
   SourceError,
   throttled,
-  versions,
+  versionRowCounts,
   withClient as engineWithClient,
   writeReportFiles,
 } from "../engine";
-import { pruneBackupsWithClient } from "../engine/backup";
-import { backupServerOf } from "../engine/migrate/steps";
-import { qualified } from "../engine/sql/identifiers";
-import { dropStableAndControl } from "./teardown";
 import { diffInputs } from "./diff";
 import { engineLog, EngineLog } from "./engine-log";
 import { CheckFailure, hasUnknowns, MigrationInputs, MigrationOutputs, SchemaPlan, validateInputs, withDefaults } from "./inputs";
@@ -106,32 +97,31 @@ async function withClient<T>(connection: string, fn: (client: Client) => Promise
 }
 
 /**
- * The quality gate at preview: every value converted (cached by digest),
- * no database touched. Also the schema plan as measured: a column the full
- * read had to widen shows its wider type in the preview.
+ * The quality gate at preview (engine/migrate/preview.ts): every value
+ * converted, no database written; and the schema plan as measured.
  */
 async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFailure[]; schemaPlan: SchemaPlan | null }> {
   try {
-    const sourcePath = sourcePathOf(inputs);
-    const inspection = await inspectSource(sourcePath, planOptions(inputs));
     const log = engineLog();
-    const measured = await measureWithCache({ ...inspection, sourcePath }, progressTo(log));
-    if (measured.cached)
-      await log?.(`servicedesk-migration [gate]: measures of this export (sha256 ${inspection.digest.slice(0, 12)}) taken from the cache`);
-    const schemaPlan = schemaPlanOf(measured.tables.map((t) => t.plan));
-    const quality = evaluateGate({
-      tables: measured.tables,
-      health: await backupCheckAtPreview(inputs, log),
+    const preview = await previewRun({
+      ...planOptions(inputs),
+      sourcePath: sourcePathOf(inputs),
+      mode: inputs.mode,
       minQuality: inputs.minQuality,
       thresholds: inputs.thresholds,
-      acceptances: parseAcceptances(inputs.acceptFindings),
-      viewRefusals: refusedViewsOf(inspection),
-      basis: "full",
+      acceptFindings: inputs.acceptFindings,
+      backup: inputs.backup,
+      backupCompression: inputs.backupCompression,
+      pgBinDir: pgBinDirOf(inputs),
+      databaseUrl: hasUnknowns({ connection: inputs.connection }) ? null : inputs.connection,
+      onProgress: progressTo(log),
     });
+    const { quality } = preview;
+    const schemaPlan = schemaPlanOf(preview.tables);
     // What the export brings that a reviewer should see, blocked or not (a refused view, a widened column).
     for (const f of quality.findings.filter((finding) => finding.severity !== "ok"))
       await log?.(`servicedesk-migration [gate]: ${f.accepted ? `accepted (${f.accepted})` : f.severity} ${f.check}: ${f.message}`);
-    if (!quality.blocked || inputs.mode !== "complete") return { failures: [], schemaPlan };
+    if (!preview.refused) return { failures: [], schemaPlan };
     const findings = quality.findings
       .filter((f) => f.severity !== "ok")
       .slice(0, 10)
@@ -156,33 +146,7 @@ async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFa
   }
 }
 
-/**
- * Complete mode's backup tool, checked at preview as a run checks it before
- * anything is written: a pg_dump that dumps the server, which needs the
- * server's version. A connection not yet known, or a server that does not
- * answer, is said and left to the run.
- */
-async function backupCheckAtPreview(inputs: MigrationInputs, log: EngineLog | null): Promise<Finding[]> {
-  if (inputs.mode !== "complete" || inputs.backup !== "pg_dump" || hasUnknowns({ connection: inputs.connection })) return [];
-  let client: Client;
-  try {
-    client = await connect(inputs.connection, { timeoutMs: PREVIEW_CONNECT_TIMEOUT_MS });
-  } catch (error) {
-    await log?.(`servicedesk-migration [health]: the backup's pg_dump is checked by the run: ${describeError(error)}`);
-    return [];
-  }
-  try {
-    const backupServer = await backupServerOf(client, {
-      pgBinDir: inputs.pgBinDir ? path.resolve(process.cwd(), inputs.pgBinDir) : undefined,
-    });
-    return await backupToolFindings({ backupServer, backupCompression: inputs.backupCompression });
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** How long a preview waits for the server to tell its version. */
-const PREVIEW_CONNECT_TIMEOUT_MS = 5000;
+const pgBinDirOf = (inputs: MigrationInputs) => (inputs.pgBinDir ? path.resolve(process.cwd(), inputs.pgBinDir) : undefined);
 
 export async function check(
   olds: Partial<MigrationInputs>,
@@ -221,19 +185,10 @@ function migrateOptions(inputs: MigrationInputs) {
     backupCompression: inputs.backupCompression,
     backupKeepDays: inputs.backupKeepDays,
     backup: inputs.backup,
-    pgBinDir: inputs.pgBinDir ? path.resolve(process.cwd(), inputs.pgBinDir) : undefined,
+    pgBinDir: pgBinDirOf(inputs),
     minFreeDiskBytes: inputs.minFreeDiskBytes,
     minFreeMemoryBytes: inputs.minFreeMemoryBytes,
     streams: inputs.streams,
-  };
-}
-
-/** The backups of the resource's prefix, pruned wherever its versions are dropped. */
-function backupsOf(inputs: MigrationInputs) {
-  return {
-    backupDirectory: path.resolve(process.cwd(), inputs.backupDirectory),
-    prefix: inputs.schemaPrefix,
-    keepDays: inputs.backupKeepDays,
   };
 }
 
@@ -262,74 +217,38 @@ export async function create(inputs: MigrationInputs): Promise<{ id: string; out
 }
 
 export async function update(id: string, olds: MigrationOutputs, news: MigrationInputs): Promise<{ outs: MigrationOutputs }> {
-  await withClient(news.connection, async (client) => {
-    await versions.withPrefixLock(client, news.schemaPrefix, {}, async () => {
-      const active = await versions.activeVersion(client, news.schemaPrefix);
+  await withClient(news.connection, (client) =>
+    settleHolder(
+      client,
+      {
+        prefix: news.schemaPrefix,
+        schema: id,
+        owner: news.owner,
+        instance: olds.instanceId ?? "",
+        retainVersions: news.retainVersions,
+        backupDirectory: path.resolve(process.cwd(), news.backupDirectory),
+        backupKeepDays: news.backupKeepDays,
+      },
       // A change that makes the cutover automatic (cutover, or a mode leaving blue-green) serves this resource's version now.
-      if (effectiveCutover(news) === "auto" && effectiveCutover(olds) !== "auto" && active !== id)
-        await versions.switchTo(client, news.schemaPrefix, id);
-      const keep = [id, ...(await versions.heldByOthers(client, news.schemaPrefix, news.owner))];
-      await versions.collectGarbage(client, news.schemaPrefix, { retain: news.retainVersions + 1, keep });
-      await pruneBackupsWithClient(client, backupsOf(news));
-      if (olds.owner !== news.owner) await versions.releaseClaim(client, news.schemaPrefix, olds.owner);
-      await versions.holdVersion(client, news.schemaPrefix, { owner: news.owner, instance: olds.instanceId ?? "" }, id);
-    });
-  });
+      { serveNow: effectiveCutover(news) === "auto" && effectiveCutover(olds) !== "auto", previousOwner: olds.owner },
+    ),
+  );
   return { outs: { ...olds, ...news } };
 }
 
 export async function read(id: string, props: MigrationOutputs): Promise<{ id: string; props: MigrationOutputs }> {
-  return withClient(props.connection, async (client) => {
-    const meta = await versions.readVersionMetadata(client, id);
-    // A version dropped behind Pulumi's back: an empty id tells refresh it is gone.
-    if (meta === null) return { id: "", props };
-    const rowCounts: Record<string, number> = {};
-    for (const table of Object.keys(meta.tables)) {
-      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(id, table)}`);
-      rowCounts[table] = Number(rows[0].n);
-    }
-    return { id, props: { ...props, rowCounts } };
-  });
+  const rowCounts = await withClient(props.connection, (client) => versionRowCounts(client, id));
+  // A version dropped behind Pulumi's back: an empty id tells refresh it is gone.
+  return rowCounts === null ? { id: "", props } : { id, props: { ...props, rowCounts } };
 }
 
 /**
- * Delete: a replacement's predecessor (a newer instance of the same owner
- * holds the claim) leaves everything as it is: the replacement serves what
- * it needs, and its create applied retention with the current settings. A
- * destroy (this instance still holds the claim) releases it and removes
- * what this owner loaded that no other holder holds, and the stable and
- * control schemas when no holder is left. Its backups are kept.
+ * Delete: a destroy releases this resource's claim and removes what it
+ * loaded that no other holder holds; a replacement's predecessor leaves
+ * everything to its successor (engine/lifecycle/holder.ts). Backups stay.
  */
 export async function remove(id: string, props: MigrationOutputs): Promise<void> {
   await withClient(props.connection, (client) =>
-    versions.withPrefixLock(client, props.schemaPrefix, {}, async () => {
-      const claims = await versions.readClaims(client, props.schemaPrefix);
-      if (!stillHolds(claims.get(props.owner), id, props.instanceId)) return;
-      await versions.releaseClaim(client, props.schemaPrefix, props.owner);
-      const others = [...claims.keys()].filter((owner) => owner !== props.owner);
-      if (others.length === 0) await dropStableAndControl(client, props.schemaPrefix);
-      // With other holders left the stable schema stays, and so does the version it serves,
-      // whoever loaded it: readers use it. Retention takes it once another is active.
-      const keep = new Set([
-        ...others.map((o) => claims.get(o)!.schema),
-        ...(others.length > 0 ? [await versions.activeVersion(client, props.schemaPrefix)] : []),
-      ]);
-      for (const version of await versions.listVersions(client, props.schemaPrefix)) {
-        const mine = version.loadedBy === props.owner || version.schema === id;
-        if (mine && !keep.has(version.schema)) await versions.dropVersion(client, props.schemaPrefix, version.schema);
-      }
-      // The backups stay: after a destroy they are the last copy of what it
-      // dropped. `servicedesk-migrate prune` removes them when nobody needs them.
-    }),
+    releaseHolder(client, { prefix: props.schemaPrefix, schema: id, owner: props.owner, instance: props.instanceId }),
   );
-}
-
-/**
- * Whether the claim is still this resource's. Resources created before
- * instances were recorded have none: theirs is the claim of the same
- * schema with no instance, and a claim with an instance is a replacement's.
- */
-function stillHolds(claim: versions.Claim | undefined, id: string, instance: string | undefined): boolean {
-  if (claim === undefined) return false;
-  return instance ? claim.instance === instance : claim.instance === "" && claim.schema === id;
 }

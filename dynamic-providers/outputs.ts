@@ -2,7 +2,7 @@
  * The resource's outputs from a run report: what stack outputs and the
  * preview show. Its figures come rounded from the report (engine/figures.ts).
  */
-import type { MigrationReport } from "../engine";
+import { backsUp, type MigrationReport } from "../engine";
 import { MigrationInputs, MigrationOutputs } from "./inputs";
 
 const MAX_FINDINGS = 20;
@@ -33,7 +33,7 @@ export function outputsOf(inputs: MigrationInputs, report: MigrationReport, file
     },
     timings: { ...report.timings },
     backupFile: report.backup?.file ?? "",
-    backupTool: report.backup?.tool ?? (inputs.mode === "complete" && inputs.backup === "none" ? "none (backup: none)" : ""),
+    backupTool: report.backup?.tool ?? (backsUp(inputs.mode) && inputs.backup === "none" ? "none (backup: none)" : ""),
     cutoverCommand: report.commands.cutoverCommand ?? "",
     rollbackCommand: report.commands.rollbackCommand ?? "",
     restoreCommand: report.commands.restoreCommand ?? "",

@@ -5,8 +5,7 @@
  * (digest) and which tables and columns appear, vanish or change type.
  */
 import * as path from "node:path";
-import { inspectSource, PlanOptions, TablePlan } from "../engine";
-import { READING_LABELS } from "../engine/types/number-readings";
+import { inspectSource, PlanOptions, shownType, TablePlan } from "../engine";
 import { SchemaPlan } from "./inputs";
 
 export interface SourceDescription {
@@ -17,14 +16,6 @@ export interface SourceDescription {
 export async function describeSource(source: string, options: PlanOptions, baseDir = process.cwd()): Promise<SourceDescription> {
   const inspection = await inspectSource(path.resolve(baseDir, source), options);
   return { sourceDigest: inspection.digest, schemaPlan: schemaPlanOf(inspection.plan.tables) };
-}
-
-/** A column's type as the preview shows it, with the reading of its numbers when an override states one. */
-function shownType(column: TablePlan["columns"][number]): string {
-  const spec = column.converter;
-  return spec.kind === "temporal" && spec.numbers.stated && spec.numbers.reading
-    ? `${column.type} (numbers read as ${READING_LABELS[spec.numbers.reading]})`
-    : column.type;
 }
 
 /** Tables, keys and column types as the preview diff shows them. */

@@ -5,9 +5,12 @@
  * here, as Pulumi.yaml and the README's configuration reference must (a
  * test holds them to it).
  */
-import type { BadValuePolicy } from "./plan/model";
+import type { MigrationMode } from "./modes";
 
-export type MigrationMode = "simple" | "canary" | "blue-green" | "complete";
+export type { MigrationMode };
+
+/** What a value that cannot be converted does: its row is rejected, the value set to NULL, or the run fails. */
+export type BadValuePolicy = "reject" | "null" | "fail";
 
 export const DEFAULTS = {
   mode: "complete" as MigrationMode,
@@ -19,7 +22,7 @@ export const DEFAULTS = {
   /**
    * Years a number in a date column must fall in, in its reading, to be a
    * date: a flag, a counter or a value of another unit falls outside
-   * (engine/types/number-readings.ts).
+   * (engine/formats/number-readings.ts).
    */
   dateRange: "1900-2200",
   /** Previous versions kept besides the active one. */
@@ -54,12 +57,3 @@ export const DEFAULTS = {
   /** How long a run waits for another run on the same prefix. */
   lockTimeoutMs: 10 * 60 * 1000,
 } as const;
-
-/**
- * When the stable schema switches: blue-green means "on command", so it
- * waits for the cutover command; every other mode switches when the load
- * is ready.
- */
-export function defaultCutover(mode: MigrationMode): "auto" | "manual" {
-  return mode === "blue-green" ? "manual" : "auto";
-}

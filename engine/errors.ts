@@ -15,8 +15,8 @@ export type MigrationErrorCode =
   | "IDENTIFIER_TOO_LONG"
   | "IDENTIFIER_COLLISION"
   | "INVALID_OPTION"
+  /** The quality gate blocked the run (a machine check such as disk, memory or the backup tool is one of its findings). */
   | "GATE_BLOCKED"
-  | "HEALTH_CHECK_FAILED"
   | "BAD_VALUE"
   | "LOAD_FAILED"
   | "VALIDATION_FAILED"
@@ -58,11 +58,7 @@ export class MigrationError extends Error {
   readonly table?: string;
   readonly column?: string;
   readonly rowKey?: string;
-  /**
-   * The run report up to the failure (migrate() attaches it), so a caller
-   * prints what was done and why it stopped (the CLI's --json does).
-   */
-  report?: import("./migrate/report").MigrationReport;
+  // `report`, the run report up to the failure, is declared beside the report (migrate/report.ts): this catalogue imports nothing.
   constructor(
     readonly code: MigrationErrorCode,
     message: string,
@@ -72,6 +68,14 @@ export class MigrationError extends Error {
     if (options?.table !== undefined) this.table = options.table;
     if (options?.column !== undefined) this.column = options.column;
     if (options?.rowKey !== undefined) this.rowKey = options.rowKey;
+  }
+}
+
+/** The quality gate blocked the run: nothing was written. Its report says why, with the ways forward. */
+export class GateBlockedError extends MigrationError {
+  override readonly name = "GateBlockedError";
+  constructor(message: string, location: FailureLocation) {
+    super("GATE_BLOCKED", message, location);
   }
 }
 
@@ -166,6 +170,20 @@ export class RollbackError extends MigrationError {
       cause: original,
     });
   }
+}
+
+/**
+ * Undoes what `cause` interrupted and rethrows `cause`; when the undo fails
+ * too, a RollbackError names both. Every transaction's rollback and every
+ * phase's undo goes through here, so no failure of an undo is swallowed.
+ */
+export async function undoAfter(cause: unknown, undo: () => Promise<unknown>): Promise<never> {
+  try {
+    await undo();
+  } catch (undoFailure) {
+    throw new RollbackError(cause, undoFailure);
+  }
+  throw cause;
 }
 
 /** PostgreSQL error fields worth carrying (node-postgres DatabaseError). */

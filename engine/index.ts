@@ -3,11 +3,18 @@
  * ServicedeskMigration resource alike.
  */
 export * from "./errors";
-export { DEFAULTS, defaultCutover } from "./defaults";
-export { migrate, GateBlockedError } from "./migrate/migrate";
+export { DEFAULTS } from "./defaults";
+export { backsUp, defaultCutover, modeBehaviour, MODES } from "./modes";
+export type { ModeBehaviour, PhaseName } from "./modes";
+export { migrate } from "./migrate/migrate";
+export { previewRun } from "./migrate/preview";
+export type { Preview, PreviewOptions } from "./migrate/preview";
+export { MAX_STREAMS } from "./migrate/streams";
+export { releaseHolder, settleHolder, versionRowCounts } from "./lifecycle";
+export type { HolderSettings } from "./lifecycle";
 export { inspectSource, sourceDigest } from "./migrate/inspect";
 export type { Inspection } from "./migrate/inspect";
-export { resolveOptions, MODES } from "./migrate/options";
+export { resolveOptions } from "./migrate/options";
 export type { MigrateOptions } from "./migrate/options";
 export type { MigrationMode, MigrationReport, Outcome, TableReport, CommandSet } from "./migrate/report";
 export type { ViewsReport, ViewRefusal } from "./views";
@@ -19,6 +26,7 @@ export {
   checkHealth,
   checkThresholds,
   parseAcceptances,
+  parseThreshold,
   CHECKS,
   DEFAULT_MIN_QUALITY,
   DEFAULT_THRESHOLDS,
@@ -28,6 +36,8 @@ export type { Acceptance, Thresholds } from "./quality";
 export type { Finding, QualityReport, CheckKind, CheckThreshold } from "./quality";
 export type { MigrationPlan, TablePlan, ColumnPlan, BadValuePolicy, PlanNote } from "./plan";
 export type { PlanOptions, RenameMap } from "./plan";
+export { shownType } from "./plan/shown-type";
+export { parseDateRange } from "./formats/number-readings";
 export type { ProgressEvent, ProgressListener, Phase } from "./progress";
 export { throttled } from "./progress";
 export {
@@ -40,7 +50,17 @@ export {
   withClient,
 } from "./sql/connect";
 export * as versions from "./versions";
-export { restoreCommand, restoreSchema, backupSchema, backupFolder, listBackups, pruneBackups, parseCompression } from "./backup";
+export {
+  restoreCommand,
+  restoreSchema,
+  backupSchema,
+  backupFolder,
+  listBackups,
+  pruneBackups,
+  parseCompression,
+  parseDumpName,
+} from "./backup";
+export { percent, roundedQuality } from "./figures";
 export type { BackupEntry, BackupStatus } from "./backup";
 export { generateServicedeskDatabase } from "./generate";
 export { defaultReportDirectory, reportMarkdown, writeReportFiles } from "./migrate/report-files";

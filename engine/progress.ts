@@ -1,6 +1,6 @@
 /** Progress of a migration, as events a CLI, a log or the Pulumi engine can show. */
 
-export type Phase = "inspect" | "gate" | "canary" | "backup" | "load" | "keys" | "indexes" | "validation" | "cutover";
+export type Phase = "inspect" | "health" | "gate" | "canary" | "backup" | "load" | "keys" | "indexes" | "validation" | "cutover";
 
 export interface ProgressEvent {
   readonly phase: Phase;

@@ -14,7 +14,9 @@ import { execFile } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import type { ClientBase } from "pg";
 import { MigrationError } from "../errors";
+import { serverVersion } from "../sql/connect";
 
 export interface PgClientTool {
   /** What is run: a path, or the bare name found on PATH. */
@@ -115,4 +117,9 @@ export function backupToolProblem(serverVersion: string, serverMajor: number, fo
     `Ways forward: ${toolAdvice(serverMajor)}; or set backup to none (CLI --backup none) to load without a pg_dump backup, ` +
     `the replaced version kept for rollback (retainVersions at least 1)`
   );
+}
+
+/** The server a backup dumps, and the client tools found for it (pgBinDir's, else PATH's and Debian's). */
+export async function backupServerOf(client: ClientBase, pgBinDir?: string) {
+  return { ...(await serverVersion(client)), found: await foundClientTools(pgBinDir) };
 }

@@ -13,7 +13,7 @@ import { targetType } from "../types/target-types";
 import { Exclusion, ParentRejections, ReaderJob } from "./protocol";
 import { widenTable } from "../plan/widen";
 import { ReadResult, WideningRequired } from "./read-table";
-import { hashedByRows } from "./row-hash";
+import { hashedByRows } from "../csv/row-hash";
 
 /**
  * 256 KiB chunks: large enough to amortise messages between threads and

@@ -14,7 +14,8 @@
  */
 import { createHash } from "node:crypto";
 import { Client } from "pg";
-import { describeError, RollbackError, ValidationError } from "../errors";
+import { describeError, undoAfter, ValidationError } from "../errors";
+import { rollBack } from "../sql/transaction";
 import { MigrationPlan, REJECTS_TABLE, TablePlan } from "../plan/model";
 import { widenedMessage } from "../plan/widen";
 import { SourceEvidence } from "../profile";
@@ -102,60 +103,43 @@ export type LoadedTable = TableRunContext & {
 export interface OpenLoad {
   readonly result: SchemaLoadResult;
   complete(): Promise<void>;
-  undo(cause: unknown): Promise<never>;
+  /** Rolls the load back (and drops the staging schema of a streamed one); throws only when that fails. */
+  undo(): Promise<void>;
 }
 
 export async function openLoad(input: LoadSchemaInput): Promise<OpenLoad> {
   const streams = input.streams;
   if (streams && streams.count > 1 && input.commit && input.plan.tables.length > 1) return openStreamedLoad(input, streams);
   const { client } = input;
-  const undo = async (cause: unknown): Promise<never> => {
-    try {
-      await client.query("ROLLBACK");
-    } catch (rollbackError) {
-      throw new RollbackError(cause, rollbackError);
-    }
-    throw cause;
-  };
   await client.query("BEGIN");
   let result: SchemaLoadResult;
   try {
     result = await loadInTransaction(input);
   } catch (error) {
-    return undo(error);
+    return rollBack(client, error);
   }
-  return { result, complete: async () => void (await client.query("COMMIT")), undo };
+  return { result, complete: async () => void (await client.query("COMMIT")), undo: async () => void (await client.query("ROLLBACK")) };
 }
 
 async function openStreamedLoad(input: LoadSchemaInput, streams: LoadStreams): Promise<OpenLoad> {
   const { client, schema, plan } = input;
   const started = performance.now();
   const staging = await createStaging(client, streams.prefix);
-  /** Rethrows `cause` once the staging schema is gone, or both when it cannot be dropped. */
-  const discard = async (cause: unknown): Promise<never> => {
-    try {
-      await dropStaging(client, streams.prefix);
-    } catch (dropError) {
-      throw new RollbackError(cause, dropError);
-    }
-    throw cause;
-  };
+  const discard = () => dropStaging(client, streams.prefix);
   let staged: LoadedTable[];
   try {
     // Every stream writes its table's rejects here, in its own transaction.
     await client.query(rejectsTableSql(staging));
     staged = await stageTables(input, staging, streams);
   } catch (error) {
-    return discard(error);
+    return undoAfter(error, discard);
   }
-  const undo = async (cause: unknown): Promise<never> => {
-    try {
-      await client.query("ROLLBACK");
-    } catch (rollbackError) {
-      return discard(new RollbackError(cause, rollbackError));
-    }
-    return discard(cause);
-  };
+  // The staging schema goes whether the rollback succeeds or not.
+  const undo = () =>
+    client
+      .query("ROLLBACK")
+      .then(discard, (rollbackFailure: unknown) => undoAfter(rollbackFailure, discard))
+      .then(() => undefined);
   await client.query("BEGIN");
   let result: SchemaLoadResult;
   try {
@@ -172,14 +156,14 @@ async function openStreamedLoad(input: LoadSchemaInput, streams: LoadStreams): P
     const total = (performance.now() - started) / 1000;
     result = { schema, tables, timings: { load: loadSeconds, keys: keysSeconds, validation: total - loadSeconds - keysSeconds, total } };
   } catch (error) {
-    return undo(error);
+    return undoAfter(error, undo);
   }
   return {
     result,
     async complete() {
       await client.query("COMMIT");
       // Empty now: one left behind holds nothing, and the next run drops it first.
-      await dropStaging(client, streams.prefix).catch((error: unknown) =>
+      await discard().catch((error: unknown) =>
         input.onProgress?.({ phase: "load", message: `the empty schema ${staging} stays until the next run: ${describeError(error)}` }),
       );
     },
@@ -193,10 +177,10 @@ export async function loadSchema(input: LoadSchemaInput): Promise<SchemaLoadResu
   try {
     await input.beforeCommit?.(load.result);
   } catch (error) {
-    return load.undo(error);
+    return undoAfter(error, load.undo);
   }
   if (input.commit) await load.complete();
-  else await input.client.query("ROLLBACK");
+  else await load.undo();
   return load.result;
 }
 

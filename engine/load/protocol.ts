@@ -1,4 +1,5 @@
 /** Messages between the loader and its reader worker. */
+import type { ColumnWidening } from "../plan/model";
 import { BadValuePolicy, ReadOrder } from "../plan/model";
 import type { RowSubset } from "../source/row-subset";
 import { ConverterSpec } from "../types/target-types";
@@ -15,18 +16,6 @@ export interface ReaderColumn {
   readonly fixedType: "key" | "reference" | "override" | null;
   /** The type was inferred from the sample: a value it cannot hold at all widens the column to text. */
   readonly widensToText: boolean;
-}
-
-/** A column whose planned type cannot hold some of its values exactly, and the type that can. */
-export interface ColumnWidening {
-  /** Index of the column in the job. */
-  readonly column: number;
-  readonly to: ConverterSpec;
-  /** Why, for the first value that needed it. */
-  readonly reason: string;
-  /** Values that needed it. */
-  readonly values: number;
-  readonly example: { readonly rowKey: string; readonly value: string };
 }
 
 /** A row set aside before conversion (orphan, NULL key), by row key. */
@@ -115,3 +104,5 @@ export type WorkerMessage =
  * emitting and survey (another part needs widening).
  */
 export type ParentMessage = { type: "credit"; buffer: ArrayBuffer } | { type: "survey" };
+
+export type { ColumnWidening };

@@ -13,7 +13,7 @@ import { widerOf } from "../plan/widen";
 import { sourceFailure } from "../source/open";
 import { workerScript } from "../worker-script";
 import { ColumnReadStats, ColumnWidening, ParentMessage, ReaderJob, RejectRecord, TableReadStats, WorkerMessage } from "./protocol";
-import { combineRowHashes } from "./row-hash";
+import { combineRowHashes } from "../csv/row-hash";
 
 /** Rowid spans smaller than this are read by one worker (starting one costs more than it saves). */
 export const SPLIT_MIN_ROWIDS = 50_000;

@@ -10,7 +10,7 @@ import { openReadOnly } from "../source/open";
 import { attachSubset } from "../source/row-subset";
 import { ParentMessage, ReaderJob, WorkerMessage } from "./protocol";
 import { rawBytesSql, readerSql } from "./reader-sql";
-import { RowHashSum, rowHashSum } from "./row-hash";
+import { RowHashSum, rowHashSum } from "../csv/row-hash";
 import { RowEncoder } from "./row-encoder";
 
 const INITIAL_CREDITS = 3;

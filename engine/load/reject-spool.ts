@@ -13,7 +13,7 @@ import { pipeline } from "node:stream/promises";
 import { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { MigrationError } from "../errors";
-import { csvField } from "./csv";
+import { csvField } from "../csv/csv";
 import { copyRejectsSql } from "./ddl";
 import { RejectRecord } from "./protocol";
 

@@ -15,7 +15,7 @@ import { BadValueError } from "../errors";
 import { Converter, describeRawValue, Rejection, Widening } from "../types/conversion";
 import { buildConverter, targetType } from "../types/target-types";
 import { widerOf } from "../plan/widen";
-import { csvField } from "./csv";
+import { csvField } from "../csv/csv";
 import { ColumnReadStats, ColumnWidening, Exclusion, ReaderColumn, ReaderJob, RejectRecord } from "./protocol";
 
 /** What the text fast path must look at again: a NUL byte, or U+FFFD (maybe invalid UTF-8). */

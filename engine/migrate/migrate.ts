@@ -12,51 +12,18 @@
  * same options is adopted instead of reloaded.
  */
 import { Client } from "pg";
-import { BackupResult } from "../backup";
-import { CanaryResult, runCanary } from "../canary/canary";
-import { asMigrationError, MigrationError } from "../errors";
-import { QualityReport } from "../quality";
-import { openScratch } from "../scratch/scratch";
+import { asMigrationError } from "../errors";
+import { modeBehaviour } from "../modes";
 import { connect, requireCreatePrivilege } from "../sql/connect";
-import { refusalsOfReport } from "../views";
-import { canarySchemaName, dropStaging, readVersionMetadata, stableState, VersionMetadata, withPrefixLock } from "../versions";
+import { dropStaging, readVersionMetadata, stableState, VersionMetadata, withPrefixLock } from "../versions";
 import { Inspection, inspectSource } from "./inspect";
 import { MigrateOptions, ResolvedOptions, resolveOptions } from "./options";
-import { adoptVersion } from "./phases/adopt";
-import { startBackup } from "./phases/backup";
-import { startLoad } from "./phases/load";
-import { serveVersion } from "./phases/serve";
+import { adoptableVersion, adoptVersion, newRun, PHASES, Run, runPhases } from "./phases";
 import { MigrationReport } from "./report";
-import { buildReport, failureReport, qualityOf, ReportContext, tableReports } from "./report-builder";
-import { adoptableVersion, healthFindings } from "./steps";
-
-/** The gate blocked the run; `report` says why. Nothing was written. */
-export class GateBlockedError extends MigrationError {
-  override readonly name = "GateBlockedError";
-  constructor(override readonly report: MigrationReport) {
-    const { table, column } = report.error ?? {};
-    const ways = report.quality?.waysForward ?? [];
-    super(
-      "GATE_BLOCKED",
-      `quality gate blocked the migration of ${report.source.path}: ${report.quality?.blockedBy.join("; ") ?? "see report"}` +
-        (ways.length > 0 ? `. Ways forward: ${ways.map((w, i) => `(${i + 1}) ${w}`).join(" ")}` : ""),
-      {
-        ...(table !== undefined ? { table } : {}),
-        ...(column !== undefined ? { column } : {}),
-      },
-    );
-  }
-}
+import { buildReport, failureReport, ReportContext, tableReports } from "./report-builder";
 
 /** The report context of a run past inspection. */
 type RunContext = ReportContext & { readonly inspection: Inspection };
-
-interface RunState {
-  readonly client: Client;
-  readonly ctx: RunContext;
-  readonly active: string | null;
-  readonly previousRows: Record<string, number> | undefined;
-}
 
 async function timedIn<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
@@ -110,7 +77,7 @@ async function connectAndRun(
           message: `the active version ${state.active} no longer exists; continuing as if none were active`,
         });
       const previousRows = meta ? Object.fromEntries(Object.entries(meta.tables).map(([t, v]) => [t, v.rows])) : undefined;
-      return run({ client, ctx: { options, inspection, startedAt, timings }, active, previousRows });
+      return run(client, { options, inspection, startedAt, timings }, active, previousRows);
     });
   } finally {
     await client.end().catch(() => undefined);
@@ -118,161 +85,69 @@ async function connectAndRun(
 }
 
 /**
- * The phases of a run, in order; each phase's own file says what its
- * start, complete and undo do. The order is the safety: the backup of the
- * active version completes before the new version commits, the version
- * commits before the stable schema switches, and retention and the claim
- * come last, all under the prefix lock.
+ * A run under the prefix lock: the adoption of a retained version when one
+ * holds this export, else the phases of the mode's row (engine/modes.ts),
+ * run by the runner (phases/phase.ts), which undoes what a failure leaves.
  */
-async function run(state: RunState): Promise<MigrationReport> {
-  const { options, inspection } = state.ctx;
+async function run(client: Client, ctx: RunContext, active: string | null, previousRows: Record<string, number> | undefined) {
+  const { options, inspection } = ctx;
   // Only a run holding the prefix lock uses the staging schema: one there now is a stopped run's.
-  if (await dropStaging(state.client, options.schemaPrefix))
+  if (await dropStaging(client, options.schemaPrefix))
     options.onProgress?.({ phase: "inspect", message: `removed the staging schema of a stopped parallel load` });
-  if (options.reuse && options.mode !== "canary") {
-    const found = await adoptableVersion(state.client, options.schemaPrefix, inspection.digest, inspection.plan.fingerprint);
-    if (found) return adopt(state, found);
+  const timed = <T>(name: string, fn: () => Promise<T>) => timedIn(ctx.timings, name, fn);
+  const behaviour = modeBehaviour(options.mode);
+  if (options.reuse && behaviour.adopts) {
+    const found = await adoptableVersion(client, options.schemaPrefix, inspection.digest, inspection.plan.fingerprint);
+    if (found) return adopt(client, ctx, found, active, timed);
   }
-  const health = await sampleGate(state);
-  // After the health check, which probes the folder it goes in; removed however the run ends (see scratch.ts).
-  const scratch = openScratch(options.backupDirectory, options.schemaPrefix);
-  if (scratch.collected.length > 0)
-    options.onProgress?.({
-      phase: "inspect",
-      message: `removed ${scratch.collected.length} scratch folder(s) stopped runs left: ${scratch.collected.join(", ")}`,
-    });
-  try {
-    return await loadAndServe(state, health, scratch.directory);
-  } finally {
-    scratch.remove();
-  }
+  const state = newRun(client, ctx, active, previousRows, timed);
+  await runPhases(
+    state,
+    behaviour.phases.map((name) => PHASES[name]()),
+  );
+  return reportOf(state);
 }
 
-type Health = Awaited<ReturnType<typeof healthFindings>>;
-
-async function loadAndServe(state: RunState, { findings: health, pgDump }: Health, scratchDirectory: string): Promise<MigrationReport> {
-  const { options, inspection } = state.ctx;
-  const timed = <T>(name: string, fn: () => Promise<T>) => timedIn(state.ctx.timings, name, fn);
-  const backup = startBackup(options, state.active, pgDump);
-  let load: Awaited<ReturnType<typeof startLoad>>;
-  let canary: CanaryResult | null = null;
-  let backupResult: BackupResult | null = null;
-  try {
-    if (options.mode === "complete" || options.mode === "canary") {
-      canary = await timed("canary", () =>
-        runCanary({
-          client: state.client,
-          sourcePath: options.sourcePath,
-          source: inspection.source,
-          plan: inspection.plan,
-          schema: canarySchemaName(options.schemaPrefix),
-          scratchDirectory,
-          sample: { rate: options.sampleRate, seed: options.sampleSeed },
-          testQueries: options.testQueries,
-          onProgress: options.onProgress,
-        }),
-      );
-      const quality = qualityOf(inspection, canary.load.tables, options, "sample", health, state.previousRows);
-      if (quality.blocked) throw blocked(state, quality, canary);
-      if (options.mode === "canary") {
-        await backup.undo();
-        return buildReport(state.ctx, {
-          outcome: "canary-passed",
-          schema: null,
-          previousSchema: state.active,
-          cutOver: false,
-          quality,
-          canary,
-        });
-      }
-    }
-    load = await timed("load", () =>
-      startLoad({
-        client: state.client,
-        options,
-        inspection,
-        scratchDirectory,
-        gate: (result, views) => {
-          const refusals = refusalsOfReport(views);
-          const quality = qualityOf(inspection, result.tables, options, "full", health, state.previousRows, refusals);
-          if (options.mode === "complete" && quality.blocked) throw blocked(state, quality, canary);
-          return quality;
-        },
-      }),
-    );
-    try {
-      backupResult = await timed("backup", () => backup.complete());
-      await load.complete(backupResult, state.active);
-    } catch (error) {
-      await load.undo(error); // rethrows the error, or both when the rollback fails too
-    }
-  } catch (error) {
-    await backup.undo();
-    throw error;
-  }
-  const rows = load.result.tables.map((t) => ({ table: t.table, sourceRows: t.sourceRows, rejected: t.rejected }));
-  const served = await serveVersion(state.client, options, load.schema, rows, state.active, timed);
-  Object.assign(state.ctx.timings, {
+/** The report of a run whose phases all completed: a version loaded (and served, or not), or a canary passed. */
+function reportOf(run: Run): MigrationReport {
+  const { ctx, load, served } = run;
+  if (!load)
+    return buildReport(ctx, {
+      outcome: "canary-passed",
+      schema: null,
+      previousSchema: run.active,
+      cutOver: false,
+      quality: run.quality,
+      canary: run.canary,
+    });
+  Object.assign(ctx.timings, {
     loadRows: load.result.timings.load,
     keys: load.result.timings.keys,
     validation: load.result.timings.validation,
   });
-  return buildReport(state.ctx, {
+  return buildReport(ctx, {
     outcome: "loaded",
     schema: load.schema,
-    previousSchema: state.active,
-    cutOver: served.cutOver,
+    previousSchema: run.active,
+    cutOver: served?.cutOver ?? false,
     tables: tableReports(load.result),
     streams: load.streams,
     quality: load.quality,
-    canary,
-    backup: backupResult,
-    droppedVersions: served.droppedVersions,
+    canary: run.canary,
+    backup: run.backup,
+    droppedVersions: served?.droppedVersions ?? [],
     views: load.views,
   });
 }
 
-/**
- * Health checks and the gate on the sample's evidence, before anything is
- * written (complete and canary modes); and the pg_dump the backup will use.
- */
-async function sampleGate(state: RunState): Promise<Health> {
-  const { options, inspection } = state.ctx;
-  if (options.mode !== "complete" && options.mode !== "canary") return { findings: [], pgDump: null };
-  const health = await timedIn(state.ctx.timings, "health", () =>
-    healthFindings(state.client, options, state.active, inspection.sourceBytes),
-  );
-  const quality = qualityOf(inspection, [], options, "sample", health.findings, state.previousRows);
-  if (quality.blocked) throw blocked(state, quality, null);
-  return health;
-}
-
-function blocked(state: RunState, quality: QualityReport, canary: CanaryResult | null): GateBlockedError {
-  state.ctx.options.onProgress?.({ phase: "gate", message: `gate blocked: ${quality.blockedBy.join("; ")}` });
-  // The error names the table and column of the worst finding that blocks, when it has them.
-  const worst = quality.findings.find((f) => f.severity === "critical") ?? quality.findings.find((f) => f.severity === "fail");
-  return new GateBlockedError(
-    buildReport(state.ctx, {
-      outcome: "blocked",
-      schema: null,
-      previousSchema: state.active,
-      cutOver: false,
-      quality,
-      canary,
-      error: {
-        code: "GATE_BLOCKED",
-        message: quality.blockedBy.join("; "),
-        ...(worst?.table !== undefined ? { table: worst.table } : {}),
-        ...(worst?.column !== undefined ? { column: worst.column } : {}),
-      },
-    }),
-  );
-}
-
-async function adopt(state: RunState, version: VersionMetadata): Promise<MigrationReport> {
-  const { backup, served } = await adoptVersion(state.client, state.ctx.options, version, state.active, (name, fn) =>
-    timedIn(state.ctx.timings, name, fn),
-  );
+async function adopt(
+  client: Client,
+  ctx: RunContext,
+  version: VersionMetadata,
+  active: string | null,
+  timed: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<MigrationReport> {
+  const { backup, served } = await adoptVersion(client, ctx.options, version, active, timed);
   const tables = Object.entries(version.tables).map(([table, t]) => ({
     table,
     source: table,
@@ -285,10 +160,10 @@ async function adopt(state: RunState, version: VersionMetadata): Promise<Migrati
     checksum: "",
     formats: {},
   }));
-  return buildReport(state.ctx, {
+  return buildReport(ctx, {
     outcome: "adopted",
     schema: version.schema,
-    previousSchema: state.active,
+    previousSchema: active,
     cutOver: served.cutOver,
     tables,
     backup,

@@ -3,8 +3,8 @@ import { CheckKind, CheckThreshold } from "../quality";
 import { Acceptance, checkThresholds, parseAcceptances } from "../quality/settings";
 import { PlanOptions } from "../plan";
 import { ProgressListener } from "../progress";
-import { defaultCutover, DEFAULTS } from "../defaults";
-import { MigrationMode } from "./report";
+import { DEFAULTS } from "../defaults";
+import { backsUp, defaultCutover, MigrationMode, MODES } from "../modes";
 import { Inspection } from "./inspect";
 import { OptionError } from "../errors";
 import { compressionLabel, parseCompression } from "../backup/compression";
@@ -96,8 +96,6 @@ export interface ResolvedOptions extends MigrateOptions {
   readonly backup: "pg_dump" | "none";
 }
 
-export const MODES: readonly MigrationMode[] = ["simple", "canary", "blue-green", "complete"];
-
 export function resolveOptions(options: MigrateOptions): ResolvedOptions {
   const mode = options.mode ?? DEFAULTS.mode;
   if (!MODES.includes(mode)) throw new OptionError("mode", `must be one of ${MODES.join(", ")}, got "${mode}"`);
@@ -119,7 +117,7 @@ export function resolveOptions(options: MigrateOptions): ResolvedOptions {
   if (backup !== "pg_dump" && backup !== "none")
     throw new OptionError("backup", `must be "pg_dump" or "none", got ${JSON.stringify(backup)}`);
   // Without a dump, the replaced version is the only way back: retention must keep it.
-  if (backup === "none" && mode === "complete" && retainVersions < 1)
+  if (backup === "none" && backsUp(mode) && retainVersions < 1)
     throw new OptionError("backup", `"none" needs retainVersions 1 or more: the replaced version is then the only way back`);
   return {
     ...options,

@@ -2,7 +2,7 @@
 import { BackupResult, restoreCommand } from "../backup";
 import { CanaryResult } from "../canary/canary";
 import { SchemaLoadResult, TableLoadSummary } from "../load/load-schema";
-import { MigrationError } from "../errors";
+import { GateBlockedError, MigrationError } from "../errors";
 import { milliseconds, perSecond, roundedQuality, seconds } from "../figures";
 import { evaluateGate, Finding, QualityReport } from "../quality";
 import { stableSchemaName, switchCommands } from "../versions";
@@ -11,6 +11,7 @@ import { PlanNote } from "../plan/model";
 import { refusedViewsOf, ViewRefusal, ViewsReport } from "../views";
 import { ResolvedOptions } from "./options";
 import { CommandSet, EMPTY_COMMANDS, MigrationReport, Outcome, ReportedError, TableReport } from "./report";
+import { backsUp } from "../modes";
 
 export function tableReports(load: SchemaLoadResult): TableReport[] {
   return load.tables.map((t) => {
@@ -136,9 +137,43 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
   };
 }
 
+/** What gateBlocked needs of a run (phases/phase.ts's Run). */
+interface BlockedRun {
+  readonly ctx: ReportContext;
+  readonly active: string | null;
+  readonly canary: CanaryResult | null;
+}
+
+/** The gate's block as an error with the run's report: the message gives the reasons and the ways forward, the location the worst finding's. */
+export function gateBlocked(run: BlockedRun, quality: QualityReport): GateBlockedError {
+  run.ctx.options.onProgress?.({ phase: "gate", message: `gate blocked: ${quality.blockedBy.join("; ")}` });
+  const worst = quality.findings.find((f) => f.severity === "critical") ?? quality.findings.find((f) => f.severity === "fail");
+  const location = {
+    ...(worst?.table !== undefined ? { table: worst.table } : {}),
+    ...(worst?.column !== undefined ? { column: worst.column } : {}),
+  };
+  const report = buildReport(run.ctx, {
+    outcome: "blocked",
+    schema: null,
+    previousSchema: run.active,
+    cutOver: false,
+    quality,
+    canary: run.canary,
+    error: { code: "GATE_BLOCKED", message: quality.blockedBy.join("; "), ...location },
+  });
+  const ways = quality.waysForward;
+  const error = new GateBlockedError(
+    `quality gate blocked the migration of ${report.source.path}: ${quality.blockedBy.join("; ")}` +
+      (ways.length > 0 ? `. Ways forward: ${ways.map((w, i) => `(${i + 1}) ${w}`).join(" ")}` : ""),
+    location,
+  );
+  error.report = report;
+  return error;
+}
+
 /** A complete run that replaced a version without a pg_dump of it (backup: none) says so, every time. */
 function noBackup(options: ResolvedOptions, parts: ReportParts): PlanNote | null {
-  if (options.mode !== "complete" || options.backup !== "none" || parts.previousSchema === null || parts.schema === parts.previousSchema)
+  if (!backsUp(options.mode) || options.backup !== "none" || parts.previousSchema === null || parts.schema === parts.previousSchema)
     return null;
   return {
     level: "warning",

@@ -10,6 +10,20 @@ import { PlanNote } from "../plan/model";
 import { QualityReport } from "../quality";
 import { ViewsReport } from "../views";
 
+declare module "../errors" {
+  interface MigrationError {
+    /**
+     * The run report up to the failure (migrate() attaches it), so a caller
+     * prints what was done and why it stopped (the CLI's --json does).
+     */
+    report?: MigrationReport;
+  }
+  interface GateBlockedError {
+    /** Always there: the gate's verdict, its findings and ways forward. */
+    report: MigrationReport;
+  }
+}
+
 export type { MigrationMode } from "../defaults";
 import type { MigrationMode } from "../defaults";
 export type Outcome = "loaded" | "adopted" | "canary-passed" | "blocked" | "failed";

@@ -1,7 +1,8 @@
 /** The migration plan: what PostgreSQL will hold, decided before loading. */
+import type { BadValuePolicy } from "../defaults";
 import { ConverterSpec } from "../types/target-types";
 
-export type BadValuePolicy = "reject" | "null" | "fail";
+export type { BadValuePolicy };
 
 export interface ColumnPlan {
   /** Name in SQLite. */
@@ -98,3 +99,15 @@ export interface MigrationPlan {
 
 /** The name of the rejects table inside every loaded schema. */
 export const REJECTS_TABLE = "_rejects";
+
+/** A column whose planned type cannot hold some of its values exactly, and the type that can. */
+export interface ColumnWidening {
+  /** Index of the column in the job. */
+  readonly column: number;
+  readonly to: ConverterSpec;
+  /** Why, for the first value that needed it. */
+  readonly reason: string;
+  /** Values that needed it. */
+  readonly values: number;
+  readonly example: { readonly rowKey: string; readonly value: string };
+}

@@ -7,7 +7,7 @@
  */
 import { OptionError } from "../errors";
 import { ColumnEvidence } from "../profile";
-import { DateRange, NUMBER_READINGS, NumberReading } from "../types/number-readings";
+import { DateRange, NUMBER_READINGS, NumberReading } from "../formats/number-readings";
 import { ConverterSpec, TARGET_TYPES } from "../types/target-types";
 
 const SPELLINGS = Object.values(TARGET_TYPES).flatMap((type) =>

@@ -10,7 +10,7 @@ import { ColumnEvidence, SourceEvidence, TableEvidence } from "../profile";
 import { SourceSchema, SourceTable } from "../source";
 import { DEFAULTS } from "../defaults";
 import { targetTypeOf } from "../types/target-types";
-import { dateRangeText, parseDateRange } from "../types/number-readings";
+import { dateRangeText, parseDateRange } from "../formats/number-readings";
 import { isInferredFamily, parseDeclaredType } from "../types/declared";
 import { castColumn } from "./cast-table";
 import { translateDefault } from "./defaults";

@@ -4,7 +4,7 @@
  * a time of day in a date column, a decimal in an integer column): the
  * column takes the type that holds every value exactly, and says why.
  */
-import { ColumnWidening } from "../load/protocol";
+import type { ColumnWidening } from "./model";
 import { ConverterSpec, targetType, targetTypeOf } from "../types/target-types";
 import { TablePlan } from "./model";
 

@@ -4,8 +4,8 @@
  * counts, orphaned references, NULL keys). Exact per-value statistics come
  * from the loader itself, which converts every value (quality/stats.ts).
  */
-import type { NumberReading } from "../types/number-readings";
-import { TimestampVariant } from "../types/timestamp-formats";
+import type { NumberReading } from "../formats/number-readings";
+import { TimestampVariant } from "../formats/timestamp-formats";
 
 /** Evidence about one column from the sample. */
 export interface ColumnEvidence {

@@ -5,10 +5,10 @@
  */
 import { quoteIdent } from "../sql/identifiers";
 import { rowidBounds, SourceDatabase, SourceTable } from "../source";
-import { BOOLEAN_DIGITS, BOOLEAN_WORDS, PLAIN_DECIMAL } from "../types/scalars";
-import { civilFromDays } from "../types/civil";
-import { instantMicros, NumberReading, readingOf } from "../types/number-readings";
-import { parseVariant, TIMESTAMP_VARIANTS, TimestampVariant } from "../types/timestamp-formats";
+import { BOOLEAN_DIGITS, BOOLEAN_WORDS, PLAIN_DECIMAL } from "../formats/literals";
+import { civilFromDays } from "../formats/civil";
+import { instantMicros, NumberReading, readingOf } from "../formats/number-readings";
+import { parseVariant, TIMESTAMP_VARIANTS, TimestampVariant } from "../formats/timestamp-formats";
 import { ColumnEvidence } from "./model";
 
 export const SAMPLE_HEAD_ROWS = 1000;

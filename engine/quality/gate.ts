@@ -8,7 +8,7 @@
 import { DEFAULTS } from "../defaults";
 import { ColumnReadStats, TableReadStats } from "../load/protocol";
 import { ColumnPlan, TablePlan } from "../plan/model";
-import { NUMBER_READINGS, READING_LABELS } from "../types/number-readings";
+import { NUMBER_READINGS, READING_LABELS } from "../formats/number-readings";
 import { TableEvidence } from "../profile";
 import { CheckKind, CheckThreshold, Finding, QualityReport, Severity } from "./model";
 import { Acceptance, acceptanceOf, DEFAULT_THRESHOLDS } from "./settings";

@@ -11,10 +11,10 @@
  */
 import type { ColumnEvidence } from "../profile/model";
 import type { DeclaredType } from "./declared";
-import { DateRange, dateRangeText, NUMBER_READINGS, NumberReading, READING_LABELS, readingsInRange } from "./number-readings";
+import { DateRange, dateRangeText, NUMBER_READINGS, NumberReading, READING_LABELS, readingsInRange } from "../formats/number-readings";
 import type { CastContext, CastDecision as Decision } from "./target-type";
 import type { ConverterSpec } from "./target-types";
-import { TimestampVariant } from "./timestamp-formats";
+import { TimestampVariant } from "../formats/timestamp-formats";
 
 export type { CastContext };
 export type CastDecision = Decision<ConverterSpec>;

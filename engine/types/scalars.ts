@@ -16,10 +16,8 @@ import {
   integerDigits,
   parseDecimal,
   sameDecimal,
-} from "./numbers";
-
-export const PLAIN_INTEGER = /^-?\d+$/;
-export const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+} from "../formats/numbers";
+import { BOOLEAN_DIGITS, BOOLEAN_WORDS, PLAIN_DECIMAL, PLAIN_INTEGER } from "../formats/literals";
 
 export type IntegerType = keyof typeof INTEGER_RANGES;
 
@@ -92,28 +90,6 @@ export function numericConverter(precision: number | null, scale: number): Conve
     return formatDecimal(fitted);
   };
 }
-
-/**
- * Spellings of true and false, compared case-insensitively after trimming
- * spaces. Maps, not object literals: "constructor" or "toString" must not
- * be found on an object's prototype and taken for true.
- */
-export const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
-  ["true", true],
-  ["false", false],
-  ["t", true],
-  ["f", false],
-  ["yes", true],
-  ["no", false],
-  ["y", true],
-  ["n", false],
-  ["on", true],
-  ["off", false],
-]);
-export const BOOLEAN_DIGITS: ReadonlyMap<string, boolean> = new Map([
-  ["1", true],
-  ["0", false],
-]);
 
 export function booleanConverter(): Converter {
   return (value) => {

@@ -6,7 +6,7 @@
  */
 import type { ColumnEvidence } from "../profile/model";
 import type { Converter, Rejection } from "./conversion";
-import type { DateRange } from "./number-readings";
+import type { DateRange } from "../formats/number-readings";
 import type { DeclaredType } from "./declared";
 
 /** SQLite's CURRENT_* defaults, which a type may have a PostgreSQL equivalent of. */

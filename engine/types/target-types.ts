@@ -19,7 +19,7 @@ import {
   usualReading,
   varcharDecision,
 } from "./cast-rules";
-import type { NumberReading } from "./number-readings";
+import type { NumberReading } from "../formats/number-readings";
 import {
   booleanConverter,
   byteaConverter,
@@ -32,7 +32,7 @@ import {
 import { NumberSpec, TemporalTarget, temporalConverter } from "./temporal";
 import { sourceTemporalMeaning, storedTemporalMeaning } from "./temporal-meaning";
 import type { CurrentKeyword, TargetType } from "./target-type";
-import { VARIANTS_BY_LABEL } from "./timestamp-formats";
+import { VARIANTS_BY_LABEL } from "../formats/timestamp-formats";
 
 /** Each kind's spec, beside its `kind`. */
 interface Specs {

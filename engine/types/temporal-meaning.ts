@@ -6,7 +6,7 @@
  * day/month order, numbers in their reading).
  */
 import { quoteLiteral } from "../sql/identifiers";
-import { NumberReading, READING_BOUNDS } from "./number-readings";
+import { NumberReading, READING_BOUNDS } from "../formats/number-readings";
 import type { NumberSpec, TemporalTarget } from "./temporal";
 
 interface TemporalMeaningSpec {

@@ -4,14 +4,23 @@
  * loader's rejects agree), validated, and rendered as PostgreSQL prints them
  * (DateStyle ISO, TimeZone UTC).
  */
-import { civilFromDays, daysFromCivil } from "./civil";
+import { civilFromDays, daysFromCivil } from "../formats/civil";
 import { Converter, Rejection } from "./conversion";
-import { DateRange, dateRangeText, inRange, instantMicros, instantText, NumberReading, READING_LABELS, readingOf } from "./number-readings";
-import { parseVariant, TIMESTAMP_VARIANTS, TimestampFields, TimestampVariant } from "./timestamp-formats";
+import {
+  DateRange,
+  dateRangeText,
+  inRange,
+  instantMicros,
+  instantText,
+  NumberReading,
+  READING_LABELS,
+  readingOf,
+} from "../formats/number-readings";
+import { parseVariant, TIMESTAMP_VARIANTS, TimestampFields, TimestampVariant } from "../formats/timestamp-formats";
 
 export type TemporalTarget = "date" | "timestamp" | "timestamptz";
 
-/** How a temporal column reads its numbers (engine/types/number-readings.ts). */
+/** How a temporal column reads its numbers (engine/formats/number-readings.ts). */
 export interface NumberSpec {
   /** The column's usual reading (the sample's), or the stated one; null when the sample held no date number. */
   readonly reading: NumberReading | null;

@@ -18,12 +18,12 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { csvField } from "../load/csv";
+import { csvField } from "../csv/csv";
 import { ColumnPlan, REJECTS_TABLE, TablePlan } from "../plan/model";
 import { rowKeyExpression } from "../profile/structure";
 import { attachSubset, openSource, rowidBounds, RowSubset, SourceTable, subsetCondition } from "../source";
 import { qualified, quoteIdent, quoteLiteral } from "../sql/identifiers";
-import { exactDecimalText } from "../types/float8-digits";
+import { exactDecimalText } from "../formats/float8-digits";
 import { targetType } from "../types/target-types";
 
 /** Rows checked per table: spread over it, away from the rows type inference sampled. */

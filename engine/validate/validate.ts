@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { Client } from "pg";
 import { to as copyTo } from "pg-copy-streams";
-import { CsvRowHasher, hashedByRows } from "../load/row-hash";
+import { CsvRowHasher, hashedByRows } from "../csv/row-hash";
 import { TablePlan } from "../plan/model";
 import { qualified, quoteIdent } from "../sql/identifiers";
 import { targetType } from "../types/target-types";

@@ -41,7 +41,7 @@ export type { SwitchCommands, SwitchResult } from "./stable";
 export { SWITCH_ERROR_CODES, switchFunctionSql } from "./switch-function";
 export { collectGarbage, DEFAULT_RETAIN, dropVersion, findReusableVersion, garbageVersions, listVersions } from "./retention";
 export type { GarbageCollectionOptions } from "./retention";
-export { inTransaction } from "./transaction";
+export { inTransaction } from "../sql/transaction";
 export { heldByOthers, holdVersion, readClaims, releaseClaim } from "./holders";
 export type { Claim, Holder } from "./holders";
 export { createStaging, dropStaging } from "./staging";

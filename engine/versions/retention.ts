@@ -9,7 +9,7 @@ import { quoteIdent } from "../sql/identifiers";
 import { activeVersion, parseVersionMetadata, readVersionMetadata, VersionMetadata } from "./metadata";
 import { prefixLockKeyLiteral, PrefixLockOptions, withPrefixLock } from "./lock";
 import { versionNamePattern } from "./naming";
-import { inTransaction } from "./transaction";
+import { inTransaction } from "../sql/transaction";
 
 /** The active version and the one before it: an instant rollback stays possible. */
 export const DEFAULT_RETAIN = 2;

@@ -13,7 +13,7 @@ import { FORMAT_VERSION, parseStableMetadata, readSchemaComment, StableMetadata,
 import { prefixLockKeyLiteral } from "./lock";
 import { controlSchemaName, isVersionSchemaName, stableSchemaName, validatePrefix } from "./naming";
 import { SWITCH_ERROR_CODES, switchFunctionSql } from "./switch-function";
-import { inTransaction } from "./transaction";
+import { inTransaction } from "../sql/transaction";
 
 /**
  * Every object in a schema that is not a view: relations, routines, and

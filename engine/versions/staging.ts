@@ -17,6 +17,7 @@ import type { ClientBase } from "pg";
 import { MigrationError } from "../errors";
 import { quoteIdent, quoteLiteral } from "../sql/identifiers";
 import { isStagingComment, readSchemaComment, stagingComment } from "./metadata";
+import { inTransaction } from "../sql/transaction";
 import { stagingSchemaName } from "./naming";
 
 /** Creates the prefix's staging schema (after dropping one a stopped run left). Call holding the prefix lock. */
@@ -25,15 +26,10 @@ export async function createStaging(client: ClientBase, prefix: string): Promise
   await dropStaging(client, prefix);
   if ((await readSchemaComment(client, schema)) !== undefined)
     throw new MigrationError("SCHEMA_CONFLICT", `schema "${schema}" exists and is not ours; parallel load streams need that name`);
-  await client.query("BEGIN");
-  try {
+  await inTransaction(client, async () => {
     await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
     await client.query(`COMMENT ON SCHEMA ${quoteIdent(schema)} IS ${quoteLiteral(stagingComment(prefix))}`);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  }
+  });
   return schema;
 }
 

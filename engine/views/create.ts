@@ -49,7 +49,7 @@ const SAVEPOINT = "sdm_view";
 
 /**
  * The to_char() pattern of a naive ISO timestamp format label
- * (engine/types/timestamp-formats.ts), or null for any other.
+ * (engine/formats/timestamp-formats.ts), or null for any other.
  */
 export function isoPattern(label: string): string | null {
   const match = /^YYYY-MM-DD(?:([ T])HH:MM(:SS(?:\.(f{1,6}))?)?)?$/.exec(label);

@@ -9,14 +9,14 @@
 import { Client } from "pg";
 import { SeededRandom } from "../../engine/generate";
 import { Rejection, Widening } from "../../engine/types/conversion";
-import { formatFloat8 } from "../../engine/types/numbers";
+import { formatFloat8 } from "../../engine/formats/numbers";
 import { numericConverter } from "../../engine/types/scalars";
-import { DEFAULT_DATE_RANGE, NumberReading } from "../../engine/types/number-readings";
+import { DEFAULT_DATE_RANGE, NumberReading } from "../../engine/formats/number-readings";
 import { temporalConverter, TemporalTarget } from "../../engine/types/temporal";
 
 /** A temporal column whose sample held no date number. */
 const NO_DATE_NUMBERS = { reading: null, stated: false, range: DEFAULT_DATE_RANGE };
-import { TIMESTAMP_VARIANTS, VARIANTS_BY_LABEL } from "../../engine/types/timestamp-formats";
+import { TIMESTAMP_VARIANTS, VARIANTS_BY_LABEL } from "../../engine/formats/timestamp-formats";
 import { useTestDatabase } from "../support/database";
 
 let client: Client;

@@ -6,7 +6,7 @@
  * decimals rounded, -0 lost, a boolean flipped) in a schema built by hand,
  * and the check must name the table, column and row; the exact values pass.
  */
-import { DEFAULT_DATE_RANGE } from "../../engine/types/number-readings";
+import { DEFAULT_DATE_RANGE } from "../../engine/formats/number-readings";
 import { Client } from "pg";
 import { ColumnPlan, TablePlan } from "../../engine/plan/model";
 import { introspectSource, openSource } from "../../engine/source";

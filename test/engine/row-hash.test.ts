@@ -5,7 +5,7 @@
  * These tests put a boundary at every byte of a row set, so none is left
  * to chance.
  */
-import { combineRowHashes, CsvRowHasher, rowHashSum } from "../../engine/load/row-hash";
+import { combineRowHashes, CsvRowHasher, rowHashSum } from "../../engine/csv/row-hash";
 
 const ROWS = [
   "Jürgen Ødegård,2024-01-02,1.50,Überstunden ☕ 日本\n",

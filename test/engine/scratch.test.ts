@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { migrate, MigrateOptions, MigrationError, MigrationReport, ProgressEvent } from "../../engine";
 import { HOST_LABEL } from "../../engine/owner-process";
 import { openScratch, scratchRoot } from "../../engine/scratch/scratch";
-import { scratchEstimate } from "../../engine/migrate/steps";
+import { scratchEstimate } from "../../engine/migrate/phases/health";
 import { useTestDatabase } from "../support/database";
 import { CAN_MOUNT, tmpfsMount } from "../reliability/support/faults";
 import { sqliteFile, useTempDir } from "./engine-fixtures";

@@ -8,10 +8,12 @@
  */
 import { Client } from "pg";
 import { BackupResult } from "../../backup";
-import { garbageVersions, listVersions, VersionMetadata, writeVersionMetadata } from "../../versions";
+import { qualified } from "../../sql/identifiers";
+import { findReusableVersion, garbageVersions, listVersions, VersionMetadata, writeVersionMetadata } from "../../versions";
 import { ResolvedOptions } from "../options";
 import { backupNow } from "./backup";
 import { Served, serveVersion, versionsToKeep } from "./serve";
+import { backsUp } from "../../modes";
 
 export async function adoptVersion(
   client: Client,
@@ -22,7 +24,7 @@ export async function adoptVersion(
 ): Promise<{ backup: BackupResult | null; served: Served }> {
   options.onProgress?.({ phase: "cutover", message: `adopting ${version.schema}: it holds this export with these options already` });
   let backup: BackupResult | null = null;
-  if (options.mode === "complete" && options.cutover === "auto" && active !== null && active !== version.schema) {
+  if (backsUp(options.mode) && options.cutover === "auto" && active !== null && active !== version.schema) {
     const keep = await versionsToKeep(client, options, version.schema);
     const doomed = garbageVersions(await listVersions(client, options.schemaPrefix), version.schema, options.retainVersions + 1, keep);
     if (doomed.includes(active)) backup = await timed("backup", () => backupNow(client, options, active));
@@ -31,4 +33,28 @@ export async function adoptVersion(
   }
   const tables = Object.entries(version.tables).map(([table, t]) => ({ table, sourceRows: t.rows + t.rejects, rejected: t.rejects }));
   return { backup, served: await serveVersion(client, options, version.schema, tables, active, timed) };
+}
+
+/**
+ * A retained version with the same export digest and options fingerprint,
+ * still holding the rows its metadata records: adopting it is an instant
+ * rollback (git revert + pulumi up).
+ */
+export async function adoptableVersion(
+  client: Client,
+  prefix: string,
+  digest: string,
+  fingerprint: string,
+): Promise<VersionMetadata | null> {
+  const candidate = await findReusableVersion(client, prefix, digest, fingerprint);
+  if (!candidate) return null;
+  for (const [table, expected] of Object.entries(candidate.tables)) {
+    try {
+      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(candidate.schema, table)}`);
+      if (Number(rows[0].n) !== expected.rows) return null;
+    } catch {
+      return null;
+    }
+  }
+  return candidate;
 }

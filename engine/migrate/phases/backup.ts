@@ -1,33 +1,33 @@
 /**
  * The backup phase: pg_dump of the active version, run on its own
- * connection alongside the canary and the load.
+ * connection beside the canary and the load.
  *   start     launches it (nothing to do without an active version, or
- *             outside complete mode)
- *   complete  waits for the finished file; the new version may commit only
- *             after this, so no version ever exists whose predecessor is
- *             not safe on disk
+ *             with backup: none)
+ *   complete  waits for the finished file; the load completes after this,
+ *             so no version ever exists whose predecessor is not safe on disk
  *   undo      a run that changes nothing keeps no backup: waits for
  *             pg_dump and removes its file
  */
 import { unlink } from "node:fs/promises";
 import { Client } from "pg";
 import { backupFolder, backupSchema, BackupResult, removePartialBackups } from "../../backup";
-import { backupToolMismatch, nearestTools, PgClientTool, toolLabel } from "../../backup/pg-tools";
+import { backupServerOf, backupToolMismatch, nearestTools, PgClientTool, toolLabel } from "../../backup/pg-tools";
 import { ResolvedOptions } from "../options";
-import { backupServerOf } from "../steps";
+import { Phase } from "./phase";
 
-export interface BackupPhase {
-  complete(): Promise<BackupResult | null>;
-  undo(): Promise<void>;
-}
-
-/** `pgDump`: the one the health check found for the server (complete mode with backup pg_dump), else null: no backup. */
-export function startBackup(options: ResolvedOptions, active: string | null, pgDump: PgClientTool | null): BackupPhase {
-  const running = runBackup(options, active, pgDump);
-  // Awaited by complete() or undo(); this only keeps an early failure from being unhandled meanwhile.
-  running.catch(() => undefined);
+export function backupPhase(): Phase {
+  let running: Promise<BackupResult | null> = Promise.resolve(null);
   return {
-    complete: () => running,
+    name: "backup",
+    async start(run) {
+      // The health phase found the pg_dump that dumps the server (none with backup: none).
+      running = runBackup(run.options, run.active, run.pgDump);
+      // Awaited by complete() or undo(); this only keeps an early failure from being unhandled meanwhile.
+      running.catch(() => undefined);
+    },
+    async complete(run) {
+      run.backup = await run.timed("backup", () => running);
+    },
     async undo() {
       const backup = await running.catch(() => null);
       if (backup) await unlink(backup.file).catch(() => undefined);
@@ -42,14 +42,14 @@ export function startBackup(options: ResolvedOptions, active: string | null, pgD
  */
 export async function backupNow(client: Client, options: ResolvedOptions, schema: string): Promise<BackupResult | null> {
   if (options.backup === "none") return null;
-  const server = await backupServerOf(client, options);
+  const server = await backupServerOf(client, options.pgBinDir);
   const tools = nearestTools(server.found, server.major, "pgDump");
   if (!tools) throw backupToolMismatch(server.version, server.major, server.found);
   return runBackup(options, schema, tools.pgDump);
 }
 
 async function runBackup(options: ResolvedOptions, active: string | null, pgDump: PgClientTool | null): Promise<BackupResult | null> {
-  if (!active || options.mode !== "complete" || pgDump === null) return null;
+  if (!active || pgDump === null) return null;
   const folder = backupFolder(options.backupDirectory, options.schemaPrefix);
   const removed = await removePartialBackups(folder);
   if (removed.length > 0)

@@ -2,119 +2,103 @@
  * The load phase: a new versioned schema, filled and validated in one open
  * transaction.
  *   start     loads every table, builds keys and indexes, validates rows,
- *             types, checksums and meaning, evaluates the full gate, and
- *             recreates the export's views; nothing is visible yet
+ *             types, checksums and meaning, recreates the export's views,
+ *             and evaluates the gate on every value (which refuses the
+ *             load in the modes whose row says so); nothing is visible yet
  *   complete  writes the version's metadata (with the backup of the
- *             version it replaces) and commits: the version exists, ready
+ *             version it replaces) and commits: the version exists, ready.
+ *             It commits the run: nothing before it is undone after this
  *   undo      rolls the transaction back: nothing was ever visible, and a
  *             killed process leaves the same (the server rolls back)
  */
-import { Client } from "pg";
 import { BackupResult } from "../../backup";
-import { openLoad, SchemaLoadResult } from "../../load/load-schema";
+import { OpenLoad, openLoad, SchemaLoadResult } from "../../load/load-schema";
+import { modeBehaviour } from "../../modes";
 import { QualityReport } from "../../quality";
+import { connect } from "../../sql/connect";
+import { refusalsOfReport } from "../../views";
 import { allocateVersionName, TOOL_NAME, VersionMetadata, writeVersionMetadata } from "../../versions";
 import { createViews, ViewsReport } from "../../views";
-import { Inspection } from "../inspect";
-import { ResolvedOptions } from "../options";
+import { gateBlocked, qualityOf } from "../report-builder";
 import { resolveStreams } from "../streams";
-import { connect } from "../../sql/connect";
+import { Phase, Run } from "./phase";
 
-export interface LoadPhase {
+/** The version a load made, before and after it commits. */
+export interface LoadedVersion {
   readonly schema: string;
   /** Tables loaded at once. */
   readonly streams: number;
   readonly result: SchemaLoadResult;
   readonly views: ViewsReport;
-  complete(backup: BackupResult | null, replaced: string | null): Promise<void>;
-  undo(cause: unknown): Promise<never>;
+  /** The gate on every value. */
+  readonly quality: QualityReport;
 }
 
-export interface LoadPhaseInput {
-  readonly client: Client;
-  readonly options: ResolvedOptions;
-  readonly inspection: Inspection;
-  /** The run's scratch folder, for reject spools. */
-  readonly scratchDirectory: string;
-  /** The full gate on the loaded tables and views: throws to refuse the load (GateBlockedError). */
-  readonly gate: (result: SchemaLoadResult, views: ViewsReport) => QualityReport;
-}
-
-export async function startLoad(input: LoadPhaseInput): Promise<LoadPhase & { quality: QualityReport }> {
-  const { client, options, inspection } = input;
-  const schema = await allocateVersionName(client, options.schemaPrefix);
-  // More streams than tables would only sit idle.
-  const streams = Math.min(await resolveStreams(client, options.streams), Math.max(1, inspection.plan.tables.length));
-  options.onProgress?.({
-    phase: "load",
-    message: `loading ${schema} with ${streams} stream(s)${options.streams === "auto" ? " (auto)" : ""}`,
-  });
-  const load = await openLoad({
-    client,
-    sourcePath: options.sourcePath,
-    source: inspection.source,
-    evidence: inspection.evidence,
-    plan: inspection.plan,
-    schema,
-    scratchDirectory: input.scratchDirectory,
-    commit: true,
-    onProgress: options.onProgress,
-    streams: { count: streams, prefix: options.schemaPrefix, connect: () => connect(options.databaseUrl) },
-  });
-  let quality: QualityReport;
-  let views: ViewsReport;
-  try {
-    views = await createViews({
-      client,
-      schema,
-      sourcePath: options.sourcePath,
-      views: inspection.source.views,
-      sourceTables: inspection.source.tables,
-      tables: load.result.tables,
-    });
-    quality = input.gate(load.result, views);
-  } catch (error) {
-    return load.undo(error);
-  }
+export function loadPhase(): Phase {
+  let open: OpenLoad | null = null;
   return {
-    schema,
-    streams,
-    result: load.result,
-    views,
-    quality,
-    async complete(backup, replaced) {
-      try {
-        await writeVersionMetadata(client, versionMetadata(input, schema, load.result, views, backup, replaced));
-      } catch (error) {
-        return load.undo(error);
-      }
-      await load.complete();
+    name: "load",
+    commits: true,
+    async start(run) {
+      const { client, options, inspection } = run;
+      await run.timed("load", async () => {
+        const schema = await allocateVersionName(client, options.schemaPrefix);
+        // More streams than tables would only sit idle.
+        const streams = Math.min(await resolveStreams(client, options.streams), Math.max(1, inspection.plan.tables.length));
+        options.onProgress?.({
+          phase: "load",
+          message: `loading ${schema} with ${streams} stream(s)${options.streams === "auto" ? " (auto)" : ""}`,
+        });
+        open = await openLoad({
+          client,
+          sourcePath: options.sourcePath,
+          source: inspection.source,
+          evidence: inspection.evidence,
+          plan: inspection.plan,
+          schema,
+          scratchDirectory: run.scratchDirectory!,
+          commit: true,
+          onProgress: options.onProgress,
+          streams: { count: streams, prefix: options.schemaPrefix, connect: () => connect(options.databaseUrl) },
+        });
+        const views = await createViews({
+          client,
+          schema,
+          sourcePath: options.sourcePath,
+          views: inspection.source.views,
+          sourceTables: inspection.source.tables,
+          tables: open.result.tables,
+        });
+        const quality = qualityOf(inspection, open.result.tables, options, "full", run.health, run.previousRows, refusalsOfReport(views));
+        if (modeBehaviour(options.mode).gateRefusesLoad && quality.blocked) throw gateBlocked(run, quality);
+        run.quality = quality;
+        run.load = { schema, streams, result: open.result, views, quality };
+      });
     },
-    undo: load.undo,
+    async complete(run) {
+      await writeVersionMetadata(run.client, versionMetadata(run, run.load!, run.backup));
+      await open!.complete();
+    },
+    async undo() {
+      await open?.undo();
+    },
   };
 }
 
-function versionMetadata(
-  input: LoadPhaseInput,
-  schema: string,
-  result: SchemaLoadResult,
-  views: ViewsReport,
-  backup: BackupResult | null,
-  replaced: string | null,
-): VersionMetadata {
-  const { options, inspection } = input;
+function versionMetadata(run: Run, load: LoadedVersion, backup: BackupResult | null): VersionMetadata {
+  const { options, inspection, active } = run;
   return {
     tool: TOOL_NAME,
     formatVersion: 1,
     prefix: options.schemaPrefix,
-    schema,
+    schema: load.schema,
     status: "ready",
     sourceDigest: inspection.digest,
     optionsFingerprint: inspection.plan.fingerprint,
     createdAt: new Date().toISOString(),
-    tables: Object.fromEntries(result.tables.map((t) => [t.table, { rows: t.rowsLoaded, rejects: t.rejected }])),
-    views,
-    replaced: replaced === null ? null : { schema: replaced, backupFile: backup?.file ?? null },
+    tables: Object.fromEntries(load.result.tables.map((t) => [t.table, { rows: t.rowsLoaded, rejects: t.rejected }])),
+    views: load.views,
+    replaced: active === null ? null : { schema: active, backupFile: backup?.file ?? null },
     ...(options.holder ? { loadedBy: options.holder.owner } : options.loadedBy ? { loadedBy: options.loadedBy } : {}),
   };
 }

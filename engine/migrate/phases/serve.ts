@@ -1,16 +1,20 @@
 /**
- * The last phase of every run that leaves a version: the stable schema is
- * switched to it (cutover auto), retention drops what no one needs, and the
- * holder's claim is written. All under the prefix lock the run holds, so no
- * other run reads the claims between the decision and the drop. Nothing
- * here is undone: the version is committed before it starts, and each step
- * is its own transaction.
+ * The serve phase, last of every run that leaves a version: the circuit
+ * breaker, then the stable schema is switched to it (cutover auto),
+ * retention drops what no one needs, and the holder's claim is written.
+ * All under the prefix lock the run holds, so no other run reads the
+ * claims between the decision and the drop.
+ *   start     nothing: the version is not committed yet
+ *   complete  all of the above, once the load has committed; a table that
+ *             lost too many rows keeps the version unserved (TABLE_LOSS)
+ *   undo      nothing: each step is its own transaction, after the commit
  */
 import { Client } from "pg";
 import { pruneBackupsWithClient } from "../../backup";
 import { describeError, MigrationError } from "../../errors";
 import { collectGarbage, heldByOthers, holdVersion, switchTo } from "../../versions";
 import { ResolvedOptions } from "../options";
+import { nothing, Phase } from "./phase";
 
 /** Rows of one table of a version: those the export holds, and those rejected. */
 export interface TableRows {
@@ -18,6 +22,17 @@ export interface TableRows {
   readonly sourceRows: number;
   readonly rejected: number;
 }
+
+export const servePhase = (): Phase => ({
+  name: "serve",
+  start: nothing,
+  async complete(run) {
+    const load = run.load!;
+    const rows = load.result.tables.map((t) => ({ table: t.table, sourceRows: t.sourceRows, rejected: t.rejected }));
+    run.served = await serveVersion(run.client, run.options, load.schema, rows, run.active, run.timed);
+  },
+  undo: nothing,
+});
 
 /** Over this share of a table's rows rejected, its version is not served unless allowTableLoss is set. */
 export const TABLE_LOSS_PERCENT = 50;

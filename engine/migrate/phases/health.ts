@@ -1,14 +1,21 @@
-/** Checks of a run that talk to PostgreSQL before it loads: which version can be adopted, and health. */
+/**
+ * The health phase: before anything is written, the machine's checks (free
+ * disk for the backup and the scratch files, free memory, a pg_dump that
+ * dumps the server) and the gate on the sample's evidence.
+ *   start     runs the checks and the gate; a block ends the run here
+ *   complete  nothing: it writes nothing
+ *   undo      nothing
+ */
 import { Client } from "pg";
-import { backupFolder } from "../backup";
-import { foundClientTools, nearestTools, PgClientTool } from "../backup/pg-tools";
-import { serverVersion } from "../sql/connect";
-import { Finding } from "../quality";
-import { checkHealth } from "../quality/health";
-import { qualified } from "../sql/identifiers";
-import { findReusableVersion, VersionMetadata } from "../versions";
-import { ResolvedOptions } from "./options";
-import { DEFAULTS } from "../defaults";
+import { backupFolder } from "../../backup";
+import { backupServerOf, nearestTools, PgClientTool } from "../../backup/pg-tools";
+import { DEFAULTS } from "../../defaults";
+import { backsUp } from "../../modes";
+import { Finding } from "../../quality";
+import { checkHealth } from "../../quality/health";
+import { ResolvedOptions } from "../options";
+import { gateBlocked, qualityOf } from "../report-builder";
+import { nothing, Phase } from "./phase";
 
 /**
  * A dump's size over the tables' size: an uncompressed custom-format dump
@@ -16,6 +23,20 @@ import { DEFAULTS } from "../defaults";
  * ServiceDesk data, and any codec is expected below half.
  */
 const BACKUP_SIZE_RATIO = { uncompressed: 1.0, compressed: 0.5 };
+
+export const healthPhase = (): Phase => ({
+  name: "health",
+  async start(run) {
+    const { options, inspection } = run;
+    const health = await run.timed("health", () => healthFindings(run.client, options, run.active, inspection.sourceBytes));
+    run.health = health.findings;
+    run.pgDump = health.pgDump;
+    const quality = qualityOf(inspection, [], options, "sample", health.findings, run.previousRows);
+    if (quality.blocked) throw gateBlocked(run, quality);
+  },
+  complete: nothing,
+  undo: nothing,
+});
 
 export async function schemaBytes(client: Client, schema: string): Promise<number> {
   const { rows } = await client.query<{ bytes: string | null }>(
@@ -27,9 +48,8 @@ export async function schemaBytes(client: Client, schema: string): Promise<numbe
 }
 
 /**
- * The health checks of complete and canary modes. The disk check covers
- * the prefix's backup folder, where the backup (complete mode, over an
- * active version) and the run's scratch files go.
+ * The health checks. The disk check covers the prefix's backup folder,
+ * where the backup (over an active version) and the run's scratch files go.
  */
 export async function healthFindings(
   client: Client,
@@ -37,11 +57,11 @@ export async function healthFindings(
   active: string | null,
   sourceBytes: number,
 ): Promise<{ findings: Finding[]; pgDump: PgClientTool | null }> {
-  const backingUp = options.mode === "complete" && options.backup === "pg_dump";
+  const backingUp = backsUp(options.mode) && options.backup === "pg_dump";
   const ratio = options.backupCompression === "none" ? BACKUP_SIZE_RATIO.uncompressed : BACKUP_SIZE_RATIO.compressed;
   const backupBytes = active && backingUp ? Math.ceil((await schemaBytes(client, active)) * ratio) : 0;
-  // Checked on every complete run, with or without a version to back up now: the next run will need it.
-  const server = backingUp ? await backupServerOf(client, options) : undefined;
+  // Checked on every run that backs up, with or without a version to back up now: the next run will need it.
+  const server = backingUp ? await backupServerOf(client, options.pgBinDir) : undefined;
   const findings = await checkHealth({
     backupDirectory: backupFolder(options.backupDirectory, options.schemaPrefix),
     backupBytes,
@@ -54,11 +74,6 @@ export async function healthFindings(
   return { findings, pgDump: server ? (nearestTools(server.found, server.major, "pgDump")?.pgDump ?? null) : null };
 }
 
-/** The server a backup dumps, and the client tools found (pgBinDir's, else PATH's and Debian's). */
-export async function backupServerOf(client: Client, options: Pick<ResolvedOptions, "pgBinDir">) {
-  return { ...(await serverVersion(client)), found: await foundClientTools(options.pgBinDir) };
-}
-
 /**
  * Scratch bytes a run may need at most: the canary's sample holds row
  * identities of at most the sampled share of the export; one table's
@@ -68,28 +83,4 @@ export async function backupServerOf(client: Client, options: Pick<ResolvedOptio
  */
 export function scratchEstimate(sourceBytes: number, sampleRate: number): number {
   return Math.ceil(sourceBytes * sampleRate) + sourceBytes;
-}
-
-/**
- * A retained version with the same export digest and options fingerprint,
- * still holding the rows its metadata records: adopting it is an instant
- * rollback (git revert + pulumi up).
- */
-export async function adoptableVersion(
-  client: Client,
-  prefix: string,
-  digest: string,
-  fingerprint: string,
-): Promise<VersionMetadata | null> {
-  const candidate = await findReusableVersion(client, prefix, digest, fingerprint);
-  if (!candidate) return null;
-  for (const [table, expected] of Object.entries(candidate.tables)) {
-    try {
-      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(candidate.schema, table)}`);
-      if (Number(rows[0].n) !== expected.rows) return null;
-    } catch {
-      return null;
-    }
-  }
-  return candidate;
 }
