@@ -10,36 +10,25 @@ import { Command } from "commander";
 import {
   asMigrationError,
   defaultReportDirectory,
-  DEFAULTS,
   describeError,
-  evaluateGate,
   GateBlockedError,
-  generateServicedeskDatabase,
-  inspectSource,
-  measureByReading,
   migrate,
   MigrationError,
   MigrationReport,
   OptionError,
-  parseAcceptances,
-  refusedViewsOf,
   resolveOptions,
-  roundedQuality,
-  versions,
-  withClient,
   writeReportFiles,
 } from "../engine";
-import { targetDatabaseUrl } from "./database";
 import { terminalText } from "./terminal-text";
 import { FlagName, GATE_FLAGS, PLAN_FLAGS, withFlags } from "./flags";
-import { GateFlags, gateOptions, lockTimeoutMs, MigrateFlags, migrateOptions, PlanFlags, planOptions, requireSource } from "./options";
-import { planLines, print, qualityLines, reportLines } from "./output";
-import { progressDisplay, ProgressMode, ReportFiles, RunEnd } from "./progress";
+import { MigrateFlags, migrateOptions } from "./options";
+import { print, reportLines } from "./output";
+import { ReportFiles, RunEnd } from "./progress";
 import { runBackups, runPrune } from "./backups";
 import { runRestore } from "./restore";
-
-const EXIT_BLOCKED = 2;
-const EXIT_FAILED = 1;
+import { display, EXIT_BLOCKED, EXIT_FAILED } from "./run-output";
+import { runGenerate, runPlan, runProfile } from "./inspect";
+import { runSwitch, runVersions, TargetFlags } from "./versions";
 
 /** The flags of each command: the only ones it accepts and its --help lists. */
 const FLAG_SETS = {
@@ -79,16 +68,6 @@ const FLAG_SETS = {
   prune: ["databaseUrl", "schemaPrefix", "backupDir", "backupKeepDays", "dryRun", "lockTimeout", "json"],
   generate: ["out", "tickets", "seed", "defectRate", "json", "quiet"],
 } satisfies Record<string, readonly FlagName[]>;
-
-interface OutputFlags {
-  json: boolean;
-  progress?: ProgressMode;
-  quiet?: boolean;
-}
-
-function display(flags: OutputFlags) {
-  return progressDisplay(flags.quiet ? "none" : (flags.progress ?? "auto"));
-}
 
 function reportFileLines(files: ReportFiles): string[] {
   return [`report:   ${files.markdown}`, `          ${files.json}`];
@@ -160,103 +139,6 @@ function failureJson(error: MigrationError & { reportFiles?: ReportFiles }): unk
     outcome: "failed",
     error: { code, message, ...(table ? { table } : {}), ...(column ? { column } : {}), ...(rowKey ? { rowKey } : {}) },
   };
-}
-
-async function runProfile(flags: PlanFlags & GateFlags & OutputFlags & { source?: string }): Promise<void> {
-  const sourcePath = requireSource(flags);
-  const gate = gateOptions(flags);
-  const minQuality = gate.minQuality ?? DEFAULTS.minQuality;
-  const inspection = await inspectSource(sourcePath, planOptions(flags));
-  const progress = display(flags);
-  let end: RunEnd = {};
-  let measured: Awaited<ReturnType<typeof measureByReading>>;
-  try {
-    measured = await measureByReading({ ...inspection, sourcePath }, progress.listener);
-  } catch (error) {
-    end = { error: asMigrationError(error) };
-    throw end.error;
-  } finally {
-    progress.finish(end);
-  }
-  const quality = evaluateGate({
-    tables: measured.tables,
-    minQuality,
-    thresholds: gate.thresholds,
-    acceptances: parseAcceptances(gate.acceptFindings ?? []),
-    viewRefusals: refusedViewsOf(inspection),
-    basis: "full",
-  });
-  print(
-    flags,
-    {
-      source: sourcePath,
-      digest: inspection.digest,
-      quality: roundedQuality(quality),
-      stats: measured.tables.map((t) => ({ table: t.plan.name, ...t.stats })),
-    },
-    qualityLines(quality),
-  );
-  if (quality.blocked) process.exitCode = EXIT_BLOCKED;
-}
-
-async function runPlan(flags: PlanFlags & { source?: string; json: boolean }): Promise<void> {
-  const inspection = await inspectSource(requireSource(flags), planOptions(flags));
-  print(flags, { digest: inspection.digest, plan: inspection.plan }, planLines(inspection.plan));
-}
-
-interface TargetFlags {
-  databaseUrl?: string;
-  schemaPrefix: string;
-  lockTimeout?: string;
-  json: boolean;
-}
-
-async function runVersions(flags: TargetFlags): Promise<void> {
-  await withClient(targetDatabaseUrl(flags.databaseUrl), async (client) => {
-    const list = await versions.listVersions(client, flags.schemaPrefix);
-    const state = await versions.stableState(client, flags.schemaPrefix);
-    const lines = list.map(
-      (v) =>
-        `${v.schema === state?.active ? "*" : v.schema === state?.previous ? "p" : " "} ${v.schema}  ${v.status}  ${v.createdAt}  ${Object.entries(
-          v.tables,
-        )
-          .map(([t, x]) => `${t}=${x.rows}`)
-          .join(" ")}`,
-    );
-    print(
-      flags,
-      { active: state?.active ?? null, previous: state?.previous ?? null, versions: list },
-      lines.length ? lines : ["no versions"],
-    );
-  });
-}
-
-/** cutover and rollback, under the prefix lock: a running load is waited for, up to --lock-timeout. */
-async function runSwitch(flags: TargetFlags & { to?: string }, rollback: boolean): Promise<void> {
-  await withClient(targetDatabaseUrl(flags.databaseUrl), (client) =>
-    versions.withPrefixLock(client, flags.schemaPrefix, { timeoutMs: lockTimeoutMs(flags) }, async () => {
-      const state = await versions.stableState(client, flags.schemaPrefix);
-      const target = rollback ? state?.previous : flags.to;
-      if (!target) throw new MigrationError("VERSION_NOT_FOUND", `no previous version of prefix "${flags.schemaPrefix}" to roll back to`);
-      const result = await versions.switchTo(client, flags.schemaPrefix, target);
-      print(flags, result, [`${flags.schemaPrefix} now points at ${result.active} (was ${result.previous ?? "nothing"})`]);
-    }),
-  );
-}
-
-function runGenerate(flags: { tickets: string; seed: string; defectRate: string; out: string; json: boolean; quiet: boolean }): void {
-  const result = generateServicedeskDatabase({
-    tickets: Number(flags.tickets),
-    seed: Number(flags.seed),
-    defectRate: Number(flags.defectRate),
-    out: flags.out,
-    onProgress: flags.quiet ? undefined : (done, total) => process.stderr.write(`[generate] ${done}/${total} tickets\n`),
-  });
-  print(flags, result, [
-    `${result.path}: ${Object.entries(result.rows)
-      .map(([t, r]) => `${t} ${r}`)
-      .join(", ")}; ${result.bytes} bytes`,
-  ]);
 }
 
 function failure(error: unknown, flags: { json?: boolean } | undefined): number {

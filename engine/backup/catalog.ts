@@ -22,7 +22,7 @@ import { DEFAULTS } from "../defaults";
 import { MigrationError, OptionError } from "../errors";
 import { withClient } from "../sql/connect";
 import { isVersionSchemaName, listVersions, validatePrefix, withPrefixLock } from "../versions";
-import { isAbandonedPartial, PARTIAL_SUFFIX } from "./backup";
+import { isAbandonedPartial, PARTIAL_SUFFIX } from "./dump-files";
 import { readHeader } from "./dump-header";
 
 export type BackupStatus =

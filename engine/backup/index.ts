@@ -1,18 +1,11 @@
 /** pg_dump backups of a schema, their codecs, their catalog and pruning, and their restore. */
-export {
-  removePartialBackups,
-  isAbandonedPartial,
-  partialFileName,
-  PARTIAL_SUFFIX,
-  backupSchema,
-  dumpFileName,
-  pgConnectionEnv,
-  pgDumpInvocation,
-  pgRestoreInvocation,
-  restoreCommand,
-  restoreSchema,
-} from "./backup";
-export type { BackupOptions, BackupProgress, BackupResult, PgToolInvocation, RestoreOptions } from "./backup";
+export { backupSchema } from "./backup";
+export type { BackupOptions, BackupProgress, BackupResult } from "./backup";
+export { dumpFileName, isAbandonedPartial, partialFileName, PARTIAL_SUFFIX, removePartialBackups } from "./dump-files";
+export { pgConnectionEnv, pgDumpInvocation, pgRestoreInvocation, restoreCommand } from "./pg-invocation";
+export type { PgToolInvocation } from "./pg-invocation";
+export { restoreSchema } from "./restore";
+export type { RestoreOptions } from "./restore";
 export {
   COMPRESSION_SYNTAX,
   compressionLabel,

@@ -12,100 +12,21 @@
  * changed. Readers still see nothing before the version is ready; what a
  * killed run leaves is the staging schema, which the next run drops.
  */
-import { createHash } from "node:crypto";
-import { Client } from "pg";
-import { describeError, undoAfter, ValidationError } from "../errors";
+
+import { undoAfter } from "../errors";
 import { rollBack } from "../sql/transaction";
-import { MigrationPlan, REJECTS_TABLE, TablePlan } from "../plan/model";
 import { widenedMessage } from "../plan/widen";
-import { SourceEvidence } from "../profile";
-import { ProgressListener } from "../progress";
-import { RowSubset, SourceSchema } from "../source";
 import { qualified, quoteIdent } from "../sql/identifiers";
-import { checkMeaning } from "../validate/meaning";
-import { createStaging, dropStaging } from "../versions/staging";
-import { TableValidation, validateTable, validationMismatches } from "../validate/validate";
-import { addForeignKeys, addIndexes, addPrimaryKeys, RepairedRows } from "./constraints";
+import { addForeignKeys, addIndexes, addPrimaryKeys } from "./constraints";
 import { createTableSql, LOAD_SESSION_SETTINGS, rejectsTableSql } from "./ddl";
-import { forEachTableJob, TableRunContext } from "./jobs";
-import { loadTable, TableLoadResult } from "./load-table";
-import { ReaderJob, TableReadStats } from "./protocol";
-import { ReadResult, readTable, WideningRequired } from "./read-table";
-import { stageTables } from "./staging-load";
+import { forEachTableJob } from "./table-jobs";
+import { loadTable } from "./load-table";
+import { WideningRequired } from "./read-table";
+import type { LoadedTable, LoadSchemaInput, OpenLoad, SchemaLoadResult } from "./load-model";
+import { openStreamedLoad } from "./staging-load";
+import { validateAll } from "./validate-loaded";
 
-export interface LoadSchemaInput {
-  readonly client: Client;
-  readonly sourcePath: string;
-  readonly source: SourceSchema;
-  readonly evidence: SourceEvidence;
-  readonly plan: MigrationPlan;
-  /** Only these rows of the export (the canary's sample). */
-  readonly subset?: RowSubset;
-  /** The schema to create; it must not exist. */
-  readonly schema: string;
-  /** The run's scratch folder, for reject spools (scratch/scratch.ts). */
-  readonly scratchDirectory: string;
-  readonly onProgress?: ProgressListener;
-  /** Last steps inside the transaction, after validation (metadata, test queries). */
-  readonly beforeCommit?: (result: SchemaLoadResult) => Promise<void>;
-  /** false: roll back at the end instead of committing (a canary that leaves nothing). */
-  readonly commit: boolean;
-  /** Tables loaded at once, each in a session of its own; absent or 1: every table in the load's session. */
-  readonly streams?: LoadStreams;
-}
-
-export interface LoadStreams {
-  readonly count: number;
-  /** The prefix whose staging schema the streams fill. */
-  readonly prefix: string;
-  /** Opens one more session to the target. */
-  readonly connect: () => Promise<Client>;
-}
-
-export interface TableLoadSummary {
-  readonly table: string;
-  readonly source: string;
-  /** The table as loaded: the plan, with any column widened for values outside the sample. */
-  readonly plan: TablePlan;
-  /** Column names in PostgreSQL, in the order of stats.columns. */
-  readonly columns: readonly string[];
-  readonly sourceRows: number;
-  readonly rowsLoaded: number;
-  readonly rejected: number;
-  readonly nulled: number;
-  readonly refusedByServer: number;
-  /** Rows set aside before loading because their key repeats once converted. */
-  readonly duplicates: number;
-  readonly stats: TableReadStats;
-  readonly validation: TableValidation;
-  readonly seconds: number;
-}
-
-export interface SchemaLoadResult {
-  readonly schema: string;
-  readonly tables: readonly TableLoadSummary[];
-  readonly timings: { readonly load: number; readonly keys: number; readonly validation: number; readonly total: number };
-}
-
-export type LoadedTable = TableRunContext & {
-  result: TableLoadResult;
-  read: ReadResult;
-  /** The table validated in its stream, before the foreign keys (parallel loads only). */
-  validation?: TableValidation;
-};
-
-/**
- * A load done and validated inside its open transaction: nothing of it is
- * visible until complete() commits it; undo() rolls it back. The caller
- * decides between them (a version commits only once the backup of the
- * version it replaces is safe on disk).
- */
-export interface OpenLoad {
-  readonly result: SchemaLoadResult;
-  complete(): Promise<void>;
-  /** Rolls the load back (and drops the staging schema of a streamed one); throws only when that fails. */
-  undo(): Promise<void>;
-}
+export type { LoadedTable, LoadSchemaInput, LoadStreams, OpenLoad, SchemaLoadResult, TableLoadSummary } from "./load-model";
 
 export async function openLoad(input: LoadSchemaInput): Promise<OpenLoad> {
   const streams = input.streams;
@@ -119,56 +40,6 @@ export async function openLoad(input: LoadSchemaInput): Promise<OpenLoad> {
     return rollBack(client, error);
   }
   return { result, complete: async () => void (await client.query("COMMIT")), undo: async () => void (await client.query("ROLLBACK")) };
-}
-
-async function openStreamedLoad(input: LoadSchemaInput, streams: LoadStreams): Promise<OpenLoad> {
-  const { client, schema, plan } = input;
-  const started = performance.now();
-  const staging = await createStaging(client, streams.prefix);
-  const discard = () => dropStaging(client, streams.prefix);
-  let staged: LoadedTable[];
-  try {
-    // Every stream writes its table's rejects here, in its own transaction.
-    await client.query(rejectsTableSql(staging));
-    staged = await stageTables(input, staging, streams);
-  } catch (error) {
-    return undoAfter(error, discard);
-  }
-  // The staging schema goes whether the rollback succeeds or not.
-  const undo = () =>
-    client
-      .query("ROLLBACK")
-      .then(discard, (rollbackFailure: unknown) => undoAfter(rollbackFailure, discard))
-      .then(() => undefined);
-  await client.query("BEGIN");
-  let result: SchemaLoadResult;
-  try {
-    for (const setting of LOAD_SESSION_SETTINGS) await client.query(setting);
-    await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
-    // A catalog change per table: the rows, keys and indexes stay where the streams wrote them.
-    for (const name of [REJECTS_TABLE, ...plan.tables.map((t) => t.name)])
-      await client.query(`ALTER TABLE ${qualified(staging, name)} SET SCHEMA ${quoteIdent(schema)}`);
-    const loadSeconds = (performance.now() - started) / 1000;
-    input.onProgress?.({ phase: "keys", message: `building the foreign keys of ${schema}` });
-    const repaired = await addForeignKeys(client, schema, plan.tables, plan.badValuePolicy);
-    const keysSeconds = (performance.now() - started) / 1000 - loadSeconds;
-    const tables = await validateAll(input, staged, repaired);
-    const total = (performance.now() - started) / 1000;
-    result = { schema, tables, timings: { load: loadSeconds, keys: keysSeconds, validation: total - loadSeconds - keysSeconds, total } };
-  } catch (error) {
-    return undoAfter(error, undo);
-  }
-  return {
-    result,
-    async complete() {
-      await client.query("COMMIT");
-      // Empty now: one left behind holds nothing, and the next run drops it first.
-      await discard().catch((error: unknown) =>
-        input.onProgress?.({ phase: "load", message: `the empty schema ${staging} stays until the next run: ${describeError(error)}` }),
-      );
-    },
-    undo,
-  };
 }
 
 /** A whole load: open, the caller's last steps, then commit (or roll back when `commit` is false: the canary). */
@@ -243,69 +114,4 @@ async function loadTables(input: LoadSchemaInput): Promise<LoadedTable[]> {
     },
     (table) => input.onProgress?.({ phase: "load", table: table.name, message: widenedMessage(table) }),
   );
-}
-
-/** Rows changed in PostgreSQL after loading are taken out of the source hash too. */
-async function sourceDigestAfterRepairs(
-  item: LoadedTable,
-  repaired: RepairedRows,
-): Promise<{ rows: number; digest: string; keyOrder: boolean }> {
-  const changes = repaired.get(item.table.source) ?? [];
-  if (changes.length === 0) return { rows: item.result.rowsLoaded, digest: item.result.digest, keyOrder: false };
-  // One worker, in key order: the read-back of a changed table is in key order too.
-  const job: ReaderJob = {
-    ...item.job,
-    rowidRange: null,
-    policy: changes.some((c) => c.nulled) ? "null" : item.job.policy,
-    exclusions: [
-      ...item.job.exclusions,
-      ...changes.map((c) => ({
-        rowKey: c.rowKey,
-        column: c.nulled?.[0] ?? null,
-        reason: c.reason,
-        nullable: (c.nulled ?? []).map((name) => item.job.columns.findIndex((col) => col.source === name)),
-      })),
-    ],
-  };
-  const hasher = createHash("sha256");
-  const read = await readTable(job, { chunk: (data) => void hasher.update(data), rejects: () => undefined });
-  return { rows: read.stats.rowsEmitted, digest: job.hashRows ? read.rowHash! : hasher.digest("hex"), keyOrder: true };
-}
-
-async function validateAll(input: LoadSchemaInput, loaded: readonly LoadedTable[], repaired: RepairedRows): Promise<TableLoadSummary[]> {
-  const summaries: TableLoadSummary[] = [];
-  for (const item of loaded) {
-    input.onProgress?.({ phase: "validation", table: item.table.name, message: `validating ${item.table.name} (rows, types, checksum)` });
-    const changes = repaired.get(item.table.source) ?? [];
-    const validation =
-      item.validation && changes.length === 0
-        ? item.validation
-        : await validateTable(input.client, input.schema, item.table, await sourceDigestAfterRepairs(item, repaired));
-    const meaning = await checkMeaning({
-      client: input.client,
-      schema: input.schema,
-      sourcePath: input.sourcePath,
-      subset: input.subset,
-      source: item.source,
-      table: item.table,
-    });
-    summaries.push({
-      table: item.table.name,
-      source: item.table.source,
-      plan: item.table,
-      columns: item.table.columns.map((c) => c.name),
-      sourceRows: item.result.read.stats.rowsRead,
-      rowsLoaded: validation.actualRows,
-      rejected: item.result.rejected + changes.filter((c) => !c.nulled).length,
-      nulled: item.result.nulled + changes.filter((c) => c.nulled).length,
-      refusedByServer: item.result.refusedByServer,
-      duplicates: item.duplicates,
-      stats: item.result.read.stats,
-      validation: meaning.length > 0 ? { ...validation, ok: false, meaningMismatches: meaning } : validation,
-      seconds: item.result.seconds,
-    });
-  }
-  const mismatches = validationMismatches(summaries.map((s) => s.validation));
-  if (mismatches.length > 0) throw new ValidationError(input.schema, mismatches, summaries.find((s) => !s.validation.ok)?.source);
-  return summaries;
 }

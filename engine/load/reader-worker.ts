@@ -11,7 +11,8 @@ import { attachSubset } from "../source/row-subset";
 import { ParentMessage, ReaderJob, WorkerMessage } from "./protocol";
 import { rawBytesSql, readerSql } from "./reader-sql";
 import { RowHashSum, rowHashSum } from "../csv/row-hash";
-import { RowEncoder } from "./row-encoder";
+import { ChunkWriter } from "./chunk-writer";
+import { RawBytesSource, RowEncoder } from "./row-encoder";
 
 const INITIAL_CREDITS = 3;
 const REJECT_BATCH = 1000;
@@ -20,135 +21,127 @@ function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(message, transfer);
 }
 
-/** `rowHash` is the sum this part adds its lines to when the table is checksummed by rows (job.hashRows), else null. */
-function run(job: ReaderJob, rowHash: RowHashSum | null): void {
-  const started = performance.now();
-  const db = openReadOnly(job.sourcePath);
-  attachSubset(db, job.subset);
-  const rawStatements = new Map<string, Database.Statement>();
-  const encoder = new RowEncoder(job, {
-    rawBytes(rowKey, column) {
-      let stmt = rawStatements.get(column);
-      if (!stmt) rawStatements.set(column, (stmt = db.prepare(rawBytesSql(job, column)).pluck()));
-      return (stmt.get(rowKey) as Buffer | null) ?? null;
-    },
-  });
-  const statement = db.prepare(readerSql(job)).raw(true);
-  const rows = (job.rowidRange ? statement.iterate(job.rowidRange.lo, job.rowidRange.hi) : statement.iterate()) as IterableIterator<
-    unknown[]
-  >;
-  let credits = INITIAL_CREDITS;
-  let rowsRead = 0;
-  let rowsEmitted = 0;
-  // The loader gives each consumed chunk's buffer back with its credit, and
-  // it is filled again: memory is the chunks in flight, allocated once,
-  // not a buffer per chunk waiting for the loader's garbage collector. A
-  // buffer grown for a huge value is let go, not kept for the chunks after.
-  // allocUnsafeSlow: a buffer owning its whole ArrayBuffer, so it can be
-  // transferred to the loader as it is, without a copy.
-  const chunkBufferBytes = job.chunkBytes + Math.max(64 << 10, job.chunkBytes >> 2);
-  const returned: ArrayBuffer[] = [];
-  const newChunkBuffer = () => {
-    const reusable = returned.pop();
-    return reusable === undefined ? Buffer.allocUnsafeSlow(chunkBufferBytes) : Buffer.from(reusable);
-  };
-  let buffer = newChunkBuffer();
-  let used = 0;
-  let chunkRows = 0;
+/** One read of a table (or of a rowid range of it), from its first row to its last or to a survey's end. */
+class TableRead {
+  private readonly started = performance.now();
+  private readonly db: Database.Database;
+  private readonly rows: IterableIterator<unknown[]>;
+  private readonly encoder: RowEncoder;
+  private readonly chunks: ChunkWriter;
+  private rowsRead = 0;
+  private rowsEmitted = 0;
+  private finished = false;
 
-  const flushRejects = (force: boolean) => {
-    if (encoder.rejects.length >= REJECT_BATCH || (force && encoder.rejects.length > 0))
-      post({ type: "rejects", records: encoder.rejects.splice(0) });
-  };
-  const flushChunk = () => {
-    if (used === 0) return;
-    const data = buffer.buffer as ArrayBuffer;
-    post({ type: "chunk", data, length: used, rows: chunkRows }, [data]);
-    credits--;
-    buffer = newChunkBuffer();
-    used = 0;
-    chunkRows = 0;
-  };
-  let finished = false;
-  const finish = () => {
-    finished = true;
-    if (encoder.surveying) {
-      post({ type: "widen", widenings: [...encoder.widenings.values()] });
-      return db.close();
+  /** `rowHash` is the sum this part adds its lines to when the table is checksummed by rows (job.hashRows), else null. */
+  constructor(
+    private readonly job: ReaderJob,
+    private readonly rowHash: RowHashSum | null,
+  ) {
+    this.db = openReadOnly(job.sourcePath);
+    attachSubset(this.db, job.subset);
+    this.encoder = new RowEncoder(job, rawBytesReader(this.db, job));
+    const statement = this.db.prepare(readerSql(job)).raw(true);
+    this.rows = (job.rowidRange ? statement.iterate(job.rowidRange.lo, job.rowidRange.hi) : statement.iterate()) as IterableIterator<
+      unknown[]
+    >;
+    this.chunks = new ChunkWriter(job.chunkBytes, INITIAL_CREDITS, (data, length, rows) =>
+      post({ type: "chunk", data, length, rows }, [data]),
+    );
+  }
+
+  /** The loader's messages: a credit back, or the order to survey (another part of the table needs widening). */
+  onMessage(message: ParentMessage): void {
+    if (this.finished) return;
+    if (message.type === "credit") this.chunks.credit(message.buffer);
+    if (message.type === "survey" && !this.encoder.surveying) {
+      this.encoder.startSurvey();
+      this.startedSurveying();
     }
-    flushChunk();
-    flushRejects(true);
-    const stats = {
-      rowsRead,
-      rowsEmitted,
-      rowsRejected: encoder.rowsRejected,
-      valuesNulled: encoder.valuesNulled,
-      columns: encoder.stats,
-      seconds: (performance.now() - started) / 1000,
-    };
-    post({ type: "done", stats, rejectedKeys: encoder.rejectedKeys, rowHash: rowHash?.text() ?? null });
-    db.close();
-  };
+    this.pump();
+  }
 
-  // Surveying needs no credits: it emits nothing, it only reads on.
-  const pump = () => {
-    while (credits > 0 || encoder.surveying) {
-      const next = rows.next();
-      if (next.done) return finish();
-      rowsRead++;
+  /** Reads on while the loader has credit; a survey needs none: it emits nothing, it only reads on. */
+  pump(): void {
+    const { encoder } = this;
+    while (this.chunks.hasCredit || encoder.surveying) {
+      const next = this.rows.next();
+      if (next.done) return this.finish();
+      this.rowsRead++;
       const values = next.value;
       const wasSurveying = encoder.surveying;
       const line = encoder.encode(values);
       if (encoder.surveying) {
-        if (!wasSurveying) startedSurveying();
+        if (!wasSurveying) this.startedSurveying();
         continue;
       }
-      flushRejects(false);
+      this.flushRejects(false);
       if (line === null) continue;
-      rowsEmitted++;
-      if (job.findRow !== undefined) {
-        if (rowsEmitted === job.findRow) {
-          finished = true;
+      this.rowsEmitted++;
+      if (this.job.findRow !== undefined) {
+        if (this.rowsEmitted === this.job.findRow) {
+          this.finished = true;
           post({ type: "found", rowKey: String(values[0]) });
-          return db.close();
+          this.db.close();
+          return;
         }
         continue;
       }
-      rowHash?.add(line);
-      // line.length * 3 bounds the UTF-8 size cheaply; only when it may not
-      // fit is the exact size computed, so a huge value costs its own size once.
-      if (used + line.length * 3 > buffer.length && used + Buffer.byteLength(line) > buffer.length) {
-        const bigger = Buffer.allocUnsafeSlow(Math.max(buffer.length * 2, used + Buffer.byteLength(line)));
-        buffer.copy(bigger, 0, 0, used);
-        buffer = bigger;
-      }
-      used += buffer.write(line, used);
-      chunkRows++;
-      if (used >= job.chunkBytes) flushChunk();
+      this.rowHash?.add(line);
+      this.chunks.write(line);
     }
-  };
+  }
 
-  // What this read would have loaded is thrown away: the table is read again, widened.
-  const startedSurveying = () => {
-    used = 0;
-    chunkRows = 0;
-    encoder.rejects.length = 0;
+  private finish(): void {
+    this.finished = true;
+    const { encoder } = this;
+    if (encoder.surveying) {
+      post({ type: "widen", widenings: [...encoder.widenings.values()] });
+      this.db.close();
+      return;
+    }
+    this.chunks.flush();
+    this.flushRejects(true);
+    const stats = {
+      rowsRead: this.rowsRead,
+      rowsEmitted: this.rowsEmitted,
+      rowsRejected: encoder.rowsRejected,
+      valuesNulled: encoder.valuesNulled,
+      columns: encoder.stats,
+      seconds: (performance.now() - this.started) / 1000,
+    };
+    post({ type: "done", stats, rejectedKeys: encoder.rejectedKeys, rowHash: this.rowHash?.text() ?? null });
+    this.db.close();
+  }
+
+  /** What this read would have loaded is thrown away: the table is read again, widened. */
+  private startedSurveying(): void {
+    this.chunks.discard();
+    this.encoder.rejects.length = 0;
     post({ type: "surveying" });
-  };
+  }
 
-  parentPort!.on("message", (message: ParentMessage) => {
-    if (finished) return;
-    if (message.type === "credit") {
-      credits++;
-      if (message.buffer.byteLength === chunkBufferBytes) returned.push(message.buffer);
-    }
-    if (message.type === "survey" && !encoder.surveying) {
-      encoder.startSurvey();
-      startedSurveying();
-    }
-    guarded(pump);
-  });
-  guarded(pump);
+  private flushRejects(force: boolean): void {
+    const { rejects } = this.encoder;
+    if (rejects.length >= REJECT_BATCH || (force && rejects.length > 0)) post({ type: "rejects", records: rejects.splice(0) });
+  }
+}
+
+/** The raw bytes of a text value, read again by key, one prepared statement per column. */
+function rawBytesReader(db: Database.Database, job: ReaderJob): RawBytesSource {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    rawBytes(rowKey, column) {
+      let stmt = statements.get(column);
+      if (!stmt) statements.set(column, (stmt = db.prepare(rawBytesSql(job, column)).pluck()));
+      return (stmt.get(rowKey) as Buffer | null) ?? null;
+    },
+  };
+}
+
+function run(job: ReaderJob, rowHash: RowHashSum | null): void {
+  const read = new TableRead(job, rowHash);
+  parentPort!.on("message", (message: ParentMessage) => guarded(() => read.onMessage(message)));
+  read.pump();
 }
 
 function guarded(fn: () => void): void {

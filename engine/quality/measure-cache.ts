@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
-import { SourceInputs } from "../load/jobs";
+import { SourceInputs } from "../load/table-jobs";
 import { TableReadStats } from "../load/protocol";
 import { TablePlan } from "../plan/model";
 import { ProgressListener } from "../progress";

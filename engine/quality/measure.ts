@@ -4,7 +4,7 @@
  * statistics feed the gate. This is what `pulumi preview` and the CLI's
  * `profile` run; a load measures the same things as it goes.
  */
-import { forEachTableJob, SourceInputs } from "../load/jobs";
+import { forEachTableJob, SourceInputs } from "../load/table-jobs";
 import { widenedMessage } from "../plan/widen";
 import { TableReadStats } from "../load/protocol";
 import { readTable } from "../load/read-table";

@@ -17,7 +17,9 @@ import { identifierBytes, MAX_IDENTIFIER_BYTES, qualified, quoteIdent, quoteLite
 import { parseCreateView, ParsedView, ViewSqlError } from "./parse";
 import { reachRefusal } from "./reach";
 import { affinityOf } from "../types/declared";
-import { ColumnInfo, referencedRelations, RelationInfo, translateView } from "./translate";
+import { referencedRelations } from "./scope";
+import { translateView } from "./translate";
+import type { ColumnInfo, RelationInfo } from "./translation-context";
 import { vetView } from "./vet";
 
 export interface FailedView {

@@ -20,108 +20,14 @@
 import { quoteIdent, quoteLiteral } from "../sql/identifiers";
 import { Affinity, affinityOf } from "../types/declared";
 import { ParsedView } from "./parse";
+import { Out, rewriteLevel } from "./rewrites";
+import { collectScope, Scope } from "./scope";
+import { strftimePattern } from "./strftime";
 import { isWord, Token } from "./tokens";
 import { buildTree, lower, Node, RelationPositions, significant } from "./tree";
+import type { ColumnInfo, RelationInfo, TranslationContext } from "./translation-context";
 
-export interface ColumnInfo {
-  /** The name in SQLite. */
-  readonly source: string;
-  /** The name in PostgreSQL. */
-  readonly name: string;
-  /** The PostgreSQL type, as format_type() gives it. */
-  readonly type: string;
-  readonly affinity: Affinity;
-  /**
-   * A to_char() pattern that gives back, value for value, the text SQLite
-   * stored (every value was text in one ISO format), or null when unknown.
-   */
-  readonly textFormat: string | null;
-}
-
-export interface RelationInfo {
-  /** The name in PostgreSQL. */
-  readonly name: string;
-  readonly columns: readonly ColumnInfo[];
-}
-
-export interface TranslationContext {
-  /** A source table or view by its SQLite name (case-insensitive), or undefined. */
-  relation(name: string): RelationInfo | undefined;
-  /** SQLite's own result of a date/time call of literals, as a PostgreSQL literal; undefined when not foldable. */
-  fold(call: string): string | undefined;
-}
-
-/** Relation references (FROM / JOIN positions) and their aliases, over the whole view. */
-interface Scope {
-  /** alias (lower case) -> relation name as written, or null for an alias of a subquery. */
-  readonly aliases: Map<string, { written: string; relation: string | null }>;
-  /** Relation names as written. */
-  readonly relations: string[];
-  /** Result-column aliases (lower case) -> as first written, so every reference gets one spelling. */
-  readonly columnAliases: Map<string, string>;
-}
-
-function collectScope(nodes: readonly Node[], scope: Scope): void {
-  const sig = significant(nodes);
-  const positions = new RelationPositions();
-  for (let k = 0; k < sig.length; k++) {
-    const n = sig[k];
-    if (n.t === "group") collectScope(n.items, scope);
-    if (n.t === "call") collectScope(n.args, scope);
-    if (n.t === "tok") {
-      const tok = n.tok;
-      positions.see(tok);
-      if (isWord(tok, "AS") && sig[k + 1]?.t === "ref" && !(sig[k + 1] as { star: boolean }).star) {
-        const alias = (sig[k + 1] as { parts: readonly Token[] }).parts[0].value;
-        if (!positions.inFrom && !scope.columnAliases.has(lower(alias))) scope.columnAliases.set(lower(alias), alias);
-      }
-      continue;
-    }
-    if (!positions.take()) continue;
-    let relation: string | null = null;
-    if (n.t === "ref") {
-      // main.table: the schema name of SQLite's main database says nothing in PostgreSQL.
-      relation = n.parts[n.parts.length - 1].value;
-      scope.relations.push(relation);
-    } else if (n.t !== "group") continue;
-    let next = sig[k + 1];
-    if (next?.t === "tok" && isWord(next.tok, "AS")) next = sig[k + 2];
-    if (next?.t === "ref" && next.parts.length === 1) {
-      const alias = next.parts[0].value;
-      scope.aliases.set(lower(alias), { written: alias, relation });
-    }
-  }
-}
-
-/** The source relations a view's SQL reads, as written (tables and views alike). */
-export function referencedRelations(view: ParsedView): string[] {
-  const scope: Scope = { aliases: new Map(), relations: [], columnAliases: new Map() };
-  collectScope(buildTree(view.body), scope);
-  return [...new Set(scope.relations)];
-}
-
-/** What a translated piece of SQL is, as far as the rewrites need to know. */
-interface Out {
-  sql: string;
-  kind: "text" | "int" | "column" | "other" | "space" | "op";
-  readonly column?: ColumnInfo;
-  /** For "op": the operator or keyword, upper case. */
-  readonly op?: string;
-  /** For "int": the integer as written. */
-  literal?: string;
-  /** For a parenthesized list: its pieces, which a rewrite may change before `sql` is joined again. */
-  readonly inner?: Out[];
-}
-
-const COMPARISONS = new Set(["=", "==", "<>", "!=", "<", "<=", ">", ">="]);
-/** What may stand right before an operand of a comparison without binding it tighter. */
-const CLAUSE_BOUNDARY = new Set(["AND", "OR", "NOT", "WHERE", "ON", "WHEN", "THEN", "ELSE", "HAVING", "SELECT", "CASE", ","]);
-/** Operators that bind tighter than a comparison, so an operand next to one is not the comparison's. */
-const TIGHTER = new Set(["+", "-", "*", "/", "%", "||", "&", "|", "<<", ">>", "COLLATE", "ESCAPE", "->", "->>"]);
-const INTEGER_TYPES = new Set(["bigint", "integer", "smallint"]);
 const DATE_FUNCTIONS = new Set(["date", "time", "datetime", "julianday", "strftime", "unixepoch"]);
-/** strftime directives with a to_char() equivalent giving the same text. */
-const STRFTIME: Record<string, string> = { d: "DD", f: "SS.MS", H: "HH24", j: "DDD", m: "MM", M: "MI", S: "SS", Y: "YYYY", "%": "%" };
 const NOW_UTC = "(now() AT TIME ZONE 'UTC')";
 const CAST_TYPES: Record<Affinity, string> = {
   INTEGER: "bigint",
@@ -130,31 +36,6 @@ const CAST_TYPES: Record<Affinity, string> = {
   REAL: "double precision",
   NUMERIC: "numeric",
 };
-
-/** A to_char() pattern for strftime's format, or null when a directive has no exact equivalent. */
-export function strftimePattern(format: string): string | null {
-  let pattern = "";
-  let literal = "";
-  const flush = () => {
-    if (literal) pattern += `"${literal.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-    literal = "";
-  };
-  for (let i = 0; i < format.length; i++) {
-    if (format[i] !== "%") {
-      literal += format[i];
-      continue;
-    }
-    const directive = STRFTIME[format[++i]];
-    if (directive === undefined) return null;
-    if (directive === "%") literal += "%";
-    else {
-      flush();
-      pattern += directive;
-    }
-  }
-  flush();
-  return pattern;
-}
 
 class Translator {
   private readonly scope: Scope = { aliases: new Map(), relations: [], columnAliases: new Map() };
@@ -227,7 +108,7 @@ class Translator {
       else if (n.t === "group") outs.push(this.group(n.items));
       else outs.push(this.call(n));
     }
-    this.rewrite(outs);
+    rewriteLevel(outs);
     return outs;
   }
 
@@ -327,74 +208,6 @@ class Translator {
       }
     }
     return undefined;
-  }
-
-  /** The comparison, BETWEEN and || rewrites, on one level's pieces. */
-  private rewrite(outs: Out[]): void {
-    const sig = outs.filter((o) => o.kind !== "space");
-    // A minus right after an operator or at the start makes the integer that follows negative.
-    for (let k = sig.length - 2; k >= 0; k--) {
-      const before = sig[k - 1];
-      if (sig[k].op === "-" && sig[k + 1].kind === "int" && (before === undefined || before.kind === "op")) {
-        sig[k + 1].sql = `-${sig[k + 1].sql}`;
-        sig[k + 1].literal = `-${sig[k + 1].literal}`;
-        outs.splice(outs.indexOf(sig[k]), 1);
-        sig.splice(k, 1);
-      }
-    }
-    const isOperand = (o: Out | undefined) => o !== undefined && o.kind !== "op";
-    const freeBefore = (k: number) => sig[k] === undefined || (sig[k].kind === "op" && CLAUSE_BOUNDARY.has(sig[k].op!));
-    const freeAfter = (k: number) => sig[k] === undefined || !(sig[k].kind === "op" && TIGHTER.has(sig[k].op!));
-    for (let k = 1; k < sig.length - 1; k++) {
-      const op = sig[k].op;
-      if (
-        op !== undefined &&
-        COMPARISONS.has(op) &&
-        isOperand(sig[k - 1]) &&
-        isOperand(sig[k + 1]) &&
-        freeBefore(k - 2) &&
-        freeAfter(k + 2)
-      ) {
-        this.compare(sig[k - 1], [sig[k + 1]]);
-        this.compare(sig[k + 1], [sig[k - 1]]);
-      }
-      if (op === "BETWEEN" && sig[k + 2]?.op === "AND" && isOperand(sig[k + 1]) && isOperand(sig[k + 3]) && freeAfter(k + 4)) {
-        const subject = sig[k - 1]?.op === "NOT" ? k - 2 : k - 1;
-        if (isOperand(sig[subject]) && freeBefore(subject - 1)) this.compare(sig[subject], [sig[k + 1], sig[k + 3]]);
-      }
-      // x IN (0, 1): SQLite compares each item with x's affinity, as a comparison does.
-      if (op === "IN" && sig[k + 1].inner) {
-        const subject = sig[k - 1]?.op === "NOT" ? k - 2 : k - 1;
-        const items = sig[k + 1].inner!.filter((o) => o.kind !== "space" && o.op !== ",");
-        if (isOperand(sig[subject]) && freeBefore(subject - 1)) this.compare(sig[subject], items);
-        sig[k + 1].sql = `(${sig[k + 1].inner!.map((o) => o.sql).join("")})`;
-      }
-      if (op === "||") {
-        for (const operand of [sig[k - 1], sig[k + 1]]) this.asText(operand);
-      }
-    }
-  }
-
-  /** `subject` compared with each of `others`: SQLite's affinity rules, made explicit. */
-  private compare(subject: Out, others: Out[]): void {
-    const column = subject.column;
-    if (!column) return;
-    if (column.affinity === "TEXT" && column.type === "text") {
-      for (const other of others) if (other.kind === "int") Object.assign(other, { sql: quoteLiteral(other.literal!), kind: "text" });
-    }
-    if (column.textFormat && others.every((o) => o.kind === "text") && !subject.sql.startsWith("to_char(")) {
-      subject.sql = `to_char(${subject.sql}, ${quoteLiteral(column.textFormat)}) COLLATE "C"`;
-    }
-  }
-
-  /** An operand of || as the text SQLite would concatenate, where that is exact. */
-  private asText(operand: Out | undefined): void {
-    if (!operand) return;
-    if (operand.kind === "int") Object.assign(operand, { sql: quoteLiteral(operand.literal!), kind: "text" });
-    else if (operand.column && INTEGER_TYPES.has(operand.column.type) && !operand.sql.endsWith("::text"))
-      operand.sql = `${operand.sql}::text`;
-    else if (operand.column?.textFormat && !operand.sql.startsWith("to_char("))
-      operand.sql = `to_char(${operand.sql}, ${quoteLiteral(operand.column.textFormat)})`;
   }
 }
 

@@ -13,7 +13,7 @@ import Database from "better-sqlite3";
 import { Client } from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { inspectSource, migrate, MigrationReport } from "../../engine";
-import { forEachTableJob } from "../../engine/load/jobs";
+import { forEachTableJob } from "../../engine/load/table-jobs";
 import { readTable } from "../../engine/load/read-table";
 import { CORPUS_DIR } from "../support/corpus";
 import { queryRows, useTestDatabase } from "../support/database";
