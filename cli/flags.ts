@@ -85,6 +85,11 @@ const FLAGS = {
       "--streams <n>",
       `tables loaded at once, each in a session of its own, or auto: half this machine's cores for a local server, else 1 (default ${DEFAULTS.streams})`,
     ),
+  owner: () =>
+    new Option(
+      "--owner <holder>",
+      "the holder whose version readers should be on (a stack's pulumi:<project>/<stack>): the review says when they are on another, and why",
+    ),
   noReuse: () => new Option("--no-reuse", "load even when a retained version holds this export already"),
   lockTimeout: () =>
     new Option(

@@ -46,6 +46,8 @@ export async function runRestore(flags: RestoreFlags): Promise<void> {
       const restored = await restoreSchema({ databaseUrl, file, pgBinDir: flags.pgBinDir && path.resolve(flags.pgBinDir) });
       const meta = await versions.readVersionMetadata(client, schema);
       if (!meta) throw new MigrationError("RESTORE_FAILED", `restore of "${file}" left no version ${schema} (not a backup of a version?)`);
+      // Said on the version, so a review can tell readers that are on it why (engine/review).
+      await versions.writeVersionMetadata(client, { ...meta, restoredAt: new Date().toISOString() });
       const switched = flags.activate ? await versions.switchTo(client, flags.schemaPrefix, schema) : null;
       const rows = Object.fromEntries(Object.entries(meta.tables).map(([table, t]) => [table, t.rows]));
       const result = {

@@ -26,21 +26,20 @@ import { print, reportLines } from "./output";
 import { ReportFiles, RunEnd } from "./progress";
 import { runBackups, runPrune } from "./backups";
 import { runRestore } from "./restore";
+import { runReview } from "./review";
 import { display, EXIT_BLOCKED, EXIT_FAILED } from "./run-output";
 import { runGenerate, runPlan, runProfile } from "./inspect";
 import { runSwitch, runVersions, TargetFlags } from "./versions";
+
+/** What a command that reads an export for a database takes first: the export, the target, the mode, the plan and the gate. */
+const EXPORT_FOR_TARGET_FLAGS: readonly FlagName[] = ["source", "databaseUrl", "schemaPrefix", "mode", ...PLAN_FLAGS, ...GATE_FLAGS];
 
 /** The flags of each command: the only ones it accepts and its --help lists. */
 const FLAG_SETS = {
   profile: ["source", ...PLAN_FLAGS, ...GATE_FLAGS, "json", "progress", "quiet"],
   plan: ["source", ...PLAN_FLAGS, "json"],
   migrate: [
-    "source",
-    "databaseUrl",
-    "schemaPrefix",
-    "mode",
-    ...PLAN_FLAGS,
-    ...GATE_FLAGS,
+    ...EXPORT_FOR_TARGET_FLAGS,
     "allowTableLoss",
     "sampleRate",
     "sampleSeed",
@@ -56,6 +55,19 @@ const FLAG_SETS = {
     "streams",
     "noReuse",
     "lockTimeout",
+    "json",
+    "progress",
+    "quiet",
+  ],
+  review: [
+    ...EXPORT_FOR_TARGET_FLAGS,
+    "cutover",
+    "backup",
+    "backupCompression",
+    "pgBinDir",
+    "backupDir",
+    "reportDir",
+    "owner",
     "json",
     "progress",
     "quiet",
@@ -173,6 +185,9 @@ export function program(): Command {
   command("profile", "convert every value without loading and run the quality gate").action(action(runProfile));
   command("plan", "show the tables, columns and PostgreSQL types a migration would create").action(action(runPlan));
   command("migrate", "migrate the export into a new versioned schema").action(action(runMigrate));
+  command("review", "review an export against the version readers are on, as Markdown and JSON to post on a pull request").action(
+    action(runReview),
+  );
   command("cutover", "point the stable schema at a version").action(action((f: TargetFlags & { to: string }) => runSwitch(f, false)));
   command("rollback", "point the stable schema back at the previous version").action(action((f: TargetFlags) => runSwitch(f, true)));
   command("versions", "list the versions of a prefix").action(action(runVersions));

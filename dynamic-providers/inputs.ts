@@ -64,6 +64,8 @@ export interface MigrationInputs {
   schemaPlan: SchemaPlan;
   /** Who loads: "pulumi:<project>/<stack>", recorded on the version and used to tell a replacement from a destroy. */
   owner: string;
+  /** The review of the export against the version readers are on, as the preview printed it: shown, never a change. */
+  review: Record<string, string>;
 }
 
 export interface MigrationOutputs extends MigrationInputs {
@@ -71,6 +73,8 @@ export interface MigrationOutputs extends MigrationInputs {
   instanceId?: string;
   schemaName: string;
   previousSchemaName: string;
+  /** The version readers are on (the stable schema serves it), as the last up or refresh found it; "" when none. */
+  servedSchemaName: string;
   stableSchema: string;
   rowCounts: Record<string, number>;
   rejectCounts: Record<string, number>;

@@ -23,7 +23,8 @@ import {
 } from "../engine";
 import type { MigrationInputs } from "./inputs";
 
-export type InputChange = "replace" | "update";
+/** "shown": what the preview computes to show; never a change by itself. */
+export type InputChange = "replace" | "update" | "shown";
 /** The type as Pulumi.yaml declares the stack config key of the same name. */
 export type ConfigType = "string" | "integer" | "boolean" | "object" | "array";
 
@@ -276,6 +277,15 @@ export const INPUTS: readonly InputSpec[] = [
   },
   { name: "testQueries", type: "array", default: [], change: "update", why: "the canary of the next load", validate: stringList },
   {
+    name: "review",
+    type: "object",
+    default: {},
+    change: "shown",
+    why: "what the preview found of the export against the version readers are on; it changes when they change",
+    validate: isObject,
+    computed: true,
+  },
+  {
     name: "owner",
     type: "string",
     default: "",
@@ -288,6 +298,8 @@ export const INPUTS: readonly InputSpec[] = [
 
 export const REPLACING_INPUTS = INPUTS.filter((i) => i.change === "replace").map((i) => i.name);
 export const UPDATING_INPUTS = INPUTS.filter((i) => i.change === "update").map((i) => i.name);
+/** Computed to be shown in the preview (the review): diff never counts them. */
+export const SHOWN_INPUTS = INPUTS.filter((i) => i.change === "shown").map((i) => i.name);
 
 /** The cutover an input set means: its own, else its mode's (blue-green waits for the command). */
 export function effectiveCutover(inputs: Pick<MigrationInputs, "cutover" | "mode">): "auto" | "manual" {

@@ -15,14 +15,16 @@ import {
   MigrationError,
   MigrationReport,
   OptionError,
-  previewRun,
+  holderState,
   releaseHolder,
+  reviewExport,
+  reviewSummary,
   settleHolder,
   SourceError,
   throttled,
-  versionRowCounts,
   withClient as engineWithClient,
   writeReportFiles,
+  writeReviewFiles,
 } from "../engine";
 import { diffInputs } from "./diff";
 import { engineLog, EngineLog } from "./engine-log";
@@ -97,13 +99,31 @@ async function withClient<T>(connection: string, fn: (client: Client) => Promise
 }
 
 /**
- * The quality gate at preview (engine/migrate/preview.ts): every value
- * converted, no database written; and the schema plan as measured.
+ * Whether a review is shown for the first time in this provider process.
+ * Pulumi checks a replaced resource's inputs twice in one operation (with
+ * its old inputs, then alone for the replacement): the same review is
+ * printed once. The process lives for one operation.
  */
-async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFailure[]; schemaPlan: SchemaPlan | null }> {
+const shownReviews = new Set<string>();
+function firstShowing(key: string): boolean {
+  if (shownReviews.has(key)) return false;
+  shownReviews.add(key);
+  return true;
+}
+
+/**
+ * The review at preview (engine/review): every value converted, no
+ * database written, set against the version readers are on. It is printed
+ * as a short block, written as Markdown and JSON beside the run reports,
+ * and its summary becomes the `review` input, so the preview diff says what
+ * comes; a blocked export fails the check with the gate's ways forward.
+ */
+async function previewReview(
+  inputs: MigrationInputs,
+): Promise<{ failures: CheckFailure[]; schemaPlan: SchemaPlan | null; review: Record<string, string> | null }> {
   try {
     const log = engineLog();
-    const preview = await previewRun({
+    const { review, preview } = await reviewExport({
       ...planOptions(inputs),
       sourcePath: sourcePathOf(inputs),
       mode: inputs.mode,
@@ -114,14 +134,23 @@ async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFa
       backupCompression: inputs.backupCompression,
       pgBinDir: pgBinDirOf(inputs),
       databaseUrl: hasUnknowns({ connection: inputs.connection }) ? null : inputs.connection,
+      schemaPrefix: inputs.schemaPrefix,
+      cutover: effectiveCutover(inputs),
+      owner: inputs.owner || null,
       onProgress: progressTo(log),
     });
     const { quality } = preview;
+    const summary = reviewSummary(review);
+    const files = writeReviewFiles(review, reportsDirectory(inputs));
+    if (firstShowing(`${preview.digest} ${JSON.stringify(summary)}`)) {
+      for (const [key, value] of Object.entries(summary)) await log?.(`servicedesk-migration [review] ${key}: ${value}`);
+      await log?.(`servicedesk-migration [review] files: ${files.markdown} ${files.json}`);
+      // Each finding in full, blocked or not (a refused view, a widened column).
+      for (const f of quality.findings.filter((finding) => finding.severity !== "ok"))
+        await log?.(`servicedesk-migration [gate]: ${f.accepted ? `accepted (${f.accepted})` : f.severity} ${f.check}: ${f.message}`);
+    }
     const schemaPlan = schemaPlanOf(preview.tables);
-    // What the export brings that a reviewer should see, blocked or not (a refused view, a widened column).
-    for (const f of quality.findings.filter((finding) => finding.severity !== "ok"))
-      await log?.(`servicedesk-migration [gate]: ${f.accepted ? `accepted (${f.accepted})` : f.severity} ${f.check}: ${f.message}`);
-    if (!preview.refused) return { failures: [], schemaPlan };
+    if (!preview.refused) return { failures: [], schemaPlan, review: summary };
     const findings = quality.findings
       .filter((f) => f.severity !== "ok")
       .slice(0, 10)
@@ -132,16 +161,18 @@ async function previewGate(inputs: MigrationInputs): Promise<{ failures: CheckFa
           property: "source",
           reason:
             `the quality gate blocks ${inputs.source}: ${quality.blockedBy.join("; ")}. ` +
-            `Ways forward: ${quality.waysForward.map((w, i) => `(${i + 1}) ${w}`).join(" ")}. Findings: ${findings.join(" | ")}`,
+            `Ways forward: ${quality.waysForward.map((w, i) => `(${i + 1}) ${w}`).join(" ")}. Findings: ${findings.join(" | ")}. ` +
+            `Review: ${files.markdown}`,
         },
       ],
       schemaPlan,
+      review: summary,
     };
   } catch (error) {
-    if (error instanceof SourceError) return { failures: [{ property: "source", reason: error.message }], schemaPlan: null };
-    if (error instanceof OptionError)
-      return { failures: [{ property: error.field.split(".")[0], reason: error.message }], schemaPlan: null };
-    if (error instanceof MigrationError) return { failures: [{ property: "source", reason: error.message }], schemaPlan: null };
+    const failed = (property: string, reason: string) => ({ failures: [{ property, reason }], schemaPlan: null, review: null });
+    if (error instanceof SourceError) return failed("source", error.message);
+    if (error instanceof OptionError) return failed(error.field.split(".")[0], error.message);
+    if (error instanceof MigrationError) return failed("source", error.message);
     throw error;
   }
 }
@@ -157,8 +188,11 @@ export async function check(
   const failures = validateInputs(inputs);
   const dataInputsKnown = !hasUnknowns({ ...inputs, connection: "", owner: "" });
   if (failures.length > 0 || !dataInputsKnown) return { inputs, failures };
-  const gate = await previewGate(inputs);
-  return { inputs: gate.schemaPlan ? { ...inputs, schemaPlan: gate.schemaPlan } : inputs, failures: gate.failures };
+  const gate = await previewReview(inputs);
+  return {
+    inputs: { ...inputs, ...(gate.schemaPlan ? { schemaPlan: gate.schemaPlan } : {}), ...(gate.review ? { review: gate.review } : {}) },
+    failures: gate.failures,
+  };
 }
 
 export async function diff(_id: string, olds: MigrationOutputs, news: MigrationInputs) {
@@ -217,7 +251,7 @@ export async function create(inputs: MigrationInputs): Promise<{ id: string; out
 }
 
 export async function update(id: string, olds: MigrationOutputs, news: MigrationInputs): Promise<{ outs: MigrationOutputs }> {
-  await withClient(news.connection, (client) =>
+  const served = await withClient(news.connection, (client) =>
     settleHolder(
       client,
       {
@@ -233,13 +267,16 @@ export async function update(id: string, olds: MigrationOutputs, news: Migration
       { serveNow: effectiveCutover(news) === "auto" && effectiveCutover(olds) !== "auto", previousOwner: olds.owner },
     ),
   );
-  return { outs: { ...olds, ...news } };
+  return { outs: { ...olds, ...news, servedSchemaName: served ?? "" } };
 }
 
 export async function read(id: string, props: MigrationOutputs): Promise<{ id: string; props: MigrationOutputs }> {
-  const rowCounts = await withClient(props.connection, (client) => versionRowCounts(client, id));
+  const { rowCounts, served } = await withClient(props.connection, (client) =>
+    holderState(client, { prefix: props.schemaPrefix, schema: id }),
+  );
   // A version dropped behind Pulumi's back: an empty id tells refresh it is gone.
-  return rowCounts === null ? { id: "", props } : { id, props: { ...props, rowCounts } };
+  // Readers may be on another version (a rollback, a restore): servedSchemaName says which.
+  return rowCounts === null ? { id: "", props } : { id, props: { ...props, rowCounts, servedSchemaName: served ?? "" } };
 }
 
 /**

@@ -13,6 +13,7 @@ export function outputsOf(inputs: MigrationInputs, report: MigrationReport, file
     ...inputs,
     schemaName: report.schema ?? "",
     previousSchemaName: report.previousSchema ?? "",
+    servedSchemaName: (report.cutOver ? report.schema : report.previousSchema) ?? "",
     stableSchema: report.stableSchema,
     rowCounts: Object.fromEntries(report.tables.map((t) => [t.table, t.rowsLoaded])),
     rejectCounts: Object.fromEntries(report.tables.map((t) => [t.table, t.rejected])),

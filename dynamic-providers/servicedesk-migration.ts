@@ -161,6 +161,10 @@ export class ServicedeskMigration extends pulumi.dynamic.Resource {
   declare public readonly schemaName: pulumi.Output<string>;
   /** The version that was active before this one ("" for the first). */
   declare public readonly previousSchemaName: pulumi.Output<string>;
+  /** The version readers are on now (the stable schema serves it), as the last up or `pulumi refresh` found it; it differs from schemaName after a rollback or a restore. "" when none. */
+  declare public readonly servedSchemaName: pulumi.Output<string>;
+  /** The review of the export against the version readers are on, as the preview printed it (engine/review). */
+  declare public readonly review: pulumi.Output<Record<string, string>>;
   /** The schema of views dashboards read: the prefix. */
   declare public readonly stableSchema: pulumi.Output<string>;
   declare public readonly sourceDigest: pulumi.Output<string>;
@@ -202,6 +206,8 @@ export class ServicedeskMigration extends pulumi.dynamic.Resource {
     const outputs = {
       schemaName: undefined,
       previousSchemaName: undefined,
+      servedSchemaName: undefined,
+      review: undefined,
       stableSchema: undefined,
       rowCounts: undefined,
       rejectCounts: undefined,

@@ -57,6 +57,8 @@ const database = new ServicedeskDatabase("servicedesk", {
 const migration = database.migration;
 export const schemaName = migration.schemaName;
 export const previousSchemaName = migration.previousSchemaName;
+/** The version readers are on, as the last up or refresh found it (differs from schemaName after a rollback). */
+export const servedSchemaName = migration.servedSchemaName;
 export const stableSchema = migration.stableSchema;
 export const sourceDigest = migration.sourceDigest;
 export const rowCounts = migration.rowCounts;

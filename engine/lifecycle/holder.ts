@@ -47,26 +47,40 @@ export interface HolderSettings {
  * Settings changed without a new load: the version is served now when the
  * cutover just became automatic (`serveNow`), retention keeps what the new
  * settings say, the backups no version needs go, and the claim is the
- * holder's under its owner (a previous owner's is released).
+ * holder's under its owner (a previous owner's is released). Returns the
+ * version readers are on afterwards.
  */
 export async function settleHolder(
   client: ClientBase,
   settings: HolderSettings,
   change: { readonly serveNow: boolean; readonly previousOwner: string },
-): Promise<void> {
+): Promise<string | null> {
   const { prefix, schema, owner } = settings;
-  await withPrefixLock(client, prefix, {}, async () => {
+  return withPrefixLock(client, prefix, {}, async () => {
     if (change.serveNow && (await activeVersion(client, prefix)) !== schema) await switchTo(client, prefix, schema);
     const keep = [schema, ...(await heldByOthers(client, prefix, owner))];
     await collectGarbage(client, prefix, { retain: settings.retainVersions + 1, keep });
     await pruneBackupsWithClient(client, { backupDirectory: settings.backupDirectory, prefix, keepDays: settings.backupKeepDays });
     if (change.previousOwner !== owner) await releaseClaim(client, prefix, change.previousOwner);
     await holdVersion(client, prefix, { owner, instance: settings.instance }, schema);
+    return activeVersion(client, prefix);
   });
 }
 
+/**
+ * What a refresh reads of a holder's version: its rows (null when the
+ * version is gone) and the version readers are on now, which a rollback or
+ * restore outside the holder may have changed.
+ */
+export async function holderState(
+  client: ClientBase,
+  holder: { readonly prefix: string; readonly schema: string },
+): Promise<{ rowCounts: Record<string, number> | null; served: string | null }> {
+  return { rowCounts: await versionRowCounts(client, holder.schema), served: await activeVersion(client, holder.prefix) };
+}
+
 /** Rows in each table of a version as its metadata lists them, or null when the version is gone. */
-export async function versionRowCounts(client: ClientBase, schema: string): Promise<Record<string, number> | null> {
+async function versionRowCounts(client: ClientBase, schema: string): Promise<Record<string, number> | null> {
   const meta = await readVersionMetadata(client, schema);
   if (meta === null) return null;
   const counts: Record<string, number> = {};

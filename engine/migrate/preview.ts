@@ -15,7 +15,7 @@ import { ProgressListener } from "../progress";
 import { backupToolFindings, evaluateGate, Finding, parseAcceptances, QualityReport, Thresholds } from "../quality";
 import { measureWithCache } from "../quality/measure-cache";
 import { connect } from "../sql/connect";
-import { refusedViewsOf } from "../views";
+import { refusedViewsOf, ViewRefusal } from "../views";
 import { inspectSource } from "./inspect";
 
 export interface PreviewOptions extends PlanOptions {
@@ -29,13 +29,21 @@ export interface PreviewOptions extends PlanOptions {
   readonly pgBinDir?: string;
   /** The server, when known yet (a preview may run before the database exists): its pg_dump is checked. */
   readonly databaseUrl: string | null;
+  /** Rows per table of the version readers are on, when known: a table that shrank is found as a run finds it. */
+  readonly previousRows?: Readonly<Record<string, number>>;
   readonly onProgress?: ProgressListener;
 }
 
 export interface Preview {
   readonly digest: string;
+  /** sha256 of the options that shape the data: with the digest, what tells a retained version holding this export. */
+  readonly fingerprint: string;
   /** The plan's tables as measured. */
   readonly tables: readonly TablePlan[];
+  /** Rows of each table (by its PostgreSQL name) in the export, and those a load would keep. */
+  readonly rows: Readonly<Record<string, { readonly source: number; readonly loaded: number }>>;
+  /** The export's views refused for what they read or call. */
+  readonly viewsRefused: readonly ViewRefusal[];
   readonly quality: QualityReport;
   /** Whether a run of this mode would refuse the export: the gate blocks, and the mode's gate refuses loads. */
   readonly refused: boolean;
@@ -52,18 +60,23 @@ export async function previewRun(options: PreviewOptions): Promise<Preview> {
       phase: "gate",
       message: `measures of this export (sha256 ${inspection.digest.slice(0, 12)}) taken from the cache`,
     });
+  const viewsRefused = refusedViewsOf(inspection);
   const quality = evaluateGate({
     tables: measured.tables,
     health: await backupCheck(options),
     minQuality: options.minQuality,
     thresholds: options.thresholds,
+    previousRows: options.previousRows,
     acceptances: parseAcceptances(options.acceptFindings ?? []),
-    viewRefusals: refusedViewsOf(inspection),
+    viewRefusals: viewsRefused,
     basis: "full",
   });
   return {
     digest: inspection.digest,
+    fingerprint: inspection.plan.fingerprint,
     tables: measured.tables.map((t) => t.plan),
+    rows: Object.fromEntries(measured.tables.map((t) => [t.plan.name, { source: t.evidence.rows, loaded: t.stats.rowsEmitted }])),
+    viewsRefused,
     quality,
     refused: quality.blocked && modeBehaviour(options.mode).gateRefusesLoad,
   };

@@ -8,10 +8,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { percent } from "../figures";
 import { DEFAULTS } from "../defaults";
+import { cell, count as n } from "../markdown-cells";
 import { MigrationReport } from "./report";
-
-const n = (value: number) => value.toLocaleString("en-US");
-const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function reportMarkdown(report: MigrationReport): string {
   const lines = [
@@ -89,11 +87,19 @@ export function defaultReportDirectory(backupDirectory: string): string {
 
 /** Writes <dir>/<name>.json and .md; returns their paths. */
 export function writeReportFiles(report: MigrationReport, directory: string): { json: string; markdown: string } {
+  return writeJsonAndMarkdown(directory, report.schema ?? `run-${report.startedAt.replace(/[:.]/g, "")}`, report, reportMarkdown(report));
+}
+
+/** <dir>/<name>.json and <dir>/<name>.md, readable by their owner only; their paths. */
+export function writeJsonAndMarkdown(
+  directory: string,
+  name: string,
+  value: unknown,
+  markdown: string,
+): { json: string; markdown: string } {
   mkdirSync(directory, { recursive: true, mode: 0o700 });
-  const name = report.schema ?? `run-${report.startedAt.replace(/[:.]/g, "")}`;
-  const json = path.resolve(directory, `${name}.json`);
-  const markdown = path.resolve(directory, `${name}.md`);
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
-  writeFileSync(markdown, reportMarkdown(report), { mode: 0o600 });
-  return { json, markdown };
+  const files = { json: path.resolve(directory, `${name}.json`), markdown: path.resolve(directory, `${name}.md`) };
+  writeFileSync(files.json, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(files.markdown, markdown.endsWith("\n") ? markdown : `${markdown}\n`, { mode: 0o600 });
+  return files;
 }

@@ -26,7 +26,7 @@ export {
   TOOL_NAME,
   writeVersionMetadata,
 } from "./metadata";
-export type { StableMetadata, StableState, VersionMetadata, VersionStatus } from "./metadata";
+export type { StableMetadata, StableState, VersionMetadata, VersionQuality, VersionStatus } from "./metadata";
 export {
   ADVISORY_LOCK_CLASS_ID,
   DEFAULT_LOCK_TIMEOUT_MS,

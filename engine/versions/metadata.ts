@@ -41,6 +41,18 @@ export interface VersionMetadata {
    * when none was active. Absent in versions of older releases.
    */
   replaced?: { schema: string; backupFile: string | null } | null;
+  /** Each table's columns and their types as a reviewer reads them (shownType). Absent in versions of older releases. */
+  columns?: Record<string, Record<string, string>>;
+  /** The gate's verdict on the load: what a review of the next export compares with. Absent in versions of older releases. */
+  quality?: VersionQuality;
+  /** When `restore` brought this version back from a backup (ISO 8601, UTC). */
+  restoredAt?: string;
+}
+
+/** The quality gate's score and findings, as a version records them. */
+export interface VersionQuality {
+  score: number;
+  findings: { check: string; severity: string; table?: string; column?: string; count: number; accepted?: string }[];
 }
 
 /** The comment of the stable schema: which version its views point at. */

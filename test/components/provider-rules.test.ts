@@ -1,6 +1,6 @@
 /** The provider's pure rules: which changes replace, which update, and input validation. */
 import { diffInputs } from "../../dynamic-providers/diff";
-import { REPLACING_INPUTS, UPDATING_INPUTS } from "../../dynamic-providers/lifecycle";
+import { REPLACING_INPUTS, SHOWN_INPUTS, UPDATING_INPUTS } from "../../dynamic-providers/lifecycle";
 import { MigrationInputs, UNKNOWN, validateInputs, withDefaults } from "../../dynamic-providers/inputs";
 
 const base = withDefaults({
@@ -56,8 +56,13 @@ describe("diff", () => {
     expect(diffInputs(base, reordered).changes).toBe(false);
   });
 
+  test("a new review alone is no change: the readers' version moved, not the export", () => {
+    const moved = { ...base, review: { against: "servicedesk_v20261201_000000", verdict: "passes: score 100, minQuality 80" } };
+    expect(diffInputs(base, moved)).toEqual({ changes: false, replaces: [], updates: [], deleteBeforeReplace: false });
+  });
+
   test("every input is classified", () => {
-    const classified = new Set([...REPLACING_INPUTS, ...UPDATING_INPUTS]);
+    const classified = new Set([...REPLACING_INPUTS, ...UPDATING_INPUTS, ...SHOWN_INPUTS]);
     for (const key of Object.keys(base)) expect(classified.has(key as keyof MigrationInputs)).toBe(true);
   });
 });

@@ -13,7 +13,9 @@
  */
 import { BackupResult } from "../../backup";
 import { OpenLoad, openLoad, SchemaLoadResult } from "../../load/load-schema";
+import { percent } from "../../figures";
 import { modeBehaviour } from "../../modes";
+import { shownType } from "../../plan/shown-type";
 import { QualityReport } from "../../quality";
 import { connect } from "../../sql/connect";
 import { refusalsOfReport } from "../../views";
@@ -98,6 +100,15 @@ function versionMetadata(run: Run, load: LoadedVersion, backup: BackupResult | n
     createdAt: new Date().toISOString(),
     tables: Object.fromEntries(load.result.tables.map((t) => [t.table, { rows: t.rowsLoaded, rejects: t.rejected }])),
     views: load.views,
+    columns: Object.fromEntries(
+      load.result.tables.map((t) => [t.table, Object.fromEntries(t.plan.columns.map((c) => [c.name, shownType(c)]))]),
+    ),
+    quality: {
+      score: percent(load.quality.score),
+      findings: load.quality.findings
+        .filter((f) => f.severity !== "ok")
+        .map(({ check, severity, table, column, count, accepted }) => ({ check, severity, table, column, count, accepted })),
+    },
     replaced: active === null ? null : { schema: active, backupFile: backup?.file ?? null },
     ...(options.holder ? { loadedBy: options.holder.owner } : options.loadedBy ? { loadedBy: options.loadedBy } : {}),
   };
