@@ -17,6 +17,7 @@ import {
   OptionError,
   holderState,
   releaseHolder,
+  Review,
   reviewExport,
   reviewSummary,
   settleHolder,
@@ -112,6 +113,19 @@ function firstShowing(key: string): boolean {
 }
 
 /**
+ * The review files, or why they could not be written: a preview is not
+ * failed for the reports folder (the run's health check names a backup
+ * folder that cannot be written).
+ */
+function reviewFilesOf(review: Review, directory: string): { json: string; markdown: string } | { error: string } {
+  try {
+    return writeReviewFiles(review, directory);
+  } catch (error) {
+    return { error: `not written, ${directory} cannot be written: ${describeError(error)}` };
+  }
+}
+
+/**
  * The review at preview (engine/review): every value converted, no
  * database written, set against the version readers are on. It is printed
  * as a short block, written as Markdown and JSON beside the run reports,
@@ -141,10 +155,10 @@ async function previewReview(
     });
     const { quality } = preview;
     const summary = reviewSummary(review);
-    const files = writeReviewFiles(review, reportsDirectory(inputs));
+    const files = reviewFilesOf(review, reportsDirectory(inputs));
     if (firstShowing(`${preview.digest} ${JSON.stringify(summary)}`)) {
       for (const [key, value] of Object.entries(summary)) await log?.(`servicedesk-migration [review] ${key}: ${value}`);
-      await log?.(`servicedesk-migration [review] files: ${files.markdown} ${files.json}`);
+      await log?.(`servicedesk-migration [review] files: ${"error" in files ? files.error : `${files.markdown} ${files.json}`}`);
       // Each finding in full, blocked or not (a refused view, a widened column).
       for (const f of quality.findings.filter((finding) => finding.severity !== "ok"))
         await log?.(`servicedesk-migration [gate]: ${f.accepted ? `accepted (${f.accepted})` : f.severity} ${f.check}: ${f.message}`);
@@ -162,7 +176,7 @@ async function previewReview(
           reason:
             `the quality gate blocks ${inputs.source}: ${quality.blockedBy.join("; ")}. ` +
             `Ways forward: ${quality.waysForward.map((w, i) => `(${i + 1}) ${w}`).join(" ")}. Findings: ${findings.join(" | ")}. ` +
-            `Review: ${files.markdown}`,
+            `Review: ${"error" in files ? files.error : files.markdown}`,
         },
       ],
       schemaPlan,

@@ -5,6 +5,7 @@
  * previewRun measured and readReaders found.
  */
 import { roundedQuality } from "../figures";
+import { MigrationMode, modeBehaviour } from "../modes";
 import type { Preview } from "../migrate/preview";
 import { shownType } from "../plan/shown-type";
 import type { Finding } from "../quality";
@@ -15,7 +16,7 @@ import { ReadersState } from "./readers";
 export interface ReviewInput {
   readonly source: string;
   readonly prefix: string;
-  readonly mode: string;
+  readonly mode: MigrationMode;
   /** The cutover a run of these settings does. */
   readonly cutover: "auto" | "manual";
   readonly preview: Preview;
@@ -34,7 +35,7 @@ export function buildReview(input: ReviewInput): Review {
   const { preview, readers } = input;
   const version = readers?.version ?? null;
   const quality = roundedQuality(preview.quality);
-  const adopts = readers?.adoptable ?? null;
+  const adopts = loads(input.mode) ? (readers?.adoptable ?? null) : null;
   return {
     generatedAt: new Date().toISOString(),
     source: input.source,
@@ -51,7 +52,7 @@ export function buildReview(input: ReviewInput): Review {
     tablesRemoved: version ? Object.keys(version.tables).filter((name) => !preview.tables.some((t) => t.name === name)) : [],
     columns: columnChanges(preview, version),
     viewsRefused: preview.viewsRefused,
-    action: { kind: adopts ? "adopt" : "load", adopts },
+    action: { kind: !loads(input.mode) ? "none" : adopts ? "adopt" : "load", adopts },
     cutover: cutoverOf(input, adopts),
     readers: {
       asked: readers !== null,
@@ -135,9 +136,14 @@ function columnChanges(preview: Preview, version: VersionMetadata | null): Colum
   return changes;
 }
 
+/** Whether a run of this mode makes a version (the canary mode only tries the sample). */
+const loads = (mode: MigrationMode) => modeBehaviour(mode).phases.includes("load");
+
 function cutoverOf(input: ReviewInput, adopts: string | null): Review["cutover"] {
   const on = input.readers?.on ?? null;
   const stable = `the stable schema ${input.prefix}`;
+  if (!loads(input.mode))
+    return { kind: input.cutover, text: `${stable} stays on ${on ?? "nothing"}: mode ${input.mode} makes no version` };
   const target = adopts ? adopts : "the new version";
   if (adopts !== null && adopts === on)
     return { kind: input.cutover, text: `nothing to switch: readers are on ${on}, which holds this export` };

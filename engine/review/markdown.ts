@@ -52,7 +52,12 @@ function schemaLine(review: Review): string {
 }
 
 function actionLine(review: Review): string {
-  return `${review.action.kind === "adopt" ? `adopt ${review.action.adopts} (it holds this export already)` : "load a new version"}; ${review.cutover.text}`;
+  const action = {
+    load: "load a new version",
+    adopt: `adopt ${review.action.adopts} (it holds this export already)`,
+    none: "run the canary on the sample and load nothing",
+  }[review.action.kind];
+  return `${action}; ${review.cutover.text}`;
 }
 
 /** The review in a few labelled lines: what the preview prints, and what the resource's diff carries. */

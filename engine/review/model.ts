@@ -76,8 +76,8 @@ export interface Review {
   readonly columns: readonly ColumnChange[];
   /** The export's views refused before they reach PostgreSQL, with why. */
   readonly viewsRefused: readonly { readonly view: string; readonly message: string }[];
-  /** "load" a new version, or "adopt" a retained one that holds this export with these options. */
-  readonly action: { readonly kind: "load" | "adopt"; readonly adopts: string | null };
+  /** "load" a new version, "adopt" a retained one that holds this export with these options, or "none" (a mode that makes no version). */
+  readonly action: { readonly kind: "load" | "adopt" | "none"; readonly adopts: string | null };
   readonly cutover: { readonly kind: "auto" | "manual"; readonly text: string };
   readonly readers: Readers;
 }

@@ -236,3 +236,14 @@ test("a blocked export's review leads with the block and its ways forward, and t
     json.waysForward.map((w: string, i: number) => `${i + 1}. ${w}`),
   );
 }, 120_000);
+
+test("the canary mode's review says it loads nothing and readers stay where they are", async () => {
+  const run = await review(exportA, ["--mode", "canary"]);
+  expect(run.status).toBe(0);
+  const { json } = reviewFiles();
+  expect(json.action).toEqual({ kind: "none", adopts: null });
+  expect(json.cutover.text).toBe(`the stable schema ${PREFIX} stays on ${json.readers.on}: mode canary makes no version`);
+  expect(run.stdout).toContain(
+    `upWill: run the canary on the sample and load nothing; the stable schema ${PREFIX} stays on ${json.readers.on}`,
+  );
+}, 120_000);
