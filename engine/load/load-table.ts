@@ -6,7 +6,6 @@
  * aside as a reject with the server's message, and the table loaded again.
  */
 import { createHash } from "node:crypto";
-import { once } from "node:events";
 import { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { Client, DatabaseError } from "pg";
@@ -143,9 +142,10 @@ async function copyRows(
       {
         async chunk(data, rows) {
           if (!job.hashRows) hasher.update(data);
-          // once() rejects if the stream errors while waiting: a refused row ends the wait.
-          if (!stream.write(data)) await once(stream, "drain");
-          // The chunk's buffer goes back to its reader to be filled again: not before the socket is done with it.
+          // The chunk's buffer goes back to its reader to be filled again (transferred, which empties
+          // every view of it here): not before the COPY stream has handed it to the socket, nor before
+          // the socket is done with it. Until the server answers the COPY, the stream holds chunks back.
+          await handedOn(stream, data);
           await socketDone(options.client.connection.stream);
           options.onRows?.(rows);
         },
@@ -161,6 +161,22 @@ async function copyRows(
   stream.end();
   await finished(stream);
   return { read, digest: job.hashRows ? read.rowHash! : hasher.digest("hex") };
+}
+
+/**
+ * Resolves once `stream` has passed `data` on (its write callback), which a
+ * COPY stream does only after the server's CopyInResponse; rejects if the
+ * stream errors meanwhile (a refused row), whose write callback may never come.
+ */
+function handedOn(stream: Writable, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once("error", reject);
+    stream.write(data, (error) => {
+      stream.off("error", reject);
+      if (error) reject(error);
+      else resolve();
+    });
+  });
 }
 
 /**
