@@ -5,7 +5,7 @@
  * (digest) and which tables and columns appear, vanish or change type.
  */
 import * as path from "node:path";
-import { inspectSource, PlanOptions, shownType, TablePlan } from "../engine";
+import { inspectSource, PlanOptions, shownColumns, TablePlan } from "../engine";
 import { SchemaPlan } from "./inputs";
 
 export interface SourceDescription {
@@ -25,7 +25,7 @@ export function schemaPlanOf(tables: readonly TablePlan[]): SchemaPlan {
     schemaPlan[table.name] = {
       rows: table.rows,
       primaryKey: [...table.primaryKey],
-      columns: Object.fromEntries(table.columns.map((c) => [c.name, shownType(c)])),
+      columns: shownColumns(table),
     };
   }
   return schemaPlan;

@@ -36,7 +36,7 @@ export type { Acceptance, Thresholds } from "./quality";
 export type { Finding, QualityReport, CheckKind, CheckThreshold } from "./quality";
 export type { MigrationPlan, TablePlan, ColumnPlan, BadValuePolicy, PlanNote } from "./plan";
 export type { PlanOptions, RenameMap } from "./plan";
-export { shownType } from "./plan/shown-type";
+export { shownColumns, shownType } from "./plan/shown-type";
 export { parseDateRange } from "./formats/number-readings";
 export type { ProgressEvent, ProgressListener, Phase } from "./progress";
 export { throttled } from "./progress";

@@ -7,7 +7,7 @@
 import { roundedQuality } from "../figures";
 import { MigrationMode, modeBehaviour } from "../modes";
 import type { Preview } from "../migrate/preview";
-import { shownType } from "../plan/shown-type";
+import { shownColumns } from "../plan/shown-type";
 import type { Finding } from "../quality";
 import type { VersionMetadata } from "../versions";
 import { ColumnChange, ReviewedFinding, Review, TableRows } from "./model";
@@ -118,7 +118,7 @@ function columnChanges(preview: Preview, version: VersionMetadata | null): Colum
   for (const table of preview.tables) {
     const before = version.columns[table.name];
     if (!before) continue;
-    const after = new Map(table.columns.map((c) => [c.name, shownType(c)]));
+    const after = new Map(Object.entries(shownColumns(table)));
     for (const [column, type] of after) {
       if (!(column in before)) changes.push({ table: table.name, column, change: "added", before: null, after: type });
       else if (before[column] !== type)

@@ -15,7 +15,7 @@ import { BackupResult } from "../../backup";
 import { OpenLoad, openLoad, SchemaLoadResult } from "../../load/load-schema";
 import { percent } from "../../figures";
 import { modeBehaviour } from "../../modes";
-import { shownType } from "../../plan/shown-type";
+import { shownColumns } from "../../plan/shown-type";
 import { QualityReport } from "../../quality";
 import { connect } from "../../sql/connect";
 import { refusalsOfReport } from "../../views";
@@ -100,9 +100,7 @@ function versionMetadata(run: Run, load: LoadedVersion, backup: BackupResult | n
     createdAt: new Date().toISOString(),
     tables: Object.fromEntries(load.result.tables.map((t) => [t.table, { rows: t.rowsLoaded, rejects: t.rejected }])),
     views: load.views,
-    columns: Object.fromEntries(
-      load.result.tables.map((t) => [t.table, Object.fromEntries(t.plan.columns.map((c) => [c.name, shownType(c)]))]),
-    ),
+    columns: Object.fromEntries(load.result.tables.map((t) => [t.table, shownColumns(t.plan)])),
     quality: {
       score: percent(load.quality.score),
       findings: load.quality.findings
