@@ -10,11 +10,10 @@ import { spawn, ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
-import { Client } from "pg";
 import { migrate } from "../../engine";
 import { backupFolder, backupSchema, dumpFileName, listBackups, partialFileName, pruneBackups } from "../../engine/backup";
 import { readVersionMetadata, switchTo } from "../../engine/versions";
-import { queryRows, useTestDatabase, withDatabase } from "../support/database";
+import { queryRows, useTestDatabase, withConnection, withDatabase } from "../support/database";
 import { sourceFolder, SourceFolder } from "../support/sources";
 import { useTempDir } from "./engine-fixtures";
 
@@ -108,7 +107,7 @@ describe("pruning with retention (retainVersions 0)", () => {
       },
     ]);
     expect(Math.abs(entries[0].createdAt.getTime() - Date.now())).toBeLessThan(120_000);
-    const meta = await withClient((c) => readVersionMetadata(c, second));
+    const meta = await withConnection(database.url, (c) => readVersionMetadata(c, second));
     expect(meta?.replaced).toEqual({ schema: first, backupFile: backup.file });
   });
 
@@ -234,16 +233,6 @@ describe("two prefixes sharing a backup directory", () => {
   });
 });
 
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 describe("adoption that lets retention drop the active version", () => {
   it("backs the active version up, names that backup on the adopted version, and prunes the older dump no version names", async () => {
     const root = path.join(tmp.dir, "adopt-root");
@@ -258,13 +247,13 @@ describe("adoption that lets retention drop the active version", () => {
     };
     const a = await migrate({ ...options, sourcePath: exportA, retainVersions: 1 });
     const b = await migrate({ ...options, sourcePath: exportB, retainVersions: 1 });
-    await withClient((c) => switchTo(c, "adopt", a.schema!)); // a rollback: a active, b retained
+    await withConnection(database.url, (c) => switchTo(c, "adopt", a.schema!)); // a rollback: a active, b retained
     const again = await migrate({ ...options, sourcePath: exportB, retainVersions: 0 });
     expect(again.outcome).toBe("adopted");
     expect(again.schema).toBe(b.schema);
     expect(await versionsOf("adopt")).toEqual([b.schema]);
     expect(path.basename(again.backup!.file)).toMatch(new RegExp(`^${a.schema}_`));
-    const meta = await withClient((c) => readVersionMetadata(c, b.schema!));
+    const meta = await withConnection(database.url, (c) => readVersionMetadata(c, b.schema!));
     expect(meta?.replaced).toEqual({ schema: a.schema, backupFile: again.backup!.file });
     expect(existsSync(b.backup!.file)).toBe(false); // the earlier dump of a: no version names it any more
     const entries = await listBackups({ backupDirectory: root, prefix: "adopt", databaseUrl: database.url });

@@ -13,25 +13,16 @@
  *     first value's readings; the date range decides what is a date;
  *   - a stated reading (a type override) wins over every magnitude.
  */
-import * as path from "node:path";
-import { migrate, MigrateOptions, MigrationReport } from "../../engine";
+import { MigrationReport } from "../../engine";
 import { inspectSource } from "../../engine";
 import { queryRows, useTestDatabase } from "../support/database";
 import { CORPUS } from "../support/corpus";
-import { columnTypes, rejectsOf, sqliteFile, textRows, useTempDir } from "./engine-fixtures";
+import { columnTypes, migrateInto, rejectsOf, sqliteFile, textRows, useTempDir } from "./engine-fixtures";
 
 const database = useTestDatabase("dates");
 const tmp = useTempDir("dates");
 
-function load(file: string, prefix: string, options: Partial<MigrateOptions> = {}): Promise<MigrationReport> {
-  return migrate({
-    ...options,
-    sourcePath: file,
-    databaseUrl: database.url,
-    schemaPrefix: prefix,
-    backupDirectory: path.join(tmp.dir, "b"),
-  });
-}
+const load = migrateInto(database, tmp);
 
 /** Rows whose loaded instant is not the one `expected` (SQL over the row) gives. */
 async function mismatches(schema: string, table: string, column: string, expected: string): Promise<number> {

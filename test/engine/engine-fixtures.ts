@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type Database from "better-sqlite3";
 import { Client } from "pg";
+import { migrate, MigrateOptions, MigrationReport } from "../../engine";
 import { quoteIdent } from "../../engine/sql/identifiers";
 import { queryRows } from "../support/database";
 import { writeSqlite } from "../support/sqlite";
@@ -29,6 +30,15 @@ export function useTempDir(label: string): { readonly dir: string } {
       return dir;
     },
   };
+}
+
+/** A run of the default mode into the test's database, its backups in the test's folder: (file, prefix, options) -> report. */
+export function migrateInto(
+  database: { readonly url: string },
+  tmp: { readonly dir: string },
+): (file: string, prefix: string, options?: Partial<MigrateOptions>) => Promise<MigrationReport> {
+  return (file, prefix, options = {}) =>
+    migrate({ ...options, sourcePath: file, databaseUrl: database.url, schemaPrefix: prefix, backupDirectory: path.join(tmp.dir, "b") });
 }
 
 /** Writes `<dir>/<name>.sqlite` from `sql` (see writeSqlite) and returns its path. */

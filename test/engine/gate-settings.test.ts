@@ -11,9 +11,9 @@
  *     fails with TABLE_LOSS naming the table, unless allowTableLoss.
  */
 import * as path from "node:path";
-import { GateBlockedError, migrate, MigrateOptions, MigrationError, MigrationReport } from "../../engine";
+import { GateBlockedError, MigrateOptions, MigrationError } from "../../engine";
 import { queryRows, useTestDatabase } from "../support/database";
-import { pgCount, schemasOf, sqliteFile, useTempDir } from "./engine-fixtures";
+import { migrateInto, pgCount, schemasOf, sqliteFile, useTempDir } from "./engine-fixtures";
 
 const database = useTestDatabase("gate_settings");
 const tmp = useTempDir("gate_settings");
@@ -37,15 +37,7 @@ function tracker(name: string, texts: number, extra = ""): string {
   );
 }
 
-function run(file: string, prefix: string, options: Partial<MigrateOptions> = {}): Promise<MigrationReport> {
-  return migrate({
-    ...options,
-    sourcePath: file,
-    databaseUrl: database.url,
-    schemaPrefix: prefix,
-    backupDirectory: path.join(tmp.dir, "b"),
-  });
-}
+const run = migrateInto(database, tmp);
 
 async function failureOf(promise: Promise<unknown>): Promise<MigrationError> {
   try {

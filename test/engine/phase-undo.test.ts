@@ -16,7 +16,7 @@ import { inspectSource, migrate, MigrationError, resolveOptions, RollbackError }
 import { generateServicedeskDatabase } from "../../engine/generate";
 import { newRun, Phase, PHASES, Run, runPhases } from "../../engine/migrate/phases";
 import { MODE_BEHAVIOUR, PhaseName } from "../../engine/modes";
-import { queryRows, useTestDatabase } from "../support/database";
+import { queryRows, useTestDatabase, withConnection } from "../support/database";
 import { schemasOf, useTempDir } from "./engine-fixtures";
 
 const database = useTestDatabase("phase_undo");
@@ -113,20 +113,10 @@ async function runWith(
   return { error, run };
 }
 
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 describe("a failure before the load commits leaves the database as it was", () => {
   let before: Facts;
   beforeAll(async () => {
-    before = await withClient(databaseFacts);
+    before = await withConnection(database.url, databaseFacts);
     expect(before.schemas).toEqual([PREFIX, expect.stringMatching(/^pu_control$/), expect.stringMatching(/^pu_v\d{8}_\d{6}$/)]);
     expect(before.stable).toEqual([before.schemas[2]]);
   });
@@ -136,7 +126,7 @@ describe("a failure before the load commits leaves the database as it was", () =
     ...PHASE_NAMES.slice(0, LOAD).map((name, i) => ["complete", name, i] as const),
   ];
   it.each(cases)("at %s, after %s", async (step, name, at) => {
-    await withClient(async (client) => {
+    await withConnection(database.url, async (client) => {
       const { error, run } = await runWith(client, at, [failing(step, name)]);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toBe(`injected failure at ${step}, after ${name}`);
@@ -148,7 +138,7 @@ describe("a failure before the load commits leaves the database as it was", () =
   });
 
   it("undoes a streamed load's staging schema too", async () => {
-    await withClient(async (client) => {
+    await withConnection(database.url, async (client) => {
       const { error, run } = await runWith(client, LOAD, [failing("start", "load")], { streams: 2 });
       expect((error as Error).message).toBe("injected failure at start, after load");
       expect(run.load?.streams).toBe(2);
@@ -157,7 +147,7 @@ describe("a failure before the load commits leaves the database as it was", () =
   });
 
   it("reports an undo that fails beside the failure, and still undoes the other phases", async () => {
-    await withClient(async (client) => {
+    await withConnection(database.url, async (client) => {
       const breaking: Phase = {
         name: "canary",
         start: async () => undefined,
@@ -176,7 +166,7 @@ describe("a failure before the load commits leaves the database as it was", () =
 });
 
 it("keeps what the load committed when a later step fails: the version and the backup of the one it replaces, unserved", async () => {
-  await withClient(async (client) => {
+  await withConnection(database.url, async (client) => {
     const before = await databaseFacts(client);
     const { error, run } = await runWith(client, LOAD, [failing("complete", "load")]);
     expect((error as Error).message).toBe("injected failure at complete, after load");

@@ -7,25 +7,16 @@
  * (the oracle), in complete mode, the default.
  */
 import { randomBytes } from "node:crypto";
-import * as path from "node:path";
-import { inspectSource, migrate, MigrateOptions, MigrationReport } from "../../engine";
+import { inspectSource, MigrationReport } from "../../engine";
 import { useTestDatabase } from "../support/database";
 import { compareValueByValue } from "../support/oracle";
-import { columnTypes, rejectsOf, sqliteFile, textRows, useTempDir } from "./engine-fixtures";
+import { columnTypes, migrateInto, rejectsOf, sqliteFile, textRows, useTempDir } from "./engine-fixtures";
 
 const database = useTestDatabase("uuid");
 const tmp = useTempDir("uuid");
 const ROWS = 300;
 
-function load(file: string, prefix: string, options: Partial<MigrateOptions> = {}): Promise<MigrationReport> {
-  return migrate({
-    ...options,
-    sourcePath: file,
-    databaseUrl: database.url,
-    schemaPrefix: prefix,
-    backupDirectory: path.join(tmp.dir, "b"),
-  });
-}
+const load = migrateInto(database, tmp);
 
 /** A random UUID's 16 bytes; `text` prints them as 8-4-4-4-12 hex. */
 const uuidBytes = () => randomBytes(16);

@@ -121,13 +121,18 @@ export function useTestDatabase(label: string, server?: () => string): { readonl
   };
 }
 
-/** Runs one query on a short-lived connection and returns its rows. */
-export async function queryRows<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+/** Runs `fn` on a short-lived connection to `url`, closed however it ends. */
+export async function withConnection<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<T>(sql, params)).rows;
+    return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+/** Runs one query on a short-lived connection and returns its rows. */
+export async function queryRows<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  return withConnection(url, async (client) => (await client.query<T>(sql, params)).rows);
 }
