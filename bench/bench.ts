@@ -3,7 +3,7 @@
  * four contenders side by side, one at a time: the raw COPY floor, this
  * engine in simple mode, this engine in complete mode (steady state), and
  * pgloader. Prints a markdown table and, as the last line,
- * `ratio_vs_copy=X ratio_vs_pgloader=Y pgloader_run=cast complete_vs_simple=Z streams_2_vs_1=S peak_rss_mb=M`
+ * `ratio_vs_copy=X ratio_vs_pgloader=Y pgloader_run=cast complete_vs_simple=Z complete_vs_pgloader=P streams_2_vs_1=S peak_rss_mb=M complete_peak_rss_mb=C`
  * (pgloader_run: the pgloader run that loaded every row, which Y compares with);
  * writes everything to <data-dir>/results-<tickets>.json.
  *

@@ -27,9 +27,13 @@ export interface Ratios {
   readonly ratioVsPgloader: number | null;
   readonly pgloaderRun: PgloaderRunCompared | null;
   readonly completeVsSimple: number | null;
+  /** Complete (the default mode) over the same pgloader run as ratioVsPgloader. */
+  readonly completeVsPgloader: number | null;
   /** Simple with BENCH_STREAMS parallel table streams over simple with one. */
   readonly streamsVsOne: number | null;
   readonly peakRssMb: number | null;
+  /** Complete's process tree, pg_dump included. */
+  readonly completePeakRssMb: number | null;
   /** Simple over pgloader with its default casts and with CAST rules for epoch columns, each when it loaded every row. */
   readonly ratioVsPgloaderDefaults: number | null;
   readonly ratioVsPgloaderWithCast: number | null;
@@ -72,6 +76,7 @@ export function ratios(rows: readonly ContenderRow[]): Ratios {
   // (its defaults lose a table of ServiceDesk exports and still exit 0).
   const defaults = over(okWall(rows, "pgloader"));
   const cast = over(okWall(rows, "pgloaderCast"));
+  const pgloader = defaults !== null ? okWall(rows, "pgloader") : okWall(rows, "pgloaderCast");
   return {
     ratioVsCopy: over(okWall(rows, "floorKeys")),
     ratioVsPgloader: defaults ?? cast,
@@ -79,8 +84,10 @@ export function ratios(rows: readonly ContenderRow[]): Ratios {
     ratioVsPgloaderDefaults: defaults,
     ratioVsPgloaderWithCast: cast,
     completeVsSimple: complete !== null && simple !== null && simple > 0 ? complete / simple : null,
+    completeVsPgloader: complete !== null && pgloader !== null && pgloader > 0 ? complete / pgloader : null,
     streamsVsOne: streamed !== null && simple !== null && simple > 0 ? streamed / simple : null,
     peakRssMb: rows.find((r) => r.id === "simple" && r.status === "ok")?.peakRssMb ?? null,
+    completePeakRssMb: rows.find((r) => r.id === "complete" && r.status === "ok")?.peakRssMb ?? null,
   };
 }
 
@@ -89,7 +96,8 @@ const fixed = (n: number | null, digits: number) => (n === null ? "na" : n.toFix
 export function lastLine(r: Ratios): string {
   return (
     `ratio_vs_copy=${fixed(r.ratioVsCopy, 2)} ratio_vs_pgloader=${fixed(r.ratioVsPgloader, 2)} pgloader_run=${r.pgloaderRun ?? "na"} ` +
-    `complete_vs_simple=${fixed(r.completeVsSimple, 2)} streams_${BENCH_STREAMS}_vs_1=${fixed(r.streamsVsOne, 2)} peak_rss_mb=${fixed(r.peakRssMb, 0)}`
+    `complete_vs_simple=${fixed(r.completeVsSimple, 2)} complete_vs_pgloader=${fixed(r.completeVsPgloader, 2)} ` +
+    `streams_${BENCH_STREAMS}_vs_1=${fixed(r.streamsVsOne, 2)} peak_rss_mb=${fixed(r.peakRssMb, 0)} complete_peak_rss_mb=${fixed(r.completePeakRssMb, 0)}`
   );
 }
 
@@ -126,7 +134,7 @@ export interface PhaseColumn {
 const PHASES: readonly { key: string; label: string }[] = [
   { key: "inspect", label: "inspect (digest, profile, plan)" },
   { key: "health", label: "health checks" },
-  { key: "canary", label: "canary (load, validate, queries, drop)" },
+  { key: "canary", label: "canary (sample: load, keys, validate, queries)" },
   { key: "loadRows", label: "load rows (COPY)" },
   { key: "keys", label: "keys, foreign keys, indexes (engine: + ANALYZE)" },
   { key: "analyze", label: "ANALYZE (floor: not in its wall)" },

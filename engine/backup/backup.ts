@@ -35,6 +35,8 @@ export interface BackupOptions {
   onProgress?: (progress: BackupProgress) => void;
   /** The pg_dump to run (a run's, found for its server). Defaults to the pg_dump on PATH. */
   pgDump?: PgClientTool;
+  /** Called once pg_dump runs. */
+  onStarted?: () => void;
 }
 
 export interface BackupResult {
@@ -87,7 +89,10 @@ export async function backupSchema(options: BackupOptions): Promise<BackupResult
   const counter = progressCounter(started, onProgress);
   try {
     // flush: fsync before the stream closes the handle; a backup taken before a cutover must survive a crash after it.
-    await runPgTool(invocation, (stdout) => pipeline(stdout, counter, handle.createWriteStream({ flush: true })));
+    await runPgTool(invocation, (stdout) => {
+      options.onStarted?.();
+      return pipeline(stdout, counter, handle.createWriteStream({ flush: true }));
+    });
     // Only a complete dump gets its final name (rename is atomic in a directory).
     await rename(partial, file);
   } catch (error) {

@@ -3,13 +3,18 @@
  * <prefix>_canary, validated like any load, the test queries run on it,
  * and the transaction is rolled back: the canary is dropped by never being
  * committed, so nothing of it can be left behind.
+ *
+ * When a load follows in the same session (`keep`), the sample is that
+ * load's first slice: only its keys, validation and queries are rolled back
+ * (a savepoint), and the transaction stays open for the load, which sends
+ * the CSV the sample sent again, then the rest of the export (load-table.ts).
  */
 import { Client } from "pg";
 import { describeError, MigrationError } from "../errors";
-import { loadSchema, SchemaLoadResult } from "../load/load-schema";
+import { loadSchema, OpenFirstSlice, openFirstSlice, SchemaLoadResult } from "../load/load-schema";
 import { MigrationPlan } from "../plan/model";
 import { gatherSubsetStructure } from "../profile";
-import { ProgressListener } from "../progress";
+import { ProgressEvent, ProgressListener } from "../progress";
 import { attachSubset, openSource, SourceSchema } from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { applicableQueries } from "./queries";
@@ -31,6 +36,14 @@ export interface CanaryResult {
   readonly load: SchemaLoadResult;
   readonly queries: readonly CanaryQueryResult[];
   readonly seconds: number;
+  /** Its rows stay as the first slice of the load that follows. */
+  readonly kept: boolean;
+}
+
+export interface CanaryRun {
+  readonly result: CanaryResult;
+  /** The open transaction holding the sample, when kept: the load goes on in it, or rolls it back. */
+  readonly firstSlice: OpenFirstSlice | null;
 }
 
 export interface CanaryInput {
@@ -45,6 +58,8 @@ export interface CanaryInput {
   readonly sample?: SampleOptions;
   readonly testQueries?: readonly string[];
   readonly onProgress?: ProgressListener;
+  /** Keep the sample as the first slice of a load that follows on `client` (CanaryRun.firstSlice). */
+  readonly keep?: boolean;
 }
 
 async function runQueries(
@@ -73,7 +88,7 @@ async function runQueries(
   return results;
 }
 
-export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
+export async function runCanary(input: CanaryInput): Promise<CanaryRun> {
   const started = performance.now();
   const { rate, seed } = validateSampleOptions(input.sample ?? {});
   input.onProgress?.({ phase: "canary", message: `sampling ${Math.round(rate * 1000) / 10}% of the export (seed ${seed})` });
@@ -90,7 +105,7 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
       db.close();
     }
     let queries: CanaryQueryResult[] = [];
-    const load = await loadSchema({
+    const loadInput = {
       client: input.client,
       sourcePath: input.sourcePath,
       subset: sample.subset,
@@ -100,14 +115,16 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
       schema: input.schema,
       scratchDirectory: input.scratchDirectory,
       commit: false,
-      onProgress: (event) => input.onProgress?.({ ...event, phase: "canary" }),
+      onProgress: (event: ProgressEvent) => input.onProgress?.({ ...event, phase: "canary" }),
       beforeCommit: async () => {
         input.onProgress?.({ phase: "canary", message: `running test queries on ${input.schema}` });
         queries = await runQueries(input.client, input.schema, input.plan, input.testQueries ?? []);
       },
-    });
+    };
+    const firstSlice = input.keep ? await openFirstSlice(loadInput) : null;
+    const load = firstSlice ? firstSlice.result : await loadSchema(loadInput);
     const sampleRows = Object.fromEntries(evidence.tables.map((t) => [t.name, t.rows]));
-    return {
+    const result = {
       schema: input.schema,
       sampleRate: rate,
       sampleSeed: seed,
@@ -115,11 +132,14 @@ export async function runCanary(input: CanaryInput): Promise<CanaryResult> {
       load,
       queries,
       seconds: (performance.now() - started) / 1000,
+      kept: firstSlice !== null,
     };
+    return { result, firstSlice };
   } catch (error) {
     if (error instanceof MigrationError) throw error;
     throw new MigrationError("CANARY_FAILED", `canary load into ${input.schema} failed: ${(error as Error).message}`, { cause: error });
   } finally {
-    sample.remove();
+    // A kept sample's keys are read again by the load: the run's scratch folder goes with them.
+    if (!input.keep) sample.remove();
   }
 }

@@ -80,6 +80,12 @@ export function rejectsTableSql(schema: string): string {
 )`;
 }
 
+/** The rejects of one table ($1, its source name) of a first slice, taken into the load that goes on from it. */
+export function copySliceRejectsSql(from: string, to: string): string {
+  const columns = "table_name, row_key, column_name, raw_value, reason, action";
+  return `INSERT INTO ${qualified(to, REJECTS_TABLE)} (${columns}) SELECT ${columns} FROM ${qualified(from, REJECTS_TABLE)} WHERE table_name = $1`;
+}
+
 export function copyRejectsSql(schema: string): string {
   return `COPY ${qualified(schema, REJECTS_TABLE)} (table_name, row_key, column_name, raw_value, reason, action) FROM STDIN WITH (FORMAT csv)`;
 }

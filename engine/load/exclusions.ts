@@ -6,7 +6,7 @@
 import { MigrationPlan, TablePlan } from "../plan/model";
 import { TableEvidence } from "../profile";
 import { rowKeyExpression } from "../profile/structure";
-import { RowSubset, SourceDatabase, SourceTable, subsetWhere } from "../source";
+import { RowSubset, SourceDatabase, SourceTable, subsetCondition } from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { targetType } from "../types/target-types";
 import { Exclusion } from "./protocol";
@@ -14,7 +14,9 @@ import { Exclusion } from "./protocol";
 /**
  * Rows whose key duplicates an earlier row's once converted (1 and '1' are
  * different values in a column without affinity, the same integer in
- * PostgreSQL). The first row by rowid keeps the key.
+ * PostgreSQL). The first row by rowid of the whole table keeps the key,
+ * with or without a subset: a sample, and the rest of a load whose first
+ * slice it was, set aside the rows the whole load would.
  */
 export function duplicateKeys(db: SourceDatabase, source: SourceTable, table: TablePlan, subset?: RowSubset): Exclusion[] {
   if (source.rowidAlias || source.withoutRowid || table.primaryKey.length === 0) return [];
@@ -25,9 +27,10 @@ export function duplicateKeys(db: SourceDatabase, source: SourceTable, table: Ta
   const key = keyColumns.map((expr, i) => `${expr} AS k${i}`).join(", ");
   const partition = keyColumns.map((_, i) => `k${i}`).join(", ");
   const notNull = keyColumns.map((_, i) => `k${i} IS NOT NULL`).join(" AND ");
+  const inSubset = subsetCondition(source, subset);
   const sql = `SELECT rk FROM (
-      SELECT ${rowKeyExpression(source)} AS rk, row_number() OVER (PARTITION BY ${partition} ORDER BY rowid) AS n FROM (SELECT rowid, ${key} FROM ${quoteIdent(source.name)}${subsetWhere(source, subset)})
-      WHERE ${notNull}) WHERE n > 1`;
+      SELECT ${rowKeyExpression(source)} AS rk, rowid, row_number() OVER (PARTITION BY ${partition} ORDER BY rowid) AS n FROM (SELECT rowid, ${key} FROM ${quoteIdent(source.name)})
+      WHERE ${notNull}) WHERE n > 1${inSubset ? ` AND ${inSubset}` : ""}`;
   // rowKeyExpression refers to rowid, which the inner select carries.
   return (db.prepare(sql).pluck().all() as number[]).map((rowKey) => ({
     rowKey,

@@ -29,6 +29,21 @@ export interface LoadSchemaInput {
   readonly commit: boolean;
   /** Tables loaded at once, each in a session of its own; absent or 1: every table in the load's session. */
   readonly streams?: LoadStreams;
+  /** Rows already loaded in the open transaction (openFirstSlice): the load reads the rest and goes on from them. */
+  readonly firstSlice?: FirstSlice;
+}
+
+/**
+ * The canary's sample as the first slice of the load that follows, in the
+ * transaction that load goes on in (load-schema.ts openFirstSlice).
+ */
+export interface FirstSlice {
+  /** The schema holding the slice's tables and rejects (the canary's), dropped once the load has taken them. */
+  readonly schema: string;
+  readonly subset: RowSubset;
+  readonly tables: readonly LoadedTable[];
+  /** The run's scratch folder the slice kept each table's CSV in, to send again ahead of the rest. */
+  readonly directory: string;
 }
 
 export interface LoadStreams {
@@ -81,5 +96,13 @@ export interface OpenLoad {
   readonly result: SchemaLoadResult;
   complete(): Promise<void>;
   /** Rolls the load back (and drops the staging schema of a streamed one); throws only when that fails. */
+  undo(): Promise<void>;
+}
+
+/** A first slice in its open transaction: the load that follows goes on in it, or undo() rolls it back. */
+export interface OpenFirstSlice {
+  /** The slice keyed and validated (in a savepoint since rolled back). */
+  readonly result: SchemaLoadResult;
+  readonly slice: FirstSlice;
   undo(): Promise<void>;
 }

@@ -11,28 +11,46 @@
  * moves the tables in, adds the foreign keys and validates what they
  * changed. Readers still see nothing before the version is ready; what a
  * killed run leaves is the staging schema, which the next run drops.
+ *
+ * The canary's sample can be a load's first slice (openFirstSlice): it is
+ * loaded, checked and its keys rolled back in the transaction the load
+ * then goes on in, and each table takes the slice's rows before the rest.
  */
 
+import { mkdtempSync, rmSync } from "node:fs";
+import * as path from "node:path";
 import { undoAfter } from "../errors";
 import { rollBack } from "../sql/transaction";
 import { widenedMessage } from "../plan/widen";
 import { qualified, quoteIdent } from "../sql/identifiers";
 import { addForeignKeys, addIndexes, addPrimaryKeys } from "./constraints";
-import { createTableSql, LOAD_SESSION_SETTINGS, rejectsTableSql } from "./ddl";
-import { forEachTableJob } from "./table-jobs";
+import { copySliceRejectsSql, createTableSql, LOAD_SESSION_SETTINGS, rejectsTableSql } from "./ddl";
+import { forEachTableJob, SourceInputs } from "./table-jobs";
 import { loadTable } from "./load-table";
 import { WideningRequired } from "./read-table";
-import type { LoadedTable, LoadSchemaInput, OpenLoad, SchemaLoadResult } from "./load-model";
+import type { LoadedTable, LoadSchemaInput, OpenFirstSlice, OpenLoad, SchemaLoadResult } from "./load-model";
+import { complementOf, RowSubset } from "../source";
 import { openStreamedLoad } from "./staging-load";
 import { validateAll } from "./validate-loaded";
 
-export type { LoadedTable, LoadSchemaInput, LoadStreams, OpenLoad, SchemaLoadResult, TableLoadSummary } from "./load-model";
+export type {
+  FirstSlice,
+  LoadedTable,
+  LoadSchemaInput,
+  LoadStreams,
+  OpenFirstSlice,
+  OpenLoad,
+  SchemaLoadResult,
+  TableLoadSummary,
+} from "./load-model";
 
 export async function openLoad(input: LoadSchemaInput): Promise<OpenLoad> {
   const streams = input.streams;
-  if (streams && streams.count > 1 && input.commit && input.plan.tables.length > 1) return openStreamedLoad(input, streams);
+  if (!input.firstSlice && streams && streams.count > 1 && input.commit && input.plan.tables.length > 1)
+    return openStreamedLoad(input, streams);
   const { client } = input;
-  await client.query("BEGIN");
+  // After a first slice the load goes on in the slice's transaction.
+  if (!input.firstSlice) await client.query("BEGIN");
   let result: SchemaLoadResult;
   try {
     result = await loadInTransaction(input);
@@ -55,15 +73,54 @@ export async function loadSchema(input: LoadSchemaInput): Promise<SchemaLoadResu
   return load.result;
 }
 
-async function loadInTransaction(input: LoadSchemaInput): Promise<SchemaLoadResult> {
-  const { client, schema, plan } = input;
-  const started = performance.now();
+/**
+ * The canary's sample as the first slice of a load: loaded into `schema`
+ * in a transaction left open, then keyed, validated and checked
+ * (`beforeCommit`: the test queries) in a savepoint rolled back after, so
+ * what stays is the slice's rows and rejects. The load that follows
+ * (openLoad with `firstSlice`) goes on in the same transaction; undo() is
+ * the way out when none follows. A failure rolls everything back.
+ */
+export async function openFirstSlice(input: LoadSchemaInput & { readonly subset: RowSubset }): Promise<OpenFirstSlice> {
+  const { client } = input;
+  await client.query("BEGIN");
+  try {
+    const started = performance.now();
+    await createSchema(input);
+    const directory = mkdtempSync(path.join(input.scratchDirectory, "first-slice-"));
+    const loaded = await loadTables(input, directory);
+    await client.query("SAVEPOINT sdm_first_slice");
+    const result = await keyAndValidate(input, loaded, started);
+    await input.beforeCommit?.(result);
+    await client.query("ROLLBACK TO SAVEPOINT sdm_first_slice");
+    return {
+      result,
+      slice: { schema: input.schema, subset: input.subset, tables: loaded, directory },
+      undo: async () => void (await client.query("ROLLBACK")),
+    };
+  } catch (error) {
+    return rollBack(client, error);
+  }
+}
+
+async function createSchema({ client, schema }: LoadSchemaInput): Promise<void> {
   for (const setting of LOAD_SESSION_SETTINGS) await client.query(setting);
   await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
   await client.query(rejectsTableSql(schema));
-  const loaded = await loadTables(input);
-  const loadSeconds = (performance.now() - started) / 1000;
+}
 
+async function loadInTransaction(input: LoadSchemaInput): Promise<SchemaLoadResult> {
+  const started = performance.now();
+  await createSchema(input);
+  const loaded = await loadTables(input);
+  // Its rows and rejects are in the version's tables now.
+  if (input.firstSlice) await input.client.query(`DROP SCHEMA ${quoteIdent(input.firstSlice.schema)} CASCADE`);
+  return keyAndValidate(input, loaded, started);
+}
+
+async function keyAndValidate(input: LoadSchemaInput, loaded: LoadedTable[], started: number): Promise<SchemaLoadResult> {
+  const { client, schema, plan } = input;
+  const loadSeconds = (performance.now() - started) / 1000;
   input.onProgress?.({ phase: "keys", message: `building primary keys, foreign keys and indexes of ${schema}` });
   await addPrimaryKeys(client, schema, plan.tables);
   const repaired = await addForeignKeys(client, schema, plan.tables, plan.badValuePolicy);
@@ -77,14 +134,35 @@ async function loadInTransaction(input: LoadSchemaInput): Promise<SchemaLoadResu
   return { schema, tables, timings: { load: loadSeconds, keys: keysSeconds, validation: total - loadSeconds - keysSeconds, total } };
 }
 
-async function loadTables(input: LoadSchemaInput): Promise<LoadedTable[]> {
+/** The inputs of the table runs: after a first slice, the rows outside it, with the columns it was loaded with. */
+function sourceInputs(input: LoadSchemaInput): SourceInputs {
+  const slice = input.firstSlice;
+  if (!slice) return input;
+  const sliced = new Map(slice.tables.map((t) => [t.table.name, t]));
+  return {
+    ...input,
+    subset: complementOf(slice.subset),
+    plan: { ...input.plan, tables: input.plan.tables.map((t) => sliced.get(t.name)?.table ?? t) },
+    afterSlice: sliced,
+  };
+}
+
+/** Where a first slice keeps the CSV it sent of a table: in its folder, by the table's place in the plan. */
+function sliceFile(directory: string, input: LoadSchemaInput, table: string): string {
+  return path.join(directory, `table-${input.plan.tables.findIndex((t) => t.name === table)}.csv`);
+}
+
+/** Every table in load order; `keepSentIn`: the folder a first slice keeps its CSV in. */
+async function loadTables(input: LoadSchemaInput, keepSentIn?: string): Promise<LoadedTable[]> {
   const { client, schema } = input;
+  const first = input.firstSlice;
   return forEachTableJob(
-    input,
-    async ({ table, evidence, job }) => {
+    sourceInputs(input),
+    async ({ table, evidence, job, continuesSlice }) => {
+      const slice = continuesSlice ? first!.tables.find((t) => t.table.name === table.name)! : null;
       // A table read again with wider columns starts from nothing: its first attempt is undone here.
       await client.query("SAVEPOINT sdm_table_attempt");
-      let done = 0;
+      let done = slice?.read.stats.rowsRead ?? 0;
       const progress = (message: string) => input.onProgress?.({ phase: "load", table: table.name, done, total: evidence.rows, message });
       try {
         await client.query(createTableSql(schema, table));
@@ -95,12 +173,18 @@ async function loadTables(input: LoadSchemaInput): Promise<LoadedTable[]> {
           table,
           job,
           scratchDirectory: input.scratchDirectory,
+          ...(keepSentIn ? { keepSentIn: sliceFile(keepSentIn, input, table.name) } : {}),
+          ...(slice ? { firstSlice: { file: sliceFile(first!.directory, input, table.name), loaded: slice.result } } : {}),
           onRows: (rows) => {
             done += rows;
             progress(`loading ${table.name}`);
           },
         });
         await client.query("RELEASE SAVEPOINT sdm_table_attempt");
+        if (slice) {
+          await client.query(copySliceRejectsSql(first!.schema, schema), [table.source]);
+          rmSync(sliceFile(first!.directory, input, table.name), { force: true });
+        }
         // Rejected rows never reach COPY: report the table as fully read.
         if (done !== result.read.stats.rowsRead) {
           done = result.read.stats.rowsRead;

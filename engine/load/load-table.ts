@@ -4,8 +4,15 @@
  * refuses a row the converters let through, the table is rolled back to its
  * savepoint, the row is named (by replaying the reader to that row), set
  * aside as a reject with the server's message, and the table loaded again.
+ *
+ * The canary's sample, when it is the first slice of the load, keeps the CSV
+ * it sent in a file of the run's scratch folder; the load then sends those
+ * bytes again, ahead of the rest, in the one COPY FREEZE of the table: the
+ * sample is read from the export and converted once, every row is written
+ * frozen, and the checksum covers the rows in the order they are stored.
  */
 import { createHash } from "node:crypto";
+import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
 import { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { Client, DatabaseError } from "pg";
@@ -14,7 +21,8 @@ import { BadValueError, MigrationError } from "../errors";
 import { TablePlan } from "../plan/model";
 import { copySql, freezeSql } from "./ddl";
 import { ReaderJob } from "./protocol";
-import { findConsumedRow, ReadResult, readTable, splitJob } from "./read-table";
+import { combineRowHashes } from "../csv/row-hash";
+import { findConsumedRow, mergeReads, ReadResult, readTable, splitJob } from "./read-table";
 import { RejectSpool } from "./reject-spool";
 import { socketDone } from "./socket-done";
 
@@ -42,6 +50,10 @@ export interface TableLoadOptions {
   readonly onRows?: (rows: number) => void;
   /** Aborts the read (another table of a parallel load failed). */
   readonly signal?: AbortSignal;
+  /** Keep the CSV sent in this file (created mode 0600): the canary's sample, for the load that goes on from it. */
+  readonly keepSentIn?: string;
+  /** The table's first slice: the CSV it kept goes first, then the job's rows; the result covers both. */
+  readonly firstSlice?: { readonly file: string; readonly loaded: TableLoadResult };
 }
 
 /** "COPY tickets, line 12, column title: ..." -> 12 and "title". */
@@ -67,20 +79,21 @@ export async function loadTable(options: TableLoadOptions): Promise<TableLoadRes
       const { read, digest } = await copyRows(options, job, spool, chunkLog);
       await client.query("RELEASE SAVEPOINT sdm_table");
       await spool.copyInto(client, options.schema);
+      const slice = options.firstSlice?.loaded;
       return {
-        read,
+        read: slice ? mergeReads(slice.read, read) : read,
         digest,
-        rowsLoaded: read.stats.rowsEmitted,
-        rejected: spool.rejected,
-        nulled: spool.nulled,
-        refusedByServer: refused,
-        seconds: (performance.now() - started) / 1000,
+        rowsLoaded: read.stats.rowsEmitted + (slice?.rowsLoaded ?? 0),
+        rejected: spool.rejected + (slice?.rejected ?? 0),
+        nulled: spool.nulled + (slice?.nulled ?? 0),
+        refusedByServer: refused + (slice?.refusedByServer ?? 0),
+        seconds: (performance.now() - started) / 1000 + (slice?.seconds ?? 0),
       };
     } catch (error) {
       spool.discard();
       if (!isRowRefusal(error)) throw error;
       await client.query("ROLLBACK TO SAVEPOINT sdm_table");
-      job = await setAsideRefusedRow(job, error, refused, chunkLog);
+      job = await setAsideRefusedRow(job, error, refused, chunkLog, options.firstSlice?.loaded.rowsLoaded ?? 0);
     }
   }
 }
@@ -90,9 +103,20 @@ async function setAsideRefusedRow(
   error: DatabaseError,
   refused: number,
   chunkLog: { part: number; rows: number }[],
+  sliceRows: number,
 ): Promise<ReaderJob> {
   const { line, column } = refusedLine(error)!;
-  const rowKey = await findConsumedRow({ parts: splitJob(job), chunkLog }, line);
+  // The first slice's lines come first; PostgreSQL took them in the canary.
+  if (line <= sliceRows)
+    throw new MigrationError(
+      "LOAD_FAILED",
+      `table "${job.table}": PostgreSQL refused line ${line} of the canary's sample, which it took in the canary: ${error.message}`,
+      {
+        cause: error,
+        table: job.table,
+      },
+    );
+  const rowKey = await findConsumedRow({ parts: splitJob(job), chunkLog }, line - sliceRows);
   const reason = `PostgreSQL refused the value: ${error.message}`;
   if (job.policy === "fail" || rowKey === null) {
     throw new BadValueError(job.table, column ?? "(row)", rowKey ?? `line ${line}`, "", reason);
@@ -128,6 +152,8 @@ async function copyRows(
   await options.client.query(freezeSql(options.schema, options.table));
   const stream = options.client.query(copyFrom(copySql(options.schema, options.table)));
   const hasher = createHash("sha256");
+  // Written anew by every attempt: a refused row's attempt is sent again without it.
+  const kept = options.keepSentIn === undefined ? null : openSync(options.keepSentIn, "w", 0o600);
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([abort.signal, options.signal]) : abort.signal;
   let endedByServer = false;
@@ -137,11 +163,17 @@ async function copyRows(
   });
   let read: ReadResult;
   try {
+    if (options.firstSlice)
+      for await (const data of createReadStream(options.firstSlice.file)) {
+        if (!job.hashRows) hasher.update(data as Buffer);
+        await handedOn(stream, data as Buffer);
+      }
     read = await readTable(
       job,
       {
         async chunk(data, rows) {
           if (!job.hashRows) hasher.update(data);
+          if (kept !== null) writeSync(kept, data);
           // The chunk's buffer goes back to its reader to be filled again (transferred, which empties
           // every view of it here): not before the COPY stream has handed it to the socket, nor before
           // the socket is done with it. Until the server answers the COPY, the stream holds chunks back.
@@ -157,10 +189,15 @@ async function copyRows(
   } catch (error) {
     if (!endedByServer) await abortCopy(stream, error);
     throw error;
+  } finally {
+    if (kept !== null) closeSync(kept);
   }
   stream.end();
   await finished(stream);
-  return { read, digest: job.hashRows ? read.rowHash! : hasher.digest("hex") };
+  if (!job.hashRows) return { read, digest: hasher.digest("hex") };
+  // Rows hashed one by one: the slice's sum and the rest's add up.
+  const slice = options.firstSlice?.loaded;
+  return { read, digest: slice ? combineRowHashes([slice.digest, read.rowHash!]) : read.rowHash! };
 }
 
 /**

@@ -208,17 +208,31 @@ function mergeColumn(a: ColumnReadStats, b: ColumnReadStats): ColumnReadStats {
   return { nulls: a.nulls + b.nulls, converted: a.converted + b.converted, rejections, formats };
 }
 
+/** Two reads of one table's rows, one after the other (a first slice, then the rest), as one: the later read's parts replay its rows. */
+export function mergeReads(first: ReadResult, then: ReadResult): ReadResult {
+  return {
+    stats: { ...mergeStats(first.stats, then.stats), seconds: first.stats.seconds + then.stats.seconds },
+    rejectedKeys: first.rejectedKeys.map((keys, k) => [...keys, ...then.rejectedKeys[k]]),
+    rowHash: first.rowHash !== null && then.rowHash !== null ? combineRowHashes([first.rowHash, then.rowHash]) : null,
+    parts: then.parts,
+    chunkLog: then.chunkLog,
+  };
+}
+
+function mergeStats(a: TableReadStats, b: TableReadStats): TableReadStats {
+  return {
+    rowsRead: a.rowsRead + b.rowsRead,
+    rowsEmitted: a.rowsEmitted + b.rowsEmitted,
+    rowsRejected: a.rowsRejected + b.rowsRejected,
+    valuesNulled: a.valuesNulled + b.valuesNulled,
+    columns: a.columns.map((c, i) => mergeColumn(c, b.columns[i])),
+    seconds: Math.max(a.seconds, b.seconds),
+  };
+}
+
 function mergeResults(parts: ReaderJob[], results: PartDone[], chunkLog: ReadResult["chunkLog"]): ReadResult {
-  const stats = results
-    .map((r) => r.stats)
-    .reduce((a, b) => ({
-      rowsRead: a.rowsRead + b.rowsRead,
-      rowsEmitted: a.rowsEmitted + b.rowsEmitted,
-      rowsRejected: a.rowsRejected + b.rowsRejected,
-      valuesNulled: a.valuesNulled + b.valuesNulled,
-      columns: a.columns.map((c, i) => mergeColumn(c, b.columns[i])),
-      seconds: Math.max(a.seconds, b.seconds),
-    }));
+  // Parts run side by side: the table took as long as the longest.
+  const stats = results.map((r) => r.stats).reduce(mergeStats);
   const rejectedKeys = results[0].rejectedKeys.map((_, k) => results.flatMap((r) => r.rejectedKeys[k]));
   const hashed = results.every((r) => r.rowHash !== null);
   const rowHash = hashed ? combineRowHashes(results.map((r) => r.rowHash!)) : null;

@@ -23,6 +23,8 @@ export interface TableRunContext {
   readonly job: ReaderJob;
   /** Rows set aside as duplicate keys before reading (for the gate). */
   readonly duplicates: number;
+  /** The table goes on from its first slice (the job reads the rows outside it); false: the job reads them all. */
+  readonly continuesSlice: boolean;
 }
 
 export interface SourceInputs {
@@ -32,6 +34,16 @@ export interface SourceInputs {
   readonly plan: MigrationPlan;
   /** Read only these rows of the export (the canary's sample). */
   readonly subset?: RowSubset;
+  /**
+   * The load's first slice, read before (the canary's sample; `subset` is
+   * then its complement): each table's keys of the rows it rejected. A
+   * table goes on from its slice, unless its values need wider columns than
+   * the slice's: it is then read whole, and its slice not kept.
+   */
+  readonly afterSlice?: ReadonlyMap<
+    string,
+    { readonly read: Pick<ReadResult, "rejectedKeys">; readonly job: Pick<ReaderJob, "referencedKeys"> }
+  >;
 }
 
 /** Why a table's run cannot stand: a parent it references, still loading when it started, rejected rows it refers to. */
@@ -61,6 +73,9 @@ class TableJobs {
   constructor(private readonly inputs: SourceInputs) {
     this.db = openSource(inputs.sourcePath);
     attachSubset(this.db, inputs.subset);
+    // The children of the rest read their parents' rejections in the slice too.
+    for (const [table, { read, job }] of inputs.afterSlice ?? [])
+      this.rejectedKeys.set(table, { sets: job.referencedKeys.map((s) => [...s]), keys: read.rejectedKeys });
   }
 
   close(): void {
@@ -78,12 +93,14 @@ class TableJobs {
     const { inputs, db } = this;
     const source = inputs.source.tables.find((t) => t.name === planned.source)!;
     const evidence = inputs.evidence.tables.find((t) => t.name === planned.source)!;
-    const duplicates = duplicateKeys(db, source, planned, inputs.subset);
+    // After a first slice the table's rows are counted, and set aside, whole: a table read whole needs them all.
+    const counted = inputs.afterSlice ? undefined : inputs.subset;
+    const duplicates = duplicateKeys(db, source, planned, counted);
     const exclusions = structuralExclusions(source, planned, evidence, duplicates);
-    return { planned, source, evidence, duplicates, exclusions, rowidRange: rowidRangeOf(db, source, inputs.subset) };
+    return { planned, source, evidence, duplicates, exclusions, rowidRange: rowidRangeOf(db, source, counted) };
   }
 
-  job(prepared: ReturnType<TableJobs["prepare"]>, table: TablePlan): ReaderJob {
+  job(prepared: ReturnType<TableJobs["prepare"]>, table: TablePlan, continuesSlice = false): ReaderJob {
     return readerJob({
       sourcePath: this.inputs.sourcePath,
       plan: this.inputs.plan,
@@ -93,7 +110,7 @@ class TableJobs {
       rejectedKeys: this.rejectedKeys,
       policy: this.inputs.plan.badValuePolicy,
       rowidRange: prepared.rowidRange,
-      subset: this.inputs.subset,
+      subset: this.inputs.afterSlice && !continuesSlice ? undefined : this.inputs.subset,
     });
   }
 
@@ -106,15 +123,24 @@ class TableJobs {
   ): Promise<T & TableRunContext> {
     const prepared = this.prepare(planned);
     let table = planned;
+    let continuesSlice = this.inputs.afterSlice?.has(planned.name) ?? false;
     for (let reads = 1; ; reads++) {
-      const job = this.job(prepared, table);
-      const context = { table, source: prepared.source, evidence: prepared.evidence, job, duplicates: prepared.duplicates.length };
+      const job = this.job(prepared, table, continuesSlice);
+      const context = {
+        table,
+        source: prepared.source,
+        evidence: prepared.evidence,
+        job,
+        duplicates: prepared.duplicates.length,
+        continuesSlice,
+      };
       let result: T;
       try {
         result = await run({ ...context, ...extra });
       } catch (error) {
         if (!(error instanceof WideningRequired) || reads >= MAX_READS_PER_TABLE) throw error;
         table = widenTable(table, error.widenings);
+        continuesSlice = false;
         onWidened?.(table);
         continue;
       }

@@ -23,6 +23,8 @@ async function sourceDigestAfterRepairs(
   // One worker, in key order: the read-back of a changed table is in key order too.
   const job: ReaderJob = {
     ...item.job,
+    // A table that went on from a first slice holds every row of it: its job read only the rest.
+    subset: item.continuesSlice ? undefined : item.job.subset,
     rowidRange: null,
     policy: changes.some((c) => c.nulled) ? "null" : item.job.policy,
     exclusions: [

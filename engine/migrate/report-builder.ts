@@ -117,6 +117,7 @@ export function buildReport(ctx: ReportContext, parts: ReportParts): MigrationRe
       sampleRows: canary.sampleRows,
       queries: canary.queries.map((q) => ({ ...q, milliseconds: milliseconds(q.milliseconds) })),
       seconds: seconds(canary.seconds),
+      kept: canary.kept,
     },
     backup: parts.backup ? { ...parts.backup, seconds: seconds(parts.backup.seconds) } : null,
     droppedVersions: parts.droppedVersions ?? [],

@@ -64,7 +64,7 @@ export function reportMarkdown(report: MigrationReport): string {
       "",
       "## Canary",
       "",
-      `${percent(report.canary.sampleRate * 100)}% sample (seed ${report.canary.sampleSeed}) loaded into \`${report.canary.schema}\`, validated and rolled back in ${report.canary.seconds.toFixed(1)} s.`,
+      `${percent(report.canary.sampleRate * 100)}% sample (seed ${report.canary.sampleSeed}) loaded into \`${report.canary.schema}\`, validated and ${report.canary.kept ? "kept as the first slice of the load (its keys and checks rolled back)" : "rolled back"} in ${report.canary.seconds.toFixed(1)} s.`,
     );
     for (const q of report.canary.queries) lines.push(`- ${q.name}: ${q.rows} rows in ${q.milliseconds.toFixed(0)} ms`);
   }

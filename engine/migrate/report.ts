@@ -80,6 +80,8 @@ export interface MigrationReport {
     readonly sampleRows: Readonly<Record<string, number>>;
     readonly queries: readonly CanaryQueryResult[];
     readonly seconds: number;
+    /** Its rows stayed as the first slice of the version loaded after it (its keys and checks were rolled back). */
+    readonly kept: boolean;
   } | null;
   /** The pg_dump backup of the version this one replaced: the file, and the pg_dump that wrote it ("pg_dump 15.20 (on PATH)"). */
   readonly backup: { readonly file: string; readonly bytes: number; readonly seconds: number; readonly tool: string } | null;

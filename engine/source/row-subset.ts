@@ -15,6 +15,8 @@ export interface RowSubset {
   readonly file: string;
   /** Source table -> its key table in the key database. */
   readonly keyTables: Readonly<Record<string, string>>;
+  /** Every row but those named (the rest of a load whose first slice was the subset). */
+  readonly complement?: boolean;
 }
 
 /** What identifies a row: its rowid, or its primary key when it has no rowid. */
@@ -33,6 +35,11 @@ export function attachSubset(db: SourceDatabase, subset: RowSubset | undefined):
   if (subset) db.prepare(`ATTACH DATABASE ? AS ${SUBSET_SCHEMA}`).run(subset.file);
 }
 
+/** The rows the subset does not name. */
+export function complementOf(subset: RowSubset): RowSubset {
+  return { ...subset, complement: !subset.complement };
+}
+
 /**
  * The condition that keeps a table's rows to the subset ("" without one),
  * for a WHERE clause; `alias` qualifies the table's columns.
@@ -44,7 +51,7 @@ export function subsetCondition(table: RowIdentity, subset: RowSubset | undefine
   const columns = identityColumns(table).map((c) => (alias ? `${alias}.` : "") + (c === "rowid" ? c : quoteIdent(c)));
   const keys = columns.map((_, i) => `k${i}`).join(", ");
   const tuple = columns.length === 1 ? columns[0] : `(${columns.join(", ")})`;
-  return `${tuple} IN (SELECT ${keys} FROM ${SUBSET_SCHEMA}.${quoteIdent(keyTable)})`;
+  return `${tuple} ${subset.complement ? "NOT IN" : "IN"} (SELECT ${keys} FROM ${SUBSET_SCHEMA}.${quoteIdent(keyTable)})`;
 }
 
 /** `WHERE <condition>` or "", to append after a FROM clause. */

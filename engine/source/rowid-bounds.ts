@@ -10,9 +10,10 @@ import { RowSubset, SUBSET_SCHEMA } from "./row-subset";
  * 3 million comments, against microseconds).
  */
 export function rowidBounds(db: SourceDatabase, table: string, subset?: RowSubset): { lo: number; hi: number } | null {
-  // A subset's key table of a rowid table is keyed by rowid: its ends are the subset's.
-  const from = subset ? `${SUBSET_SCHEMA}.${quoteIdent(subset.keyTables[table])}` : quoteIdent(table);
-  const rowid = subset ? "k0" : "rowid";
+  // A subset's key table of a rowid table is keyed by rowid: its ends are the subset's (a complement spans the table).
+  const keys = subset && !subset.complement ? subset : undefined;
+  const from = keys ? `${SUBSET_SCHEMA}.${quoteIdent(keys.keyTables[table])}` : quoteIdent(table);
+  const rowid = keys ? "k0" : "rowid";
   const lo = db.prepare(`SELECT min(${rowid}) FROM ${from}`).pluck().get() as number | null;
   const hi = db.prepare(`SELECT max(${rowid}) FROM ${from}`).pluck().get() as number | null;
   return lo === null || hi === null ? null : { lo, hi };

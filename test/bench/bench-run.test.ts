@@ -75,7 +75,7 @@ describe("npm run bench on a small export", () => {
     const lines = stdout.trimEnd().split("\n");
     const last = lines[lines.length - 1];
     expect(last).toMatch(
-      /^ratio_vs_copy=\d+\.\d\d ratio_vs_pgloader=\d+\.\d\d pgloader_run=cast complete_vs_simple=\d+\.\d\d streams_2_vs_1=\d+\.\d\d peak_rss_mb=\d+$/,
+      /^ratio_vs_copy=\d+\.\d\d ratio_vs_pgloader=\d+\.\d\d pgloader_run=cast complete_vs_simple=\d+\.\d\d complete_vs_pgloader=\d+\.\d\d streams_2_vs_1=\d+\.\d\d peak_rss_mb=\d+ complete_peak_rss_mb=\d+$/,
     );
     expect(results.lastLine).toBe(last);
     console.log(`bench at ${TICKETS} tickets: ${last}`);

@@ -1,6 +1,6 @@
 /**
  * The run's scratch folder, <backups>/<prefix>/scratch/run-<host>-<pid>-<random>:
- * the canary's sample keys and the reject spools go there (folder 0700,
+ * the canary's sample keys, the CSV it keeps for the load and the reject spools go there (folder 0700,
  * files 0600), nothing holding a value of the export goes to the system
  * temp folder, the folder is gone after a run that succeeds and after one
  * that fails, the next run removes the folders of dead runs of this host
@@ -126,7 +126,7 @@ it("keeps the sample keys and reject spools in the run's scratch folder (0700, f
   expect([...seen.folderModes]).toEqual([0o700]);
   expect([...seen.fileModes]).toEqual([0o600]);
   // The watch saw the export's values in the scratch files, so it would have seen them in the temp folder too.
-  expect([...seen.marked].sort()).toEqual(["rejects-<uuid>.csv", "sample-keys.sqlite"]);
+  expect([...seen.marked].sort()).toEqual(["rejects-<uuid>.csv", "sample-keys.sqlite", "table-0.csv"]);
   expect(inTemp).toEqual([]);
   // The folders above it private too, while it ran; after the run the run folder is gone,
   // and the scratch root it emptied with it.

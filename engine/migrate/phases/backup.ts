@@ -13,17 +13,21 @@ import { Client } from "pg";
 import { backupFolder, backupSchema, BackupResult, removePartialBackups } from "../../backup";
 import { backupServerOf, backupToolMismatch, nearestTools, PgClientTool, toolLabel } from "../../backup/pg-tools";
 import { ResolvedOptions } from "../options";
-import { Phase } from "./phase";
+import { nothing, Phase } from "./phase";
 
 export function backupPhase(): Phase {
   let running: Promise<BackupResult | null> = Promise.resolve(null);
   return {
     name: "backup",
     async start(run) {
+      let started!: () => void;
+      const dumping = new Promise<void>((resolve) => (started = resolve));
       // The health phase found the pg_dump that dumps the server (none with backup: none).
-      running = runBackup(run.options, run.active, run.pgDump);
+      running = runBackup(run.options, run.active, run.pgDump, started);
       // Awaited by complete() or undo(); this only keeps an early failure from being unhandled meanwhile.
-      running.catch(() => undefined);
+      const settled = running.then(nothing, nothing);
+      // The canary's sampling holds this thread for seconds: pg_dump is started before it.
+      await Promise.race([dumping, settled]);
     },
     async complete(run) {
       run.backup = await run.timed("backup", () => running);
@@ -48,7 +52,12 @@ export async function backupNow(client: Client, options: ResolvedOptions, schema
   return runBackup(options, schema, tools.pgDump);
 }
 
-async function runBackup(options: ResolvedOptions, active: string | null, pgDump: PgClientTool | null): Promise<BackupResult | null> {
+async function runBackup(
+  options: ResolvedOptions,
+  active: string | null,
+  pgDump: PgClientTool | null,
+  onStarted?: () => void,
+): Promise<BackupResult | null> {
   if (!active || pgDump === null) return null;
   const folder = backupFolder(options.backupDirectory, options.schemaPrefix);
   const removed = await removePartialBackups(folder);
@@ -67,5 +76,6 @@ async function runBackup(options: ResolvedOptions, active: string | null, pgDump
     directory: folder,
     compression: options.backupCompression,
     pgDump,
+    ...(onStarted ? { onStarted } : {}),
   });
 }

@@ -1,20 +1,27 @@
 /**
  * The canary phase: a sample of the export that keeps its references is
- * loaded into <prefix>_canary, validated, the test queries run, and the
- * transaction is rolled back; the gate then judges the sample's values.
- *   start     runs it (nothing is left of it) and the gate; a block ends the run
- *   complete  nothing: nothing is kept
- *   undo      nothing
+ * loaded, validated and the test queries run on it; the gate then judges
+ * the sample's values. When the load follows in this session (one stream),
+ * the sample is its first slice: its keys and checks are rolled back, its
+ * rows stay for the load in the transaction left open. Otherwise it is
+ * loaded into <prefix>_canary and rolled back whole.
+ *   start     runs it and the gate; a block ends the run
+ *   complete  nothing: the load commits what is kept
+ *   undo      rolls back a kept sample the load has not taken over
  */
 import { runCanary } from "../../canary/canary";
+import { modeBehaviour } from "../../modes";
 import { canarySchemaName } from "../../versions";
 import { gateBlocked, qualityOf } from "../report-builder";
+import { loadStreams } from "./load";
 import { nothing, Phase } from "./phase";
 
 export const canaryPhase = (): Phase => ({
   name: "canary",
   async start(run) {
     const { options, inspection } = run;
+    // A load in parallel sessions cannot go on in this one's transaction.
+    const keep = modeBehaviour(options.mode).phases.includes("load") && (await loadStreams(run)) === 1;
     const canary = await run.timed("canary", () =>
       runCanary({
         client: run.client,
@@ -26,12 +33,18 @@ export const canaryPhase = (): Phase => ({
         sample: { rate: options.sampleRate, seed: options.sampleSeed },
         testQueries: options.testQueries,
         onProgress: options.onProgress,
+        keep,
       }),
     );
-    run.canary = canary;
-    run.quality = qualityOf(inspection, canary.load.tables, options, "sample", run.health, run.previousRows);
+    run.canary = canary.result;
+    run.firstSlice = canary.firstSlice;
+    run.quality = qualityOf(inspection, canary.result.load.tables, options, "sample", run.health, run.previousRows);
     if (run.quality.blocked) throw gateBlocked(run, run.quality);
   },
   complete: nothing,
-  undo: nothing,
+  async undo(run) {
+    const slice = run.firstSlice;
+    run.firstSlice = null;
+    await slice?.undo();
+  },
 });

@@ -45,12 +45,14 @@ export function loadPhase(): Phase {
       const { client, options, inspection } = run;
       await run.timed("load", async () => {
         const schema = await allocateVersionName(client, options.schemaPrefix);
-        // More streams than tables would only sit idle.
-        const streams = Math.min(await resolveStreams(client, options.streams), Math.max(1, inspection.plan.tables.length));
+        const streams = await loadStreams(run);
         options.onProgress?.({
           phase: "load",
-          message: `loading ${schema} with ${streams} stream(s)${options.streams === "auto" ? " (auto)" : ""}`,
+          message: `loading ${schema} with ${streams} stream(s)${options.streams === "auto" ? " (auto)" : ""}${run.firstSlice ? ", going on from the canary's sample" : ""}`,
         });
+        // From here this phase's undo rolls the sample's transaction back.
+        const firstSlice = run.firstSlice;
+        run.firstSlice = null;
         open = await openLoad({
           client,
           sourcePath: options.sourcePath,
@@ -60,6 +62,7 @@ export function loadPhase(): Phase {
           schema,
           scratchDirectory: run.scratchDirectory!,
           commit: true,
+          ...(firstSlice ? { firstSlice: firstSlice.slice } : {}),
           onProgress: options.onProgress,
           streams: { count: streams, prefix: options.schemaPrefix, connect: () => connect(options.databaseUrl) },
         });
@@ -85,6 +88,13 @@ export function loadPhase(): Phase {
       await open?.undo();
     },
   };
+}
+
+/** Tables the load runs at once, asked once per run (the canary keeps its sample only for a load in one session). */
+export async function loadStreams(run: Run): Promise<number> {
+  // More streams than tables would only sit idle.
+  run.streams ??= Math.min(await resolveStreams(run.client, run.options.streams), Math.max(1, run.inspection.plan.tables.length));
+  return run.streams;
 }
 
 function versionMetadata(run: Run, load: LoadedVersion, backup: BackupResult | null): VersionMetadata {

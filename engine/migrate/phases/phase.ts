@@ -17,6 +17,7 @@ import type { Client } from "pg";
 import type { BackupResult } from "../../backup";
 import type { PgClientTool } from "../../backup/pg-tools";
 import type { CanaryResult } from "../../canary/canary";
+import type { OpenFirstSlice } from "../../load/load-schema";
 import { undoAfter } from "../../errors";
 import type { PhaseName } from "../../modes";
 import type { Finding, QualityReport } from "../../quality";
@@ -52,7 +53,11 @@ export interface Run {
   scratchDirectory: string | null;
   /** The gate's last verdict (the sample's, then every value's). */
   quality: QualityReport | null;
+  /** Tables the load runs at once (loadStreams), once asked. */
+  streams: number | null;
   canary: CanaryResult | null;
+  /** canary: the sample kept as the load's first slice, its transaction open; the load takes it over. */
+  firstSlice: OpenFirstSlice | null;
   backup: BackupResult | null;
   load: LoadedVersion | null;
   served: Served | null;
@@ -79,7 +84,9 @@ export function newRun(
     pgDump: null,
     scratchDirectory: null,
     quality: null,
+    streams: null,
     canary: null,
+    firstSlice: null,
     backup: null,
     load: null,
     served: null,
