@@ -138,7 +138,8 @@ async function keyAndValidate(input: LoadSchemaInput, loaded: LoadedTable[], sta
 function sourceInputs(input: LoadSchemaInput): SourceInputs {
   const slice = input.firstSlice;
   if (!slice) return input;
-  const sliced = new Map(slice.tables.map((t) => [t.table.name, t]));
+  // A table whose CSV the slice could not keep (a full disk) is read whole.
+  const sliced = new Map(slice.tables.filter((t) => t.result.keptIn !== null).map((t) => [t.table.name, t]));
   return {
     ...input,
     subset: complementOf(slice.subset),
@@ -174,7 +175,7 @@ async function loadTables(input: LoadSchemaInput, keepSentIn?: string): Promise<
           job,
           scratchDirectory: input.scratchDirectory,
           ...(keepSentIn ? { keepSentIn: sliceFile(keepSentIn, input, table.name) } : {}),
-          ...(slice ? { firstSlice: { file: sliceFile(first!.directory, input, table.name), loaded: slice.result } } : {}),
+          ...(slice ? { firstSlice: { file: slice.result.keptIn!, loaded: slice.result } } : {}),
           onRows: (rows) => {
             done += rows;
             progress(`loading ${table.name}`);
@@ -183,9 +184,11 @@ async function loadTables(input: LoadSchemaInput, keepSentIn?: string): Promise<
         await client.query("RELEASE SAVEPOINT sdm_table_attempt");
         if (slice) {
           await client.query(copySliceRejectsSql(first!.schema, schema), [table.source]);
-          rmSync(sliceFile(first!.directory, input, table.name), { force: true });
+          rmSync(slice.result.keptIn!, { force: true });
         }
         // Rejected rows never reach COPY: report the table as fully read.
+        if (result.keepFailure !== null)
+          progress(`could not keep the CSV ${table.name} sent (${result.keepFailure}): the load reads ${table.name} whole`);
         if (done !== result.read.stats.rowsRead) {
           done = result.read.stats.rowsRead;
           progress(`loaded ${table.name}`);

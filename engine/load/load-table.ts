@@ -12,7 +12,7 @@
  * frozen, and the checksum covers the rows in the order they are stored.
  */
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { Client, DatabaseError } from "pg";
@@ -24,6 +24,7 @@ import { ReaderJob } from "./protocol";
 import { combineRowHashes } from "../csv/row-hash";
 import { findConsumedRow, mergeReads, ReadResult, readTable, splitJob } from "./read-table";
 import { RejectSpool } from "./reject-spool";
+import { SentCopy } from "./sent-copy";
 import { socketDone } from "./socket-done";
 
 /** How many refused rows one table may have before the load gives up on it. */
@@ -33,6 +34,9 @@ export interface TableLoadResult {
   readonly read: ReadResult;
   /** sha256 of the CSV sent (ordered tables) or the sum of row hashes. */
   readonly digest: string;
+  /** The file holding the CSV sent, when asked to keep it (keepSentIn) and it could; else null, and why in keepFailure. */
+  readonly keptIn: string | null;
+  readonly keepFailure: string | null;
   readonly rowsLoaded: number;
   readonly rejected: number;
   readonly nulled: number;
@@ -76,13 +80,16 @@ export async function loadTable(options: TableLoadOptions): Promise<TableLoadRes
     const spool = new RejectSpool(options.scratchDirectory, table.source);
     const chunkLog: { part: number; rows: number }[] = [];
     try {
-      const { read, digest } = await copyRows(options, job, spool, chunkLog);
+      const { read, digest, kept } = await copyRows(options, job, spool, chunkLog);
+      const keptIn = kept?.close() ?? null;
       await client.query("RELEASE SAVEPOINT sdm_table");
       await spool.copyInto(client, options.schema);
       const slice = options.firstSlice?.loaded;
       return {
         read: slice ? mergeReads(slice.read, read) : read,
         digest,
+        keptIn,
+        keepFailure: kept?.failure ?? null,
         rowsLoaded: read.stats.rowsEmitted + (slice?.rowsLoaded ?? 0),
         rejected: spool.rejected + (slice?.rejected ?? 0),
         nulled: spool.nulled + (slice?.nulled ?? 0),
@@ -148,12 +155,12 @@ async function copyRows(
   job: ReaderJob,
   spool: RejectSpool,
   chunkLog: { part: number; rows: number }[],
-): Promise<{ read: ReadResult; digest: string }> {
+): Promise<{ read: ReadResult; digest: string; kept: SentCopy | null }> {
   await options.client.query(freezeSql(options.schema, options.table));
   const stream = options.client.query(copyFrom(copySql(options.schema, options.table)));
   const hasher = createHash("sha256");
   // Written anew by every attempt: a refused row's attempt is sent again without it.
-  const kept = options.keepSentIn === undefined ? null : openSync(options.keepSentIn, "w", 0o600);
+  const kept = options.keepSentIn === undefined ? null : new SentCopy(options.keepSentIn);
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([abort.signal, options.signal]) : abort.signal;
   let endedByServer = false;
@@ -173,7 +180,7 @@ async function copyRows(
       {
         async chunk(data, rows) {
           if (!job.hashRows) hasher.update(data);
-          if (kept !== null) writeSync(kept, data);
+          kept?.write(data);
           // The chunk's buffer goes back to its reader to be filled again (transferred, which empties
           // every view of it here): not before the COPY stream has handed it to the socket, nor before
           // the socket is done with it. Until the server answers the COPY, the stream holds chunks back.
@@ -187,17 +194,21 @@ async function copyRows(
       chunkLog,
     );
   } catch (error) {
+    kept?.discard();
     if (!endedByServer) await abortCopy(stream, error);
     throw error;
-  } finally {
-    if (kept !== null) closeSync(kept);
   }
-  stream.end();
-  await finished(stream);
-  if (!job.hashRows) return { read, digest: hasher.digest("hex") };
+  try {
+    stream.end();
+    await finished(stream);
+  } catch (error) {
+    kept?.discard();
+    throw error;
+  }
+  if (!job.hashRows) return { read, digest: hasher.digest("hex"), kept };
   // Rows hashed one by one: the slice's sum and the rest's add up.
   const slice = options.firstSlice?.loaded;
-  return { read, digest: slice ? combineRowHashes([slice.digest, read.rowHash!]) : read.rowHash! };
+  return { read, digest: slice ? combineRowHashes([slice.digest, read.rowHash!]) : read.rowHash!, kept };
 }
 
 /**
