@@ -80,12 +80,14 @@ export function rejectsTableSql(schema: string): string {
 )`;
 }
 
+/** The columns a reject is written with, in the reject spool's order. */
+const REJECT_COLUMNS = "table_name, row_key, column_name, raw_value, reason, action";
+
 /** The rejects of one table ($1, its source name) of a first slice, taken into the load that goes on from it. */
 export function copySliceRejectsSql(from: string, to: string): string {
-  const columns = "table_name, row_key, column_name, raw_value, reason, action";
-  return `INSERT INTO ${qualified(to, REJECTS_TABLE)} (${columns}) SELECT ${columns} FROM ${qualified(from, REJECTS_TABLE)} WHERE table_name = $1`;
+  return `INSERT INTO ${qualified(to, REJECTS_TABLE)} (${REJECT_COLUMNS}) SELECT ${REJECT_COLUMNS} FROM ${qualified(from, REJECTS_TABLE)} WHERE table_name = $1`;
 }
 
 export function copyRejectsSql(schema: string): string {
-  return `COPY ${qualified(schema, REJECTS_TABLE)} (table_name, row_key, column_name, raw_value, reason, action) FROM STDIN WITH (FORMAT csv)`;
+  return `COPY ${qualified(schema, REJECTS_TABLE)} (${REJECT_COLUMNS}) FROM STDIN WITH (FORMAT csv)`;
 }

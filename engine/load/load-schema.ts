@@ -14,7 +14,8 @@
  *
  * The canary's sample can be a load's first slice (openFirstSlice): it is
  * loaded, checked and its keys rolled back in the transaction the load
- * then goes on in, and each table takes the slice's rows before the rest.
+ * then goes on in, and each table's COPY sends the slice's CSV again
+ * before the rest.
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -186,9 +187,9 @@ async function loadTables(input: LoadSchemaInput, keepSentIn?: string): Promise<
           await client.query(copySliceRejectsSql(first!.schema, schema), [table.source]);
           rmSync(slice.result.keptIn!, { force: true });
         }
-        // Rejected rows never reach COPY: report the table as fully read.
         if (result.keepFailure !== null)
           progress(`could not keep the CSV ${table.name} sent (${result.keepFailure}): the load reads ${table.name} whole`);
+        // Rejected rows never reach COPY: report the table as fully read.
         if (done !== result.read.stats.rowsRead) {
           done = result.read.stats.rowsRead;
           progress(`loaded ${table.name}`);
