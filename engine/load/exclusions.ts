@@ -3,41 +3,73 @@
  * converted, orphans and NULL keys found by the profile, and the
  * referenced key columns whose rejected rows a child must follow.
  */
-import { MigrationPlan, TablePlan } from "../plan/model";
+import { ColumnPlan, MigrationPlan, TablePlan } from "../plan/model";
 import { TableEvidence } from "../profile";
 import { rowKeyExpression } from "../profile/structure";
 import { RowSubset, SourceDatabase, SourceTable, subsetCondition } from "../source";
 import { quoteIdent } from "../sql/identifiers";
-import { targetType } from "../types/target-types";
+import { SqliteValue } from "../types/conversion";
+import { buildConverter, targetType } from "../types/target-types";
 import { Exclusion } from "./protocol";
 
 /**
- * Rows whose key duplicates an earlier row's once converted (1 and '1' are
- * different values in a column without affinity, the same integer in
- * PostgreSQL). The first row by rowid of the whole table keeps the key,
- * with or without a subset: a sample, and the rest of a load whose first
- * slice it was, set aside the rows the whole load would.
+ * Rows whose key duplicates an earlier row's once converted (1, 1.0 and '1'
+ * are different values in a column without affinity, one key in
+ * PostgreSQL). Each key value goes through its column's own converter, as
+ * the reader will send it, then the type's sameKey (numeric 1.50 and 1.5
+ * are one key); a value the converter refuses keeps no key, since its row
+ * is not loaded. The first row keeps the key, by rowid (a WITHOUT ROWID
+ * table: in key order) over the whole table, with or without a subset: a
+ * sample, and the rest of a load whose first slice it was, set aside the
+ * rows the whole load would.
  */
 export function duplicateKeys(db: SourceDatabase, source: SourceTable, table: TablePlan, subset?: RowSubset): Exclusion[] {
-  if (source.rowidAlias || source.withoutRowid || table.primaryKey.length === 0) return [];
-  const keyColumns = source.primaryKey.map((k) => {
-    const spec = table.columns.find((c) => c.source === k)!.converter;
-    return targetType(spec).key.canonical(quoteIdent(k));
-  });
-  const key = keyColumns.map((expr, i) => `${expr} AS k${i}`).join(", ");
-  const partition = keyColumns.map((_, i) => `k${i}`).join(", ");
-  const notNull = keyColumns.map((_, i) => `k${i} IS NOT NULL`).join(" AND ");
+  if (source.rowidAlias || table.primaryKey.length === 0) return [];
+  const columns = source.primaryKey.map((k) => table.columns.find((c) => c.source === k)!);
+  registerLoadedKey(db, columns);
+  const key = columns
+    .map(
+      (c, i) =>
+        `${LOADED_KEY}(${i}, ${targetType(c.converter).reader(quoteIdent(c.source))}, CAST(${quoteIdent(c.source)} AS BLOB)) AS k${i}`,
+    )
+    .join(", ");
+  const partition = columns.map((_, i) => `k${i}`).join(", ");
+  const notNull = columns.map((_, i) => `k${i} IS NOT NULL`).join(" AND ");
+  const order = source.withoutRowid ? source.primaryKey.map(quoteIdent).join(", ") : "rowid";
   const inSubset = subsetCondition(source, subset);
+  // The inner select carries what rowKeyExpression and the subset condition refer to: rowid, or the key's columns.
+  const carried = source.withoutRowid ? source.primaryKey.map(quoteIdent).join(", ") : "rowid";
   const sql = `SELECT rk FROM (
-      SELECT ${rowKeyExpression(source)} AS rk, rowid, row_number() OVER (PARTITION BY ${partition} ORDER BY rowid) AS n FROM (SELECT rowid, ${key} FROM ${quoteIdent(source.name)})
-      WHERE ${notNull}) WHERE n > 1${inSubset ? ` AND ${inSubset}` : ""}`;
-  // rowKeyExpression refers to rowid, which the inner select carries.
-  return (db.prepare(sql).pluck().all() as number[]).map((rowKey) => ({
+      SELECT ${rowKeyExpression(source)} AS rk, ${carried}, row_number() OVER (PARTITION BY ${partition} ORDER BY ${order}) AS n
+      FROM (SELECT ${carried}, ${key} FROM ${quoteIdent(source.name)}) WHERE ${notNull})
+    WHERE n > 1${inSubset ? ` AND ${inSubset}` : ""}`;
+  return (db.prepare(sql).pluck().all() as (number | string)[]).map((rowKey) => ({
     rowKey,
     column: source.primaryKey[0],
     reason: `duplicate primary key (${source.primaryKey.join(", ")}) once converted; the first row keeps it`,
     nullable: [],
   }));
+}
+
+const LOADED_KEY = "sdm_loaded_key";
+
+/**
+ * Registers LOADED_KEY(i, value, bytes) on `db` for these key columns: the
+ * i-th column's value as PostgreSQL will hold it (its converter, then
+ * sameKey), or NULL when the converter refuses it.
+ */
+function registerLoadedKey(db: SourceDatabase, columns: readonly ColumnPlan[]): void {
+  const converters = columns.map((c) => buildConverter(c.converter));
+  const sameKey = columns.map((c) => targetType(c.converter).key.sameKey);
+  db.function(LOADED_KEY, { deterministic: true }, (index, value, bytes) => {
+    const i = index as number;
+    if (value === null) return null;
+    const converted = converters[i](value as Exclude<SqliteValue, null>);
+    if (typeof converted !== "string") return null;
+    // Text that is not UTF-8 reads with U+FFFD for its bad bytes: its bytes tell two such keys apart.
+    if (converted.includes("\uFFFD")) return `\uFFFD${(bytes as Buffer).toString("hex")}`;
+    return sameKey[i](converted);
+  });
 }
 
 export function structuralExclusions(

@@ -68,9 +68,10 @@ export interface TargetType<Spec, AnySpec> {
     /** Whether it holds a text with a NUL byte (only bytes do). */
     readonly holdsNul: boolean;
   };
-  /** As a key: its canonical form in SQLite (load/jobs.ts: duplicates once converted), and whether PostgreSQL orders it as SQLite does. */
+  /** As a key: when two converted values are one key (load/exclusions.ts: duplicates once converted), and whether PostgreSQL orders it as SQLite does. */
   readonly key: {
-    readonly canonical: (column: string) => string;
+    /** A converted value's form that two values share exactly when PostgreSQL's equality holds them equal (numeric 1.0 and 1). */
+    readonly sameKey: (converted: string) => string;
     /** The collation under which PostgreSQL orders its values as SQLite orders the source ("" none needed), or false (plan/keys.ts). */
     readonly ordersAsSqlite: false | string;
   };

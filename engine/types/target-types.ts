@@ -56,7 +56,15 @@ const bigIntegersAsText = (c: string) =>
   `CASE WHEN typeof(${c}) = 'integer' AND (${c} > ${SAFE} OR ${c} < -${SAFE}) THEN CAST(${c} AS TEXT) ELSE ${c} END`;
 /** In text and bytea columns integers arrive as text always: 1000000000000000 stays that, not a double printed 1e+15. */
 const integersAsText = (c: string) => `CASE WHEN typeof(${c}) = 'integer' THEN CAST(${c} AS TEXT) ELSE ${c} END`;
-const castAsText = (c: string) => `CAST(${c} AS TEXT)`;
+/** Converted keys are one key when their texts are (the converters write one text per value). */
+const asConverted = (text: string) => text;
+/** float8 equality holds -0 and 0 equal. */
+const floatKey = (text: string) => (text === "-0" ? "0" : text);
+/** numeric equality ignores the scale: 1.50 and 1.5 are one key. */
+const numericKey = (text: string) => {
+  const value = text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+  return value === "-0" ? "0" : value;
+};
 const first = <S>(a: S) => a;
 const none = () => undefined;
 const noSetting = () => null;
@@ -121,11 +129,7 @@ export const TARGET_TYPES = {
       lookup: "bigint",
       holdsNul: false,
     },
-    key: {
-      canonical: (c) =>
-        `CASE WHEN typeof(${c}) = 'integer' THEN ${c} WHEN typeof(${c}) = 'text' AND ${c} <> '' AND NOT ltrim(${c}, '-') GLOB '*[^0-9]*' THEN CAST(${c} AS INTEGER) END`,
-      ordersAsSqlite: "",
-    },
+    key: { sameKey: asConverted, ordersAsSqlite: "" },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
@@ -154,7 +158,7 @@ export const TARGET_TYPES = {
       lookup: null,
       holdsNul: false,
     },
-    key: { canonical: castAsText, ordersAsSqlite: false },
+    key: { sameKey: floatKey, ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
@@ -182,7 +186,7 @@ export const TARGET_TYPES = {
       lookup: "numeric",
       holdsNul: false,
     },
-    key: { canonical: castAsText, ordersAsSqlite: false },
+    key: { sameKey: numericKey, ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
@@ -214,7 +218,7 @@ export const TARGET_TYPES = {
       lookup: null,
       holdsNul: false,
     },
-    key: { canonical: castAsText, ordersAsSqlite: false },
+    key: { sameKey: asConverted, ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
@@ -256,7 +260,7 @@ export const TARGET_TYPES = {
       lookup: null,
       holdsNul: false,
     },
-    key: { canonical: castAsText, ordersAsSqlite: false },
+    key: { sameKey: asConverted, ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: (a, b) => (TEMPORAL_RANK[b.target] > TEMPORAL_RANK[a.target] ? b : a) },
     currentDefault: (spec, keyword) => CURRENT[spec.target][keyword],
     overrides: {
@@ -299,7 +303,7 @@ export const TARGET_TYPES = {
       lookup: "text",
       holdsNul: false,
     },
-    key: { canonical: castAsText, ordersAsSqlite: 'COLLATE "C"' },
+    key: { sameKey: asConverted, ordersAsSqlite: 'COLLATE "C"' },
     widen: { holdsEverything: true, wider: first },
     currentDefault: (_, keyword) => CURRENT.text[keyword],
     overrides: {
@@ -333,7 +337,7 @@ export const TARGET_TYPES = {
       lookup: null,
       holdsNul: true,
     },
-    key: { canonical: castAsText, ordersAsSqlite: false },
+    key: { sameKey: asConverted, ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
@@ -355,12 +359,8 @@ export const TARGET_TYPES = {
       lookup: "uuid",
       holdsNul: false,
     },
-    key: {
-      // Case, braces, hyphens and blob or text do not tell two UUIDs apart.
-      canonical: (c) =>
-        `CASE typeof(${c}) WHEN 'blob' THEN lower(hex(${c})) WHEN 'text' THEN lower(replace(trim(${c}, '{}'), '-', '')) END`,
-      ordersAsSqlite: false,
-    },
+    // The converter writes every UUID one way: case, braces, hyphens and blob or text are gone.
+    key: { sameKey: asConverted, ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
