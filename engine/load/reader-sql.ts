@@ -35,7 +35,13 @@ export function readerSql(job: ReaderJob): string {
 /** Raw bytes of one value, to tell invalid UTF-8 from a genuine U+FFFD. */
 export function rawBytesSql(job: ReaderJob, column: string): string {
   const where = job.withoutRowid
-    ? job.primaryKey.map((k, i) => `${quoteIdent(k)} IS json_extract(?, '$[${i}]')`).join(" AND ")
-    : "rowid = ?";
+    ? job.primaryKey
+        .map((k, i) => {
+          const part = `'$[${i}]'`;
+          // The row key's parts (rowKeyExpression), each read back from the one parameter, @key: a blob from its hex.
+          return `${quoteIdent(k)} IS (CASE json_type(@key, ${part}) WHEN 'object' THEN unhex(json_extract(@key, '$[${i}].blob')) ELSE json_extract(@key, ${part}) END)`;
+        })
+        .join(" AND ")
+    : "rowid = @key";
   return `SELECT CAST(${quoteIdent(column)} AS BLOB) FROM ${quoteIdent(job.table)} WHERE ${where}`;
 }

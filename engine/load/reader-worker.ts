@@ -133,7 +133,7 @@ function rawBytesReader(db: Database.Database, job: ReaderJob): RawBytesSource {
     rawBytes(rowKey, column) {
       let stmt = statements.get(column);
       if (!stmt) statements.set(column, (stmt = db.prepare(rawBytesSql(job, column)).pluck()));
-      return (stmt.get(rowKey) as Buffer | null) ?? null;
+      return (stmt.get({ key: rowKey }) as Buffer | null) ?? null;
     },
   };
 }

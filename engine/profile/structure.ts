@@ -13,7 +13,12 @@ import { ForeignKeyOrphans } from "./model";
 export function rowKeyExpression(table: Pick<SourceTable, "withoutRowid" | "primaryKey">, alias = ""): string {
   const prefix = alias ? `${alias}.` : "";
   if (!table.withoutRowid) return `${prefix}rowid`;
-  return `json_array(${table.primaryKey.map((k) => prefix + quoteIdent(k)).join(", ")})`;
+  // JSON holds no bytes: a blob part is {"blob": "<hex>"}, which no text part can be (a text is quoted).
+  const parts = table.primaryKey.map((k) => {
+    const column = prefix + quoteIdent(k);
+    return `CASE WHEN typeof(${column}) = 'blob' THEN json_object('blob', hex(${column})) ELSE ${column} END`;
+  });
+  return `json_array(${parts.join(", ")})`;
 }
 
 export function countRows(db: SourceDatabase, table: SourceTable, subset?: RowSubset): number {

@@ -69,7 +69,7 @@ export function checkThresholds(thresholds: Thresholds, known: readonly CheckKin
 
 /** `check=warn:fail` (either may be empty), as the CLI's --threshold spells it. */
 export function parseThreshold(spec: string, field = "--threshold"): Thresholds {
-  const match = /^([a-z_]+)=(\d+(?:\.\d+)?)?:(\d+(?:\.\d+)?)?$/.exec(spec.trim());
+  const match = /^([a-z][a-z0-9_]*)=(\d+(?:\.\d+)?)?:(\d+(?:\.\d+)?)?$/.exec(spec.trim());
   if (!match || (match[2] === undefined && match[3] === undefined))
     throw new OptionError(field, `expected check=warn:fail in percent (e.g. type_conformity=0.1:10), got "${spec}"`);
   const levels: Partial<CheckThreshold> = {
@@ -82,7 +82,8 @@ export function parseThreshold(spec: string, field = "--threshold"): Thresholds 
 /** Parses acceptances, refusing unknown checks and the machine's. */
 export function parseAcceptances(specs: readonly string[], known: readonly CheckKind[] = CHECKS, field = "acceptFindings"): Acceptance[] {
   return specs.map((text) => {
-    const match = /^((?:.+:)?([a-z_]+))<=(\d+)$/s.exec(text.trim());
+    // A check's name may hold digits (invalid_utf8).
+    const match = /^((?:.+:)?([a-z][a-z0-9_]*))<=(\d+)$/s.exec(text.trim());
     if (!match)
       throw new OptionError(
         field,

@@ -12,6 +12,8 @@
  */
 import * as path from "node:path";
 import { GateBlockedError, MigrateOptions, MigrationError } from "../../engine";
+import { Finding } from "../../engine/quality";
+import { acceptanceText, CHECKS, HEALTH_CHECKS, parseAcceptances, parseThreshold } from "../../engine/quality/settings";
 import { queryRows, useTestDatabase } from "../support/database";
 import { migrateInto, pgCount, schemasOf, sqliteFile, useTempDir } from "./engine-fixtures";
 
@@ -107,6 +109,20 @@ describe("a blocked gate and its ways forward", () => {
     expect(error.code).toBe("INVALID_OPTION");
     expect(error.message).toContain(message);
   });
+});
+
+describe("every check by its name", () => {
+  it.each(CHECKS.filter((check) => !HEALTH_CHECKS.has(check)))(
+    "%s can be accepted and given levels as the ways forward spell it",
+    (check) => {
+      const finding = { check, table: "tickets", column: "body", count: 3 } as Finding;
+      expect(parseAcceptances([acceptanceText(finding), `${check}<=0`])).toEqual([
+        { key: `tickets.body:${check}`, check, max: 3 },
+        { key: check, check, max: 0 },
+      ]);
+      expect(parseThreshold(`${check}=0.5:7`)).toEqual({ [check]: { warn: 0.5, fail: 7 } });
+    },
+  );
 });
 
 describe("the circuit breaker guards readers in every mode", () => {
