@@ -181,8 +181,9 @@ function tuple(alias: string, columns: readonly string[]): string {
 
 /**
  * Copies the sampled identities into the key database. Only identities
- * cross: integers exactly (BigInt), keys of WITHOUT ROWID tables with their
- * storage class (text bytes are cast back to text, not decoded).
+ * cross: rowids exactly (as one JSON array), keys of WITHOUT ROWID tables
+ * with their storage class (integers as BigInt, text bytes cast back to
+ * text, not decoded).
  */
 function writeKeyDatabase(db: SourceDatabase, file: string, sampled: readonly SampledTable[], keyTables: Record<string, string>): void {
   // Created empty with mode 0600 first (SQLite takes an empty file as a new database): it may hold text keys of the export.
@@ -194,6 +195,12 @@ function writeKeyDatabase(db: SourceDatabase, file: string, sampled: readonly Sa
     for (const s of sampled) {
       const name = quoteIdent(keyTables[s.table.name]);
       out.exec(keyTableSql(name, s.table));
+      if (identityColumns(s.table)[0] === "rowid") {
+        // Rowids are integers, which JSON carries exactly: one array crosses instead of a statement per row.
+        const rowids = db.prepare(`SELECT json_group_array(k0) FROM ${s.temp}`).pluck().get() as string;
+        out.prepare(`INSERT INTO ${name} SELECT value FROM json_each(?)`).run(rowids);
+        continue;
+      }
       const width = identityColumns(s.table).length;
       const columns = Array.from(
         { length: width },
