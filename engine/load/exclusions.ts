@@ -15,17 +15,20 @@ import { Exclusion } from "./protocol";
 /**
  * Rows whose key duplicates an earlier row's once converted (1, 1.0 and '1'
  * are different values in a column without affinity, one key in
- * PostgreSQL). Each key value goes through its column's own converter, as
- * the reader will send it, then the type's sameKey (numeric 1.50 and 1.5
- * are one key); a value the converter refuses keeps no key, since its row
- * is not loaded. The first row keeps the key, by rowid (a WITHOUT ROWID
- * table: in key order) over the whole table, with or without a subset: a
- * sample, and the rest of a load whose first slice it was, set aside the
- * rows the whole load would.
+ * PostgreSQL). Where every key column holds values of one storage class
+ * its type converts one to one, SQLite's own uniqueness is PostgreSQL's and
+ * nothing is converted. Otherwise each key value goes through its column's
+ * own converter, as the reader will send it, then the type's sameKey
+ * (numeric 1.50 and 1.5 are one key); a value the converter refuses keeps
+ * no key, since its row is not loaded. The first row keeps the key, by
+ * rowid (a WITHOUT ROWID table: in key order) over the whole table, with or
+ * without a subset: a sample, and the rest of a load whose first slice it
+ * was, set aside the rows the whole load would.
  */
 export function duplicateKeys(db: SourceDatabase, source: SourceTable, table: TablePlan, subset?: RowSubset): Exclusion[] {
   if (source.rowidAlias || table.primaryKey.length === 0) return [];
   const columns = source.primaryKey.map((k) => table.columns.find((c) => c.source === k)!);
+  if (convertsOneToOne(db, source, columns)) return [];
   registerLoadedKey(db, columns);
   const key = columns
     .map(
@@ -52,6 +55,21 @@ export function duplicateKeys(db: SourceDatabase, source: SourceTable, table: Ta
 }
 
 const LOADED_KEY = "sdm_loaded_key";
+
+/** Whether each key column holds values of one storage class only, which its type converts one to one (key.oneToOne). */
+function convertsOneToOne(db: SourceDatabase, source: SourceTable, columns: readonly ColumnPlan[]): boolean {
+  const classes = columns.map((c) => `(SELECT group_concat(DISTINCT typeof(${quoteIdent(c.source)})) FROM ${quoteIdent(source.name)})`);
+  const found = db
+    .prepare(`SELECT ${classes.join(", ")}`)
+    .raw(true)
+    .get() as (string | null)[];
+  return found.every((stored, i) => {
+    // NULL keys are set aside on their own; a column of NULLs only holds no key to repeat.
+    const kinds = (stored ?? "").split(",").filter((kind) => kind !== "" && kind !== "null");
+    const oneToOne: readonly string[] = targetType(columns[i].converter).key.oneToOne;
+    return kinds.length === 0 || (kinds.length === 1 && oneToOne.includes(kinds[0]));
+  });
+}
 
 /**
  * Registers LOADED_KEY(i, value, bytes) on `db` for these key columns: the

@@ -72,6 +72,11 @@ export interface TargetType<Spec, AnySpec> {
   readonly key: {
     /** A converted value's form that two values share exactly when PostgreSQL's equality holds them equal (numeric 1.0 and 1). */
     readonly sameKey: (converted: string) => string;
+    /**
+     * Storage classes it converts one to one: a key column whose values are all of one of these is as distinct in
+     * PostgreSQL as SQLite's own uniqueness left it, and needs no converting to find duplicates.
+     */
+    readonly oneToOne: readonly ("integer" | "real" | "text" | "blob")[];
     /** The collation under which PostgreSQL orders its values as SQLite orders the source ("" none needed), or false (plan/keys.ts). */
     readonly ordersAsSqlite: false | string;
   };

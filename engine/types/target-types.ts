@@ -129,7 +129,7 @@ export const TARGET_TYPES = {
       lookup: "bigint",
       holdsNul: false,
     },
-    key: { sameKey: asConverted, ordersAsSqlite: "" },
+    key: { sameKey: asConverted, oneToOne: ["integer"], ordersAsSqlite: "" },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
@@ -158,7 +158,7 @@ export const TARGET_TYPES = {
       lookup: null,
       holdsNul: false,
     },
-    key: { sameKey: floatKey, ordersAsSqlite: false },
+    key: { sameKey: floatKey, oneToOne: ["real"], ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
@@ -186,7 +186,7 @@ export const TARGET_TYPES = {
       lookup: "numeric",
       holdsNul: false,
     },
-    key: { sameKey: numericKey, ordersAsSqlite: false },
+    key: { sameKey: numericKey, oneToOne: ["integer"], ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
@@ -218,7 +218,7 @@ export const TARGET_TYPES = {
       lookup: null,
       holdsNul: false,
     },
-    key: { sameKey: asConverted, ordersAsSqlite: false },
+    key: { sameKey: asConverted, oneToOne: [], ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
@@ -260,7 +260,7 @@ export const TARGET_TYPES = {
       lookup: null,
       holdsNul: false,
     },
-    key: { sameKey: asConverted, ordersAsSqlite: false },
+    key: { sameKey: asConverted, oneToOne: [], ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: (a, b) => (TEMPORAL_RANK[b.target] > TEMPORAL_RANK[a.target] ? b : a) },
     currentDefault: (spec, keyword) => CURRENT[spec.target][keyword],
     overrides: {
@@ -303,7 +303,7 @@ export const TARGET_TYPES = {
       lookup: "text",
       holdsNul: false,
     },
-    key: { sameKey: asConverted, ordersAsSqlite: 'COLLATE "C"' },
+    key: { sameKey: asConverted, oneToOne: ["text"], ordersAsSqlite: 'COLLATE "C"' },
     widen: { holdsEverything: true, wider: first },
     currentDefault: (_, keyword) => CURRENT.text[keyword],
     overrides: {
@@ -337,7 +337,7 @@ export const TARGET_TYPES = {
       lookup: null,
       holdsNul: true,
     },
-    key: { sameKey: asConverted, ordersAsSqlite: false },
+    key: { sameKey: asConverted, oneToOne: ["blob"], ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {
@@ -360,7 +360,7 @@ export const TARGET_TYPES = {
       holdsNul: false,
     },
     // The converter writes every UUID one way: case, braces, hyphens and blob or text are gone.
-    key: { sameKey: asConverted, ordersAsSqlite: false },
+    key: { sameKey: asConverted, oneToOne: ["blob"], ordersAsSqlite: false },
     widen: { holdsEverything: false, wider: first },
     currentDefault: none,
     overrides: {

@@ -107,6 +107,43 @@ const CASES: Readonly<Record<string, KeyCase>> = {
       ["'2024-01-02 08:00:00+00:00'", "'2024-01-02 08:00:00+00:00'::timestamptz"],
     ],
   },
+  // One storage class per key: nothing is one key that SQLite kept apart, however close the values.
+  k_one_text: {
+    type: null,
+    keys: [
+      ["'a'", "'a'"],
+      ["'A'", "'A'"],
+      ["'a '", "'a '"],
+      ["'ä'", "'ä'"],
+      ["'a' || char(776)", "'a' || chr(776)"],
+    ],
+  },
+  k_one_real: {
+    type: "double precision",
+    keys: [
+      ["0.3", "0.3::float8"],
+      ["0.30000000000000004", "0.30000000000000004::float8"],
+      ["0.5", "0.5::float8"],
+      ["-0.0", "'-0'::float8"],
+    ],
+  },
+  k_one_blob: {
+    type: "bytea",
+    keys: [
+      ["X''", "''::bytea"],
+      ["X'00'", "'\\x00'::bytea"],
+      ["X'0000'", "'\\x0000'::bytea"],
+      ["X'61'", "'\\x61'::bytea"],
+    ],
+  },
+  k_one_integer: {
+    type: "bigint",
+    keys: [
+      ["9007199254740993", "9007199254740993::bigint"],
+      ["9007199254740992", "9007199254740992::bigint"],
+      ["-1", "-1::bigint"],
+    ],
+  },
   // No rowid: the first row in key order keeps the key (SQLite orders numbers before text).
   k_no_rowid: {
     type: null,
@@ -189,6 +226,8 @@ describe("keys that are one key once converted", () => {
     expect(setAside.length + keptLabels.size).toBe(c.keys.length);
     expect(report.tables.find((t) => t.source === table)).toMatchObject({ rowsLoaded: expected.length });
     const finding = report.quality!.findings.find((f) => f.check === "duplicate_keys" && f.message.includes(`of "${table}"`));
-    expect(finding?.message).toContain(`${c.keys.length - expected.length} rows of "${table}" have a duplicate primary key (k)`);
+    if (expected.length < c.keys.length)
+      expect(finding?.message).toContain(`${c.keys.length - expected.length} rows of "${table}" have a duplicate primary key (k)`);
+    else expect(finding).toBeUndefined();
   });
 });
