@@ -18,7 +18,7 @@ import Database from "better-sqlite3";
 import { DEFAULTS } from "../defaults";
 import { OptionError } from "../errors";
 import { MigrationPlan } from "../plan/model";
-import { identityColumns, openSource, RowSubset, SourceDatabase, SourceSchema, SourceTable, sourceFailure } from "../source";
+import { identityColumns, identitySql, openSource, RowSubset, SourceDatabase, SourceSchema, SourceTable, sourceFailure } from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { referenceComponents } from "./components";
 
@@ -70,7 +70,7 @@ function sampledTable(table: SourceTable, index: number): SampledTable {
     table,
     temp,
     member: (alias) => {
-      const columns = identity.map((c) => `${alias}.${c === "rowid" ? c : quoteIdent(c)}`);
+      const columns = identitySql(table, alias);
       return `${columns.length === 1 ? columns[0] : `(${columns.join(", ")})`} IN (SELECT ${keys} FROM ${temp})`;
     },
   };
@@ -82,11 +82,6 @@ function keyTableSql(name: string, table: SourceTable): string {
   const columns = identity.map((_, i) => `k${i}`).join(", ");
   return `CREATE TABLE ${name} (${columns}, PRIMARY KEY (${columns})) WITHOUT ROWID`;
 }
-
-const identitySelect = (table: SourceTable, alias: string) =>
-  identityColumns(table)
-    .map((c) => `${alias}.${c === "rowid" ? c : quoteIdent(c)}`)
-    .join(", ");
 
 /** `scratchDirectory`: the run's scratch folder (scratch/scratch.ts), where the key database goes. */
 export function buildSample(
@@ -136,7 +131,7 @@ function fillSample(db: SourceDatabase, sampled: readonly SampledTable[], rate: 
     at(s.table.name);
     if (s.table.withoutRowid) {
       whole.add(s.table.name);
-      db.exec(`INSERT INTO ${s.temp} SELECT ${identitySelect(s.table, "t")} FROM ${from(s, "t")}`);
+      db.exec(`INSERT INTO ${s.temp} SELECT ${identitySql(s.table, "t").join(", ")} FROM ${from(s, "t")}`);
       continue;
     }
     const shift = (BigInt(seed) * SEED_STRIDE) % BigInt(MODULUS);
@@ -156,7 +151,9 @@ function fillSample(db: SourceDatabase, sampled: readonly SampledTable[], rate: 
           `${tuple("c", fk.columns)} IN (SELECT ${fk.parentColumns.map((c) => `p.${quoteIdent(c)}`).join(", ")} FROM ${from(byName.get(fk.parentTable)!, "p")} WHERE ${byName.get(fk.parentTable)!.member("p")})`,
       );
     if (refs.length > 0)
-      db.exec(`INSERT OR IGNORE INTO ${s.temp} SELECT ${identitySelect(s.table, "c")} FROM ${from(s, "c")} WHERE ${refs.join(" OR ")}`);
+      db.exec(
+        `INSERT OR IGNORE INTO ${s.temp} SELECT ${identitySql(s.table, "c").join(", ")} FROM ${from(s, "c")} WHERE ${refs.join(" OR ")}`,
+      );
   }
   // Up: every row a sampled row references, until the sample is closed.
   for (let round = 0; round < MAX_CLOSURE_ROUNDS; round++) {
@@ -165,7 +162,7 @@ function fillSample(db: SourceDatabase, sampled: readonly SampledTable[], rate: 
       for (const fk of child.table.foreignKeys.filter((f) => byName.has(f.parentTable))) {
         const parent = byName.get(fk.parentTable)!;
         at(parent.table.name);
-        const sql = `INSERT OR IGNORE INTO ${parent.temp} SELECT ${identitySelect(parent.table, "p")} FROM ${from(parent, "p")}
+        const sql = `INSERT OR IGNORE INTO ${parent.temp} SELECT ${identitySql(parent.table, "p").join(", ")} FROM ${from(parent, "p")}
           WHERE ${tuple("p", fk.parentColumns)} IN (SELECT ${fk.columns.map((c) => `c.${quoteIdent(c)}`).join(", ")} FROM ${from(child, "c")} WHERE ${child.member("c")})`;
         added += db.prepare(sql).run().changes;
       }

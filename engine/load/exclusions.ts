@@ -6,7 +6,7 @@
 import { ColumnPlan, MigrationPlan, TablePlan } from "../plan/model";
 import { TableEvidence } from "../profile";
 import { rowKeyExpression } from "../profile/structure";
-import { RowSubset, SourceDatabase, SourceTable, subsetCondition } from "../source";
+import { identitySql, RowSubset, SourceDatabase, SourceTable, subsetCondition } from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { SqliteValue } from "../types/conversion";
 import { buildConverter, targetType } from "../types/target-types";
@@ -38,13 +38,12 @@ export function duplicateKeys(db: SourceDatabase, source: SourceTable, table: Ta
     .join(", ");
   const partition = columns.map((_, i) => `k${i}`).join(", ");
   const notNull = columns.map((_, i) => `k${i} IS NOT NULL`).join(" AND ");
-  const order = source.withoutRowid ? source.primaryKey.map(quoteIdent).join(", ") : "rowid";
+  // Rowid, or the key's columns: the first row's order, and what rowKeyExpression and the subset condition refer to.
+  const identity = identitySql(source).join(", ");
   const inSubset = subsetCondition(source, subset);
-  // The inner select carries what rowKeyExpression and the subset condition refer to: rowid, or the key's columns.
-  const carried = source.withoutRowid ? source.primaryKey.map(quoteIdent).join(", ") : "rowid";
   const sql = `SELECT rk FROM (
-      SELECT ${rowKeyExpression(source)} AS rk, ${carried}, row_number() OVER (PARTITION BY ${partition} ORDER BY ${order}) AS n
-      FROM (SELECT ${carried}, ${key} FROM ${quoteIdent(source.name)}) WHERE ${notNull})
+      SELECT ${rowKeyExpression(source)} AS rk, ${identity}, row_number() OVER (PARTITION BY ${partition} ORDER BY ${identity}) AS n
+      FROM (SELECT ${identity}, ${key} FROM ${quoteIdent(source.name)}) WHERE ${notNull})
     WHERE n > 1${inSubset ? ` AND ${inSubset}` : ""}`;
   return (db.prepare(sql).pluck().all() as (number | string)[]).map((rowKey) => ({
     rowKey,

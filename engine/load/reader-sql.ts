@@ -1,5 +1,5 @@
 /** The SELECT the reader runs: row key first, then every column, in the plan's read order. */
-import { rowKeyExpression } from "../profile";
+import { rowKeyCondition, rowKeyExpression } from "../profile";
 import { subsetCondition } from "../source/row-subset";
 import { quoteIdent } from "../sql/identifiers";
 import { targetType } from "../types/target-types";
@@ -34,14 +34,5 @@ export function readerSql(job: ReaderJob): string {
 
 /** Raw bytes of one value, to tell invalid UTF-8 from a genuine U+FFFD. */
 export function rawBytesSql(job: ReaderJob, column: string): string {
-  const where = job.withoutRowid
-    ? job.primaryKey
-        .map((k, i) => {
-          const part = `'$[${i}]'`;
-          // The row key's parts (rowKeyExpression), each read back from the one parameter, @key: a blob from its hex.
-          return `${quoteIdent(k)} IS (CASE json_type(@key, ${part}) WHEN 'object' THEN unhex(json_extract(@key, '$[${i}].blob')) ELSE json_extract(@key, ${part}) END)`;
-        })
-        .join(" AND ")
-    : "rowid = @key";
-  return `SELECT CAST(${quoteIdent(column)} AS BLOB) FROM ${quoteIdent(job.table)} WHERE ${where}`;
+  return `SELECT CAST(${quoteIdent(column)} AS BLOB) FROM ${quoteIdent(job.table)} WHERE ${rowKeyCondition(job)}`;
 }

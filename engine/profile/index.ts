@@ -1,4 +1,4 @@
 export * from "./model";
 export { gatherEvidence, gatherSubsetStructure } from "./evidence";
 export { columnEvidence, sampleRows, variantsOf } from "./sample";
-export { rowKeyExpression } from "./structure";
+export { rowKeyCondition, rowKeyExpression } from "./structure";

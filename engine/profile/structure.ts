@@ -21,6 +21,17 @@ export function rowKeyExpression(table: Pick<SourceTable, "withoutRowid" | "prim
   return `json_array(${parts.join(", ")})`;
 }
 
+/** The condition that finds the row rowKeyExpression names, from that name in the parameter @key. */
+export function rowKeyCondition(table: Pick<SourceTable, "withoutRowid" | "primaryKey">): string {
+  if (!table.withoutRowid) return "rowid = @key";
+  return table.primaryKey
+    .map((k, i) => {
+      const part = `'$[${i}]'`;
+      return `${quoteIdent(k)} IS (CASE json_type(@key, ${part}) WHEN 'object' THEN unhex(json_extract(@key, '$[${i}].blob')) ELSE json_extract(@key, ${part}) END)`;
+    })
+    .join(" AND ");
+}
+
 export function countRows(db: SourceDatabase, table: SourceTable, subset?: RowSubset): number {
   return Number(
     db

@@ -3,5 +3,5 @@ export { introspectSource } from "./introspect";
 export { assertSqliteFile, openSource, sourceFailure, SOURCE_BUSY_TIMEOUT_MS } from "./open";
 export type { SourceDatabase } from "./open";
 export { rowidBounds } from "./rowid-bounds";
-export { attachSubset, complementOf, identityColumns, subsetCondition, subsetWhere, SUBSET_SCHEMA } from "./row-subset";
+export { attachSubset, complementOf, identityColumns, identitySql, subsetCondition, subsetWhere, SUBSET_SCHEMA } from "./row-subset";
 export type { RowIdentity, RowSubset } from "./row-subset";

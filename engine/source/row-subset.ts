@@ -30,6 +30,11 @@ export function identityColumns(table: RowIdentity): string[] {
   return table.withoutRowid ? [...table.primaryKey] : ["rowid"];
 }
 
+/** The identity columns as SQL: `rowid`, or the key's quoted columns, each qualified by `alias` when given. */
+export function identitySql(table: RowIdentity, alias = ""): string[] {
+  return identityColumns(table).map((c) => (alias ? `${alias}.` : "") + (c === "rowid" ? c : quoteIdent(c)));
+}
+
 /** Attaches the key database (read-only, like the connection). */
 export function attachSubset(db: SourceDatabase, subset: RowSubset | undefined): void {
   if (subset) db.prepare(`ATTACH DATABASE ? AS ${SUBSET_SCHEMA}`).run(subset.file);
@@ -48,7 +53,7 @@ export function subsetCondition(table: RowIdentity, subset: RowSubset | undefine
   if (!subset) return "";
   const keyTable = subset.keyTables[table.name];
   if (keyTable === undefined) throw new Error(`the row subset names no key table for "${table.name}"`);
-  const columns = identityColumns(table).map((c) => (alias ? `${alias}.` : "") + (c === "rowid" ? c : quoteIdent(c)));
+  const columns = identitySql(table, alias);
   const keys = columns.map((_, i) => `k${i}`).join(", ");
   const tuple = columns.length === 1 ? columns[0] : `(${columns.join(", ")})`;
   return `${tuple} ${subset.complement ? "NOT IN" : "IN"} (SELECT ${keys} FROM ${SUBSET_SCHEMA}.${quoteIdent(keyTable)})`;
