@@ -18,7 +18,17 @@ import Database from "better-sqlite3";
 import { DEFAULTS } from "../defaults";
 import { OptionError } from "../errors";
 import { MigrationPlan } from "../plan/model";
-import { identityColumns, identitySql, openSource, RowSubset, SourceDatabase, SourceSchema, SourceTable, sourceFailure } from "../source";
+import {
+  identityColumns,
+  identitySql,
+  openSource,
+  RowSubset,
+  SourceDatabase,
+  SourceSchema,
+  SourceTable,
+  sourceFailure,
+  useSinglePassCache,
+} from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { referenceComponents } from "./components";
 
@@ -97,6 +107,7 @@ export function buildSample(
   const file = path.join(dir, "sample-keys.sqlite");
   const db = openSource(sourcePath);
   try {
+    useSinglePassCache(db);
     const sampled = tables.map(sampledTable);
     let current = "";
     try {
@@ -187,6 +198,7 @@ function writeKeyDatabase(db: SourceDatabase, file: string, sampled: readonly Sa
   closeSync(openSync(file, "wx", 0o600));
   const out = new Database(file);
   try {
+    useSinglePassCache(out);
     out.pragma("journal_mode = OFF");
     out.pragma("synchronous = OFF");
     for (const s of sampled) {

@@ -158,10 +158,11 @@ function sliceFile(directory: string, input: LoadSchemaInput, table: string): st
 async function loadTables(input: LoadSchemaInput, keepSentIn?: string): Promise<LoadedTable[]> {
   const { client, schema } = input;
   const first = input.firstSlice;
+  const sliceOf = new Map(first?.tables.map((t) => [t.table.name, t]));
   return forEachTableJob(
     sourceInputs(input),
     async ({ table, evidence, job, continuesSlice }) => {
-      const slice = continuesSlice ? first!.tables.find((t) => t.table.name === table.name)! : null;
+      const slice = continuesSlice ? sliceOf.get(table.name)! : null;
       // A table read again with wider columns starts from nothing: its first attempt is undone here.
       await client.query("SAVEPOINT sdm_table_attempt");
       let done = slice?.read.stats.rowsRead ?? 0;

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
-import { openReadOnly } from "../source/open";
+import { openReadOnly, useSinglePassCache } from "../source/open";
 import { attachSubset, SUBSET_SCHEMA } from "../source/row-subset";
 import { ParentMessage, ReaderJob, WorkerMessage } from "./protocol";
 import { rawBytesSql, readerSql } from "./reader-sql";
@@ -15,16 +15,6 @@ import { ChunkWriter } from "./chunk-writer";
 import { RawBytesSource, RowEncoder } from "./row-encoder";
 
 const INITIAL_CREDITS = 3;
-/**
- * Page cache of each database a reader opens, in KiB. A reader reads its
- * table once, in order (and the sample's keys in the same order), so the
- * 16 MB better-sqlite3 gives each database by default only held pages never
- * read again, in every reader thread at once: a complete run of the 1M-ticket
- * bench export peaked at 210-220 MB in this process with it and 180 MB with
- * this (pg_dump apart), no slower.
- * The operating system's file cache serves the reads.
- */
-const READER_CACHE_KIB = 2048;
 const REJECT_BATCH = 1000;
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
@@ -49,8 +39,8 @@ class TableRead {
   ) {
     this.db = openReadOnly(job.sourcePath);
     attachSubset(this.db, job.subset);
-    this.db.pragma(`cache_size = -${READER_CACHE_KIB}`);
-    if (job.subset) this.db.pragma(`${SUBSET_SCHEMA}.cache_size = -${READER_CACHE_KIB}`);
+    // A reader reads its table once, in order, and the sample's keys in the same order.
+    useSinglePassCache(this.db, job.subset ? ["main", SUBSET_SCHEMA] : ["main"]);
     this.encoder = new RowEncoder(job, rawBytesReader(this.db, job));
     const statement = this.db.prepare(readerSql(job)).raw(true);
     this.rows = (job.rowidRange ? statement.iterate(job.rowidRange.lo, job.rowidRange.hi) : statement.iterate()) as IterableIterator<

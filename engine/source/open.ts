@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { SourceError } from "../errors";
+import { quoteIdent } from "../sql/identifiers";
 
 export type SourceDatabase = Database.Database;
 
@@ -56,6 +57,24 @@ export function openReadOnly(path: string): SourceDatabase {
     throw error;
   }
   return db;
+}
+
+/**
+ * Page cache, in KiB, of each database of a connection that a cache barely
+ * helps: one that scans tables in order, or probes keys spread over a table
+ * far larger than any cache (a reader thread, the canary's sampling and its
+ * structure checks, the sample's key database). better-sqlite3 gives each
+ * database 16 MB, which held pages never read again; and malloc keeps what
+ * SQLite frees, so the canary's caches in the main thread stayed resident
+ * for the whole load. The operating system's file cache serves the reads.
+ * Not for a connection that sorts: SQLite sizes its in-memory sorter by the
+ * main database's cache, and past it the sorter writes temp files.
+ */
+const SINGLE_PASS_CACHE_KIB = 2048;
+
+/** Gives the connection's databases (`main`, or attached ones by name) the single-pass page cache. */
+export function useSinglePassCache(db: SourceDatabase, schemas: readonly string[] = ["main"]): void {
+  for (const schema of schemas) db.pragma(`${quoteIdent(schema)}.cache_size = -${SINGLE_PASS_CACHE_KIB}`);
 }
 
 /** Opens the export read-only; foreign key enforcement is irrelevant to reads. */
