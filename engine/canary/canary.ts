@@ -15,7 +15,7 @@ import { loadSchema, OpenFirstSlice, openFirstSlice, SchemaLoadResult } from "..
 import { MigrationPlan } from "../plan/model";
 import { gatherSubsetStructure } from "../profile";
 import { ProgressEvent, ProgressListener } from "../progress";
-import { attachSubset, openSource, SourceSchema, SUBSET_SCHEMA, useSinglePassCache } from "../source";
+import { attachSubset, openSource, SourceSchema, useSinglePassCache } from "../source";
 import { quoteIdent } from "../sql/identifiers";
 import { applicableQueries } from "./queries";
 import { buildSample, SampleOptions, validateSampleOptions } from "./sample";
@@ -100,7 +100,7 @@ export async function runCanary(input: CanaryInput): Promise<CanaryRun> {
     let evidence;
     try {
       attachSubset(db, sample.subset);
-      useSinglePassCache(db, ["main", SUBSET_SCHEMA]);
+      useSinglePassCache(db);
       evidence = gatherSubsetStructure(db, source, input.sourcePath, sample.subset);
     } finally {
       db.close();

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { openReadOnly, useSinglePassCache } from "../source/open";
-import { attachSubset, SUBSET_SCHEMA } from "../source/row-subset";
+import { attachSubset } from "../source/row-subset";
 import { ParentMessage, ReaderJob, WorkerMessage } from "./protocol";
 import { rawBytesSql, readerSql } from "./reader-sql";
 import { RowHashSum, rowHashSum } from "../csv/row-hash";
@@ -40,7 +40,7 @@ class TableRead {
     this.db = openReadOnly(job.sourcePath);
     attachSubset(this.db, job.subset);
     // A reader reads its table once, in order, and the sample's keys in the same order.
-    useSinglePassCache(this.db, job.subset ? ["main", SUBSET_SCHEMA] : ["main"]);
+    useSinglePassCache(this.db);
     this.encoder = new RowEncoder(job, rawBytesReader(this.db, job));
     const statement = this.db.prepare(readerSql(job)).raw(true);
     this.rows = (job.rowidRange ? statement.iterate(job.rowidRange.lo, job.rowidRange.hi) : statement.iterate()) as IterableIterator<

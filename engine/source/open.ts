@@ -72,9 +72,14 @@ export function openReadOnly(path: string): SourceDatabase {
  */
 const SINGLE_PASS_CACHE_KIB = 2048;
 
-/** Gives the connection's databases (`main`, or attached ones by name) the single-pass page cache. */
-export function useSinglePassCache(db: SourceDatabase, schemas: readonly string[] = ["main"]): void {
-  for (const schema of schemas) db.pragma(`${quoteIdent(schema)}.cache_size = -${SINGLE_PASS_CACHE_KIB}`);
+/**
+ * Gives each database the connection has open (the main one, and those
+ * attached before this call) the single-pass page cache. The temp schema
+ * keeps its own: a smaller one would spill temporary tables to temp files sooner.
+ */
+export function useSinglePassCache(db: SourceDatabase): void {
+  for (const { name } of db.pragma("database_list") as { name: string }[])
+    if (name !== "temp") db.pragma(`${quoteIdent(name)}.cache_size = -${SINGLE_PASS_CACHE_KIB}`);
 }
 
 /** Opens the export read-only; foreign key enforcement is irrelevant to reads. */
