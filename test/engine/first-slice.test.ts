@@ -149,6 +149,18 @@ it("loads in complete mode exactly what simple mode loads, across the line betwe
     others: String(Math.floor(CUSTOMERS / 97)),
   });
   expect(Number(setAside.find((r) => r.table_name === "tickets")!.others)).toBeGreaterThan(0);
+  // The version carries planner statistics of every table, as simple mode's does (the canary's sample gets none:
+  // they would be rolled back with it).
+  const analyzed = async (schema: string) =>
+    (
+      await queryRows<{ tablename: string }>(
+        database.url,
+        "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = $1 AND tablename = ANY($2) ORDER BY 1",
+        [schema, TABLES],
+      )
+    ).map((r) => r.tablename);
+  expect(await analyzed(complete.schema!)).toEqual([...TABLES].sort());
+  expect(await analyzed(simple.schema!)).toEqual([...TABLES].sort());
   // Only the version is left: the canary's schema went with the load's transaction.
   expect(await schemasOf(database.url, "slice_complete")).toEqual(["slice_complete", "slice_complete_control", complete.schema!]);
 });
